@@ -41,10 +41,16 @@ class InputError(QualcodeError):
 
 
 class CodebookError(QualcodeError):
-    """A codebook that does not validate. `problems` lists every problem found, not just the first."""
+    """A codebook that does not validate; `problems` lists every problem, not just the first."""
 
-    def __init__(self, message: str, *, problems: list | None = None, where: str | None = None,
-                 hint: str | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        problems: list | None = None,
+        where: str | None = None,
+        hint: str | None = None,
+    ):
         super().__init__(message, where=where, hint=hint)
         self.problems = list(problems or [])
 
@@ -54,13 +60,19 @@ class NotFoundError(QualcodeError):
 
 
 class ConflictError(QualcodeError):
-    """The request contradicts what is stored (a changed file under an existing name, overlapping spans...)."""
+    """The request contradicts what is stored (a changed file under an existing name...)."""
 
 
 class SpanError(QualcodeError):
     """A span that is out of range, empty, or a quote that is missing or ambiguous."""
 
-    def __init__(self, message: str, *, candidates: list | None = None, where: str | None = None,
-                 hint: str | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        candidates: list | None = None,
+        where: str | None = None,
+        hint: str | None = None,
+    ):
         super().__init__(message, where=where, hint=hint)
         self.candidates = list(candidates or [])
