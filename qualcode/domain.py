@@ -155,3 +155,33 @@ class Table:
     rows: list[list[Any]]
     title: str | None = None
     notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class TextUnit:
+    """A stretch of a document handed to the suggester, usually one respondent turn. `start` is
+    the document offset of text[0], so unit offsets map back to document offsets."""
+
+    document_id: int
+    start: int
+    text: str
+    turn_number: int | None = None
+
+
+@dataclass
+class SuggestionHit:
+    """A code proposed for a span of a document, with the evidence that led to it.
+
+    evidence: a list of {"rule": rule_id, "kind": phrase|lemma|tokens|learned, "text": matched
+    words, "start": doc offset, "end": doc offset} (for learned hits: {"kind": "learned",
+    "probability": p}).
+    """
+
+    document_id: int
+    start: int
+    end: int
+    code: str
+    score: float
+    method: str  # "lexicon" | "learned" | "both"
+    unit: str  # "sentence" | "turn"
+    evidence: list[dict[str, Any]] = field(default_factory=list)

@@ -1,0 +1,41 @@
+# qualcode: `make demo` and `make test` work on a fresh clone (they create .venv first).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+QC := $(BIN)/qualcode
+DEMO ?= demo-project
+export QUALCODE_CODER ?= demo
+
+.PHONY: venv demo test check lint bench clean
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@
+
+# The whole path on the bundled, clearly SYNTHETIC demo corpus.
+demo: venv
+	rm -rf $(DEMO)
+	$(QC) init $(DEMO)
+	$(QC) -p $(DEMO) codebook load codebooks/nev_battery_value_chain.yaml
+	$(QC) -p $(DEMO) import transcripts/demo/
+	$(QC) -p $(DEMO) codings import transcripts/demo-coding/
+	$(QC) -p $(DEMO) cases list
+	$(QC) -p $(DEMO) stats
+
+test: venv
+	$(BIN)/pytest -q
+
+lint: venv
+	$(BIN)/ruff check qualcode tests benchmarks
+
+check: lint test
+
+bench: venv
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) $(DEMO) benchmarks/_work .pytest_cache

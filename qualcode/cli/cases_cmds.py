@@ -1,0 +1,134 @@
+"""cases list | show | set."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from qualcode.cli.common import CoderOpt, JsonOpt, coder_name, console, emit_json, project_session
+
+app = typer.Typer(help="Cases (firms, institutions) and their attributes.", no_args_is_help=True)
+
+
+def _fmt(value) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+# Shown first when a project has them: what a reader of a per-firm table looks for.
+PREFERRED = ("kind", "segment", "origin", "heritage", "size")
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    attributes: Annotated[
+        str | None,
+        typer.Option(
+            "--attributes", "-a", help="Comma-separated attributes to show (default: up to 4)."
+        ),
+    ] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Every case with its attributes and counts."""
+    from qualcode.services.cases import list_cases
+
+    with project_session(ctx) as session:
+        cases = list_cases(session)
+    if json_out:
+        emit_json(cases)
+        return
+    if not cases:
+        console.print("No cases yet: import transcripts whose front matter names a case.")
+        return
+    present = sorted({k for c in cases for k in c.attributes})
+    if attributes:
+        names = [a.strip() for a in attributes.split(",") if a.strip()]
+    else:  # a terminal has room for a few columns; --json has them all
+        names = [a for a in PREFERRED if a in present] + [a for a in present if a not in PREFERRED]
+        names = names[:4]
+    table = Table(title=f"{len(cases)} cases")
+    table.add_column("case", style="bold", no_wrap=True)
+    for name in names:
+        table.add_column(name, overflow="fold")
+    table.add_column("docs", justify="right")
+    table.add_column("codings", justify="right")
+    for c in cases:
+        table.add_row(
+            c.name,
+            *[_fmt(c.attributes.get(n, "")) for n in names],
+            str(c.documents),
+            str(c.codings),
+        )
+    console.print(table)
+
+
+@app.command("show")
+def show(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Case name.")],
+    json_out: JsonOpt = False,
+) -> None:
+    """One case: attributes with their types, interviews, codings per dimension."""
+    from qualcode.services.cases import show_case
+
+    with project_session(ctx) as session:
+        detail = show_case(session, name)
+    if json_out:
+        emit_json(detail)
+        return
+    _print_detail(detail)
+
+
+def _print_detail(detail) -> None:
+    attrs = Table(title=detail.name, show_header=True)
+    attrs.add_column("attribute")
+    attrs.add_column("value")
+    attrs.add_column("type", style="dim")
+    for key, value in detail.attributes.items():
+        attrs.add_row(key, _fmt(value), detail.attribute_types.get(key, ""))
+    console.print(attrs)
+    if detail.documents:
+        docs = Table(title="Interviews")
+        for col in ("document", "interviewee", "date", "words", "turns", "codings"):
+            docs.add_column(col)
+        for d in detail.documents:
+            docs.add_row(
+                d["name"],
+                d["interviewee_role"] or "-",
+                d["date"] or "-",
+                f"{d['words']:,}",
+                str(d["turns"]),
+                str(d["codings"]),
+            )
+        console.print(docs)
+    if detail.codings_by_dimension:
+        console.print(
+            "Codings by dimension: "
+            + ", ".join(f"{k} {v}" for k, v in sorted(detail.codings_by_dimension.items()))
+        )
+
+
+@app.command("set")
+def set_(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Case name.")],
+    assignments: Annotated[
+        list[str], typer.Argument(help="NAME=VALUE pairs; an empty VALUE removes the attribute.")
+    ],
+    create: Annotated[bool, typer.Option("--create", help="Create the case if new.")] = False,
+    coder: CoderOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Set attributes of a case. An existing attribute keeps its type; the value must fit it."""
+    from qualcode.services.cases import set_attributes
+
+    with project_session(ctx) as session:
+        detail = set_attributes(session, name, assignments, actor=coder_name(coder), create=create)
+    if json_out:
+        emit_json(detail)
+        return
+    _print_detail(detail)

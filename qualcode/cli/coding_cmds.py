@@ -1,0 +1,175 @@
+"""code add | remove, and codings list."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from qualcode.cli.common import CoderOpt, JsonOpt, coder_name, console, emit_json, project_session
+from qualcode.errors import QualcodeError
+
+code_app = typer.Typer(help="Code passages by hand.", no_args_is_help=True)
+codings_app = typer.Typer(help="List codings.", no_args_is_help=True)
+
+
+def parse_span(text: str | None) -> tuple[int, int] | None:
+    if text is None:
+        return None
+    start, sep, end = text.partition(":")
+    try:
+        if not sep:
+            raise ValueError
+        return int(start), int(end)
+    except ValueError as exc:
+        raise QualcodeError(
+            f"--span {text!r} is not START:END",
+            hint="code-point offsets, end exclusive, e.g. --span 120:188",
+        ) from exc
+
+
+@code_app.command("add")
+def add(
+    ctx: typer.Context,
+    document: Annotated[str, typer.Argument(help="Document name, e.g. interview-03.")],
+    code: Annotated[str, typer.Argument(help="Code key, e.g. innovation.cell-design.")],
+    turn: Annotated[int | None, typer.Option("--turn", help="Code a whole speaker turn.")] = None,
+    span: Annotated[str | None, typer.Option("--span", help="START:END offsets.")] = None,
+    quote: Annotated[str | None, typer.Option("--quote", help="Exact text to code.")] = None,
+    occurrence: Annotated[
+        int | None,
+        typer.Option("--occurrence", help="Which occurrence of a repeated quote (1, 2...)."),
+    ] = None,
+    memo: Annotated[str | None, typer.Option("--memo", help="A note on this coding.")] = None,
+    key: Annotated[bool, typer.Option("--key", help="Mark as a key quote for synthesis.")] = False,
+    coder: CoderOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Code a passage, chosen by --turn, --span or --quote."""
+    from qualcode.services.coding import add_coding
+
+    who = coder_name(coder)
+    with project_session(ctx) as session:
+        row = add_coding(
+            session,
+            document=document,
+            code=code,
+            coder=who,
+            actor=who,
+            turn=turn,
+            span=parse_span(span),
+            quote=quote,
+            occurrence=occurrence,
+            memo=memo,
+            key=key,
+        )
+    if json_out:
+        emit_json(row)
+        return
+    console.print(
+        f"Coding {row.id}: {row.code} on {row.document} {row.start}:{row.end} by "
+        f"{row.coder}: \u201c{_clip(row.quote)}\u201d"
+    )
+
+
+@code_app.command("remove")
+def remove(
+    ctx: typer.Context,
+    coding_id: Annotated[int, typer.Argument(help="Coding id (see `codings list`).")],
+    coder: CoderOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Remove a coding (the event log keeps what it was)."""
+    from qualcode.services.coding import remove_coding
+
+    with project_session(ctx) as session:
+        row = remove_coding(session, coding_id, actor=coder_name(coder))
+    if json_out:
+        emit_json(row)
+        return
+    console.print(f"Removed coding {row.id}: {row.code} on {row.document} {row.start}:{row.end}.")
+
+
+def _clip(text: str, width: int = 90) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "\u2026"
+
+
+@codings_app.command("list")
+def list_(
+    ctx: typer.Context,
+    case: Annotated[str | None, typer.Option("--case", help="Only this case.")] = None,
+    document: Annotated[str | None, typer.Option("--document", help="Only this document.")] = None,
+    code: Annotated[
+        str | None, typer.Option("--code", help="Only this code and the codes below it.")
+    ] = None,
+    dimension: Annotated[
+        str | None, typer.Option("--dimension", help="Only this dimension.")
+    ] = None,
+    by: Annotated[str | None, typer.Option("--by", help="Only this coder.")] = None,
+    origin: Annotated[
+        str | None, typer.Option("--origin", help="manual, suggested or imported.")
+    ] = None,
+    limit: Annotated[int | None, typer.Option("--limit", help="At most this many.")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Codings with their quotes, filtered."""
+    from qualcode.services.coding import list_codings
+
+    with project_session(ctx) as session:
+        rows = list_codings(
+            session,
+            case=case,
+            document=document,
+            code=code,
+            dimension=dimension,
+            coder=by,
+            origin=origin,
+            limit=limit,
+        )
+    if json_out:
+        emit_json(rows)
+        return
+    if not rows:
+        console.print("No codings match.")
+        return
+    table = Table(title=f"{len(rows)} codings")
+    for col in ("id", "document", "case", "code", "coder", "origin", "span", "quote"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        table.add_row(
+            str(r.id),
+            r.document,
+            r.case or "-",
+            r.code + (" ★" if r.key else ""),
+            r.coder,
+            r.origin,
+            f"{r.start}:{r.end}",
+            _clip(r.quote, 70),
+        )
+    console.print(table)
+
+
+@codings_app.command("import")
+def import_(
+    ctx: typer.Context,
+    paths: Annotated[list[Path], typer.Argument(help="Coding YAML files or folders of them.")],
+    coder: CoderOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Import quote-anchored codings from YAML (one file per document; see codebooks/README.md).
+
+    All files or none: a missing or ambiguous quote stops the import and names file and line."""
+    from qualcode.services.codings_io import import_coding_files
+
+    with project_session(ctx) as session:
+        result = import_coding_files(session, paths, actor=coder_name(coder))
+    if json_out:
+        emit_json({"added": result.added, "skipped": result.skipped, "files": result.files})
+        return
+    console.print(
+        f"Imported {result.added} codings ({result.skipped} already present) from "
+        f"{len(result.files)} file(s)."
+    )

@@ -1,0 +1,105 @@
+"""show: a transcript with its speaker turns and coded spans highlighted in the codes' colours."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.color import Color, ColorParseError
+from rich.style import Style
+from rich.table import Table
+from rich.text import Text
+
+from qualcode.cli.common import JsonOpt, console, emit_json, project_session
+
+
+def register(app: typer.Typer) -> None:
+    app.command("show")(show)
+
+
+def _style(colour: str | None) -> Style:
+    try:
+        bg = Color.parse(colour or "#cccccc")
+    except ColorParseError:
+        bg = Color.parse("#cccccc")
+    r, g, b = bg.get_truecolor()
+    # Dark text on light colours and vice versa, so highlighted words stay readable.
+    fg = "black" if (0.299 * r + 0.587 * g + 0.114 * b) > 140 else "white"
+    return Style(bgcolor=bg, color=fg)
+
+
+def show(
+    ctx: typer.Context,
+    document: Annotated[str, typer.Argument(help="Document name, e.g. interview-03.")],
+    by: Annotated[str | None, typer.Option("--by", help="Only this coder's codings.")] = None,
+    turns: Annotated[
+        str | None, typer.Option("--turns", help="Only these turns, e.g. 5-12.")
+    ] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Print a transcript turn by turn, coded spans highlighted, code names beside them."""
+    from qualcode.services.inspect import document_view
+
+    with project_session(ctx) as session:
+        view = document_view(session, document, coder=by)
+    if json_out:
+        emit_json(view)
+        return
+    lo, hi = _turn_range(turns)
+    head = f"{view.name}" + (f" · {view.case}" if view.case else "")
+    meta = ", ".join(x for x in (view.interviewee_role, view.date, view.place) if x)
+    console.print(Text(head, style="bold"))
+    if meta:
+        console.print(Text(meta, style="dim"))
+    if view.synthetic:
+        console.print(
+            Text("SYNTHETIC, illustrative interview (not a real record).", style="yellow")
+        )
+    table = Table(show_header=False, box=None, padding=(0, 1), expand=True)
+    table.add_column("turn", style="dim", no_wrap=True, width=4, justify="right")
+    table.add_column("text", ratio=3)
+    table.add_column("codes", ratio=1)
+    for turn in view.turns:
+        if not lo <= turn.number <= hi:
+            continue
+        inside = [c for c in view.codings if c.start < turn.end and c.end > turn.start]
+        body = Text()
+        speaker = turn.speaker or "(no speaker)"
+        body.append(
+            f"{speaker}" + (f" [{turn.time}]" if turn.time else "") + "\n",
+            style="bold cyan" if turn.role == "interviewer" else "bold",
+        )
+        segment = Text(view.text[turn.start : turn.end])
+        for c in inside:
+            segment.stylize(
+                _style(view.colours.get(c.code)),
+                max(c.start, turn.start) - turn.start,
+                min(c.end, turn.end) - turn.start,
+            )
+        body.append_text(segment)
+        codes = Text()
+        for c in inside:
+            codes.append("■ ", style=Style(color=_style(view.colours.get(c.code)).bgcolor))
+            codes.append(f"{c.code}" + (" ★" if c.key else "") + f" ({c.coder})\n")
+        table.add_row(str(turn.number), body, codes)
+        table.add_row("", "", "")
+    console.print(table)
+    console.print(
+        Text(
+            f"{len(view.turns)} turns, {len(view.codings)} codings. Offsets: Unicode "
+            "code points, end exclusive.",
+            style="dim",
+        )
+    )
+
+
+def _turn_range(spec: str | None) -> tuple[int, int]:
+    if not spec:
+        return 1, 10**9
+    first, _, last = spec.partition("-")
+    try:
+        return int(first), int(last or first)
+    except ValueError as exc:
+        from qualcode.errors import QualcodeError
+
+        raise QualcodeError(f"--turns {spec!r} is not N or N-M") from exc

@@ -1,0 +1,87 @@
+"""Where a project lives and which database it uses.
+
+A project is a folder holding `qualcode.toml` (and, by default, the SQLite file `qualcode.db`).
+The database URL comes from, in order: --db, $QUALCODE_DB, the project file found from --project,
+$QUALCODE_PROJECT or the current folder upwards (as git finds its repository).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from qualcode.errors import ProjectError
+
+PROJECT_FILE = "qualcode.toml"
+DEFAULT_DB_FILE = "qualcode.db"
+
+
+@dataclass(frozen=True)
+class ProjectLocation:
+    url: str
+    folder: Path | None  # None when only a URL was given
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path.resolve()}"
+
+
+def find_project_folder(start: Path) -> Path | None:
+    for folder in (start, *start.parents):
+        if (folder / PROJECT_FILE).is_file():
+            return folder
+    return None
+
+
+def read_project_file(folder: Path) -> str:
+    path = folder / PROJECT_FILE
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ProjectError(f"cannot read the project file: {exc}", where=str(path)) from exc
+    url = data.get("database", DEFAULT_DB_FILE)
+    if not isinstance(url, str) or not url:
+        raise ProjectError("`database` must be a file name or a database URL", where=str(path))
+    if "://" not in url:  # a file name, relative to the project folder
+        return sqlite_url(folder / url)
+    return url
+
+
+def write_project_file(folder: Path, database: str, name: str) -> Path:
+    path = folder / PROJECT_FILE
+    body = (
+        "# qualcode project. `database` is a SQLite file name (relative to this folder)\n"
+        "# or any SQLAlchemy URL, e.g. postgresql+psycopg://user@host/dbname\n"
+        f"name = {_toml_string(name)}\n"
+        f"database = {_toml_string(database)}\n"
+    )
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+def _toml_string(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def locate(db: str | None, project: Path | None, cwd: Path | None = None) -> ProjectLocation:
+    db = db or os.environ.get("QUALCODE_DB") or None
+    if db:
+        return ProjectLocation(url=db if "://" in db else sqlite_url(Path(db)), folder=None)
+    env_project = os.environ.get("QUALCODE_PROJECT")
+    if project is None and env_project:
+        project = Path(env_project)
+    if project is not None:
+        if not (project / PROJECT_FILE).is_file():
+            raise ProjectError(
+                f"no qualcode project in {project}", hint=f"run `qualcode init {project}` first"
+            )
+        return ProjectLocation(url=read_project_file(project), folder=project)
+    found = find_project_folder((cwd or Path.cwd()).resolve())
+    if found is None:
+        raise ProjectError(
+            "no qualcode project here or in any parent folder",
+            hint="run `qualcode init DIR`, or pass --project DIR or --db URL",
+        )
+    return ProjectLocation(url=read_project_file(found), folder=found)

@@ -1,0 +1,289 @@
+"""Validating a codebook file, syncing it into the project, and showing the code tree."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from qualcode.domain import Codebook, CodebookProblem, CodeDef
+from qualcode.errors import CodebookError, InputError
+from qualcode.formats.codebook_yaml import parse_codebook
+from qualcode.services import events
+from qualcode.storage.models import Code, CodebookVersion, Coding
+
+# The fields compared when a codebook is loaded again; a difference is reported as "changed".
+SYNCED_FIELDS = (
+    "name",
+    "dimension",
+    "is_dimension",
+    "definition",
+    "include",
+    "exclude",
+    "examples",
+    "patterns",
+    "colour",
+    "sort_order",
+    "parent",
+)
+
+
+@dataclass
+class Validation:
+    path: str
+    codebook: Codebook | None
+    problems: list[CodebookProblem]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+@dataclass
+class SyncResult:
+    path: str
+    version: str
+    sha256: str
+    added: list[str] = field(default_factory=list)
+    changed: dict[str, list[str]] = field(default_factory=dict)
+    retired: list[str] = field(default_factory=list)
+    restored: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+
+
+def read_codebook_text(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read the codebook: {exc.strerror}", where=str(path)) from exc
+    if not data.strip():
+        raise InputError("the codebook file is empty", where=str(path))
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"the codebook is not UTF-8 (byte {exc.start})",
+            where=str(path),
+            hint="save it as UTF-8",
+        ) from exc
+
+
+def validate_codebook(path: Path) -> Validation:
+    """Every problem of the file, structural and spaCy-pattern ones; touches nothing."""
+    text = read_codebook_text(path)
+    codebook, problems = parse_codebook(text, source=str(path))
+    if codebook is not None and not problems:
+        from qualcode.nlp.patterns import check_patterns  # spaCy only when patterns are checked
+
+        problems = check_patterns(codebook)
+    problems = sorted(problems, key=lambda p: (p.line or 0, p.key or ""))
+    return Validation(
+        path=str(path), codebook=codebook if not problems else None, problems=problems
+    )
+
+
+def require_valid(path: Path) -> Codebook:
+    result = validate_codebook(path)
+    if not result.ok:
+        first = result.problems[0].one_line(str(path))
+        raise CodebookError(
+            f"{len(result.problems)} problem(s) in the codebook; first: {first}",
+            problems=result.problems,
+            hint=f"see them all with `qualcode codebook validate {path}`",
+        )
+    assert result.codebook is not None
+    return result.codebook
+
+
+def _patterns_json(code: CodeDef) -> list[dict]:
+    return [
+        {"kind": p.kind, "value": p.value, "language": p.language, "rule_id": p.rule_id}
+        for p in code.patterns
+    ]
+
+
+def _wanted(code: CodeDef) -> dict:
+    return {
+        "name": code.name,
+        "dimension": code.dimension,
+        "is_dimension": code.is_dimension,
+        "definition": code.definition,
+        "include": list(code.include),
+        "exclude": list(code.exclude),
+        "examples": list(code.examples),
+        "patterns": _patterns_json(code),
+        "colour": code.colour,
+        "sort_order": code.order,
+        "parent": code.parent,
+    }
+
+
+def _current(code: Code) -> dict:
+    return {
+        "name": code.name,
+        "dimension": code.dimension,
+        "is_dimension": code.is_dimension,
+        "definition": code.definition,
+        "include": code.include,
+        "exclude": code.exclude,
+        "examples": code.examples,
+        "patterns": code.patterns,
+        "colour": code.colour,
+        "sort_order": code.sort_order,
+        "parent": code.parent.key if code.parent else None,
+    }
+
+
+def load_codebook(session: Session, path: Path, *, actor: str) -> SyncResult:
+    codebook = require_valid(path)
+    version = session.scalars(
+        select(CodebookVersion).where(CodebookVersion.sha256 == codebook.sha256)
+    ).first()
+    if version is None:
+        version = CodebookVersion(
+            name=codebook.name,
+            version=codebook.version,
+            source=str(path),
+            sha256=codebook.sha256 or "",
+        )
+        session.add(version)
+        session.flush()
+    result = SyncResult(path=str(path), version=codebook.version, sha256=codebook.sha256 or "")
+    existing = {c.key: c for c in session.scalars(select(Code))}
+    wanted_keys = {c.key for c in codebook.codes}
+
+    for cdef in codebook.codes:  # codebook order puts parents before children
+        want = _wanted(cdef)
+        code = existing.get(cdef.key)
+        if code is None:
+            code = Code(key=cdef.key, guid=cdef.guid)
+            _apply(code, want, existing)
+            code.codebook_version_id = version.id
+            session.add(code)
+            session.flush()
+            existing[cdef.key] = code
+            result.added.append(cdef.key)
+            events.record(session, actor, "code.add", "code", code.id, after=want)
+            continue
+        before = _current(code)
+        diff = [f for f in SYNCED_FIELDS if before[f] != want[f]]
+        code.codebook_version_id = version.id
+        if code.retired:
+            code.retired = False
+            result.restored.append(cdef.key)
+            events.record(session, actor, "code.restore", "code", code.id)
+        if diff:
+            _apply(code, want, existing)
+            result.changed[cdef.key] = diff
+            events.record(
+                session,
+                actor,
+                "code.change",
+                "code",
+                code.id,
+                before={f: before[f] for f in diff},
+                after={f: want[f] for f in diff},
+            )
+        elif cdef.key not in result.restored:
+            result.unchanged += 1
+
+    _retire_or_remove(session, existing, wanted_keys, result, actor)
+    session.flush()
+    return result
+
+
+def _apply(code: Code, want: dict, existing: dict[str, Code]) -> None:
+    for name in SYNCED_FIELDS:
+        if name == "parent":
+            code.parent = existing[want["parent"]] if want["parent"] else None
+        else:
+            setattr(code, name, want[name])
+
+
+def _retire_or_remove(
+    session: Session, existing: dict[str, Code], wanted: set[str], result: SyncResult, actor: str
+) -> None:
+    """A code gone from the file is retired if it (or a code below it) has codings, so no
+    evidence is orphaned; otherwise it is removed."""
+    missing = [c for key, c in existing.items() if key not in wanted and not c.retired]
+    if not missing:
+        return
+    coded = set(session.scalars(select(Coding.code_id).distinct()))
+    keep: set[str] = set()
+    for code in missing:
+        if code.id in coded:
+            node: Code | None = code
+            while node is not None and node.key not in wanted:  # keep its ancestors too
+                keep.add(node.key)
+                node = node.parent
+    for code in sorted(missing, key=lambda c: -c.key.count(".")):  # children first
+        if code.key in keep:
+            code.retired = True
+            result.retired.append(code.key)
+            events.record(session, actor, "code.retire", "code", code.id)
+        else:
+            events.record(
+                session,
+                actor,
+                "code.remove",
+                "code",
+                code.id,
+                before={"key": code.key, "name": code.name},
+            )
+            result.removed.append(code.key)
+            session.delete(code)
+            session.flush()
+
+
+@dataclass
+class CodeNode:
+    key: str
+    name: str
+    dimension: str
+    depth: int
+    colour: str | None
+    retired: bool
+    is_dimension: bool
+    codings: int  # coded directly with this code
+    total: int  # this code and every code below it
+    definition: str
+
+
+def code_tree(session: Session, *, include_retired: bool = False) -> list[CodeNode]:
+    codes = list(session.scalars(select(Code).order_by(Code.sort_order, Code.key)))
+    direct = dict(
+        session.execute(select(Coding.code_id, func.count()).group_by(Coding.code_id)).all()
+    )
+    children: dict[int | None, list[Code]] = {}
+    for code in codes:
+        children.setdefault(code.parent_id, []).append(code)
+    nodes: list[CodeNode] = []
+
+    def total(code: Code) -> int:
+        return direct.get(code.id, 0) + sum(total(c) for c in children.get(code.id, []))
+
+    def walk(parent_id: int | None, depth: int) -> None:
+        for code in children.get(parent_id, []):
+            if code.retired and not include_retired:
+                continue
+            nodes.append(
+                CodeNode(
+                    key=code.key,
+                    name=code.name,
+                    dimension=code.dimension,
+                    depth=depth,
+                    colour=code.colour,
+                    retired=code.retired,
+                    is_dimension=code.is_dimension,
+                    codings=direct.get(code.id, 0),
+                    total=total(code),
+                    definition=code.definition,
+                )
+            )
+            walk(code.id, depth + 1)
+
+    walk(None, 0)
+    return nodes

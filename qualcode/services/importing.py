@@ -1,0 +1,257 @@
+"""Importing transcripts: all files are read and checked before anything is written, and the
+caller's transaction makes the whole import one unit (all files or none)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from qualcode.domain import ParsedTranscript
+from qualcode.errors import ConflictError, InputError
+from qualcode.formats.transcripts import SUPPORTED_SUFFIXES, read_transcript
+from qualcode.services import attributes, events
+from qualcode.storage.models import Case, CaseValue, Document, DocumentValue, Turn
+
+
+@dataclass
+class ImportedFile:
+    path: str
+    document: str
+    status: str  # "imported" or "skipped"
+    case: str | None = None
+    turns: int = 0
+    words: int = 0
+    encoding: str = ""
+    encoding_detected: bool = False
+    newlines_normalised: bool = False
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ImportReport:
+    files: list[ImportedFile]
+
+    @property
+    def imported(self) -> int:
+        return sum(1 for f in self.files if f.status == "imported")
+
+    @property
+    def skipped(self) -> int:
+        return sum(1 for f in self.files if f.status == "skipped")
+
+
+def expand_paths(paths: Sequence[Path]) -> list[Path]:
+    """Files as given; folders contribute their transcript files (not recursively, sorted)."""
+    files: list[Path] = []
+    for path in paths:
+        if not path.exists():
+            raise InputError("no such file or folder", where=str(path))
+        if path.is_dir():
+            found = sorted(
+                p
+                for p in path.iterdir()
+                if p.is_file()
+                and p.suffix.lower() in SUPPORTED_SUFFIXES
+                and not p.name.startswith(".")
+            )
+            if not found:
+                raise InputError(
+                    "the folder holds no transcript files",
+                    where=str(path),
+                    hint="supported: " + ", ".join(SUPPORTED_SUFFIXES),
+                )
+            files.extend(found)
+        elif path.suffix.lower() not in SUPPORTED_SUFFIXES:
+            raise InputError(
+                f"unsupported file type {path.suffix or '(none)'}",
+                where=str(path),
+                hint="supported: " + ", ".join(SUPPORTED_SUFFIXES),
+            )
+        else:
+            files.append(path)
+    return files
+
+
+def import_transcripts(
+    session: Session,
+    paths: Sequence[Path],
+    *,
+    actor: str,
+    speaker_regex: str | None = None,
+    interviewer_labels: Sequence[str] = (),
+    case: str | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> ImportReport:
+    files = expand_paths(paths)
+    parsed: list[tuple[Path, ParsedTranscript]] = []
+    for path in files:  # read everything first: a bad file stops the import before any write
+        if progress:
+            progress(path.name)
+        parsed.append(
+            (
+                path,
+                read_transcript(
+                    path, speaker_regex=speaker_regex, interviewer_labels=interviewer_labels
+                ),
+            )
+        )
+    _refuse_duplicate_names(parsed)
+    report = ImportReport(files=[])
+    for path, transcript in parsed:
+        report.files.append(_store(session, path, transcript, actor=actor, case_override=case))
+    return report
+
+
+def _refuse_duplicate_names(parsed: list[tuple[Path, ParsedTranscript]]) -> None:
+    seen: dict[str, Path] = {}
+    for path, transcript in parsed:
+        if transcript.name in seen:
+            raise ConflictError(
+                f"two files would both become document {transcript.name!r}: {seen[transcript.name]}"
+                f" and {path}",
+                hint="rename one of them",
+            )
+        seen[transcript.name] = path
+
+
+def _store(
+    session: Session, path: Path, t: ParsedTranscript, *, actor: str, case_override: str | None
+) -> ImportedFile:
+    words = len(t.text.split())
+    existing = session.scalars(select(Document).where(Document.name == t.name)).one_or_none()
+    if existing is not None:
+        if existing.sha256 == t.sha256:
+            return ImportedFile(
+                path=str(path),
+                document=t.name,
+                status="skipped",
+                case=existing.case.name if existing.case else None,
+                turns=len(existing.turns),
+                words=words,
+                encoding=t.encoding,
+            )
+        raise ConflictError(
+            f"document {t.name!r} is already in the project with different text "
+            f"(imported {existing.imported_at:%Y-%m-%d} from {existing.source_filename})",
+            where=str(path),
+            hint="import the new version under another name (rename the file); "
+            "updating a coded document is not supported yet",
+        )
+    case_name = case_override or t.meta.case
+    case = _case_for(session, case_name, t.meta.case_attributes, path, actor) if case_name else None
+    doc = Document(
+        name=t.name,
+        case=case,
+        text=t.text,
+        sha256=t.sha256,
+        file_sha256=t.file_sha256,
+        language=t.meta.language or "en",
+        title=t.meta.title,
+        interviewee_role=t.meta.interviewee_role,
+        interview_date=_date(t.meta.date, path),
+        place=t.meta.place,
+        interviewer=t.meta.interviewer,
+        source_filename=path.name,
+        source_format=t.source_format,
+        encoding=t.encoding,
+        newlines_normalised=t.newlines_normalised,
+        synthetic=t.meta.synthetic,
+    )
+    doc.turns = [
+        Turn(
+            number=turn.number,
+            speaker=turn.speaker,
+            role=turn.role,
+            start=turn.start,
+            end=turn.end,
+            label_start=turn.label_start,
+            time=turn.time,
+        )
+        for turn in t.turns
+    ]
+    session.add(doc)
+    session.flush()
+    for name, value in t.meta.document_attributes.items():
+        if value is None:
+            continue
+        attr = attributes.get_or_create(session, "document", str(name), value)
+        doc.values.append(
+            DocumentValue(
+                attribute=attr, value=attributes.to_stored(value, attr.type, name=attr.name)
+            )
+        )
+    events.record(
+        session,
+        actor,
+        "document.import",
+        "document",
+        doc.id,
+        after={
+            "name": doc.name,
+            "file": path.name,
+            "sha256": doc.sha256,
+            "case": case_name,
+            "encoding": t.encoding,
+            "turns": len(t.turns),
+        },
+    )
+    return ImportedFile(
+        path=str(path),
+        document=t.name,
+        status="imported",
+        case=case_name,
+        turns=len(t.turns),
+        words=words,
+        encoding=t.encoding,
+        encoding_detected=t.encoding_detected,
+        newlines_normalised=t.newlines_normalised,
+        warnings=list(t.warnings),
+    )
+
+
+def _date(value: object, path: Path) -> dt.date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError as exc:
+        raise InputError(
+            f"interview date {value!r} is not a date",
+            where=str(path),
+            hint="write it as YYYY-MM-DD",
+        ) from exc
+
+
+def _case_for(session: Session, name: str, attrs: dict, path: Path, actor: str) -> Case:
+    case = session.scalars(select(Case).where(Case.name == name)).one_or_none()
+    if case is None:
+        case = Case(name=name)
+        session.add(case)
+        session.flush()
+        events.record(session, actor, "case.create", "case", case.id, after={"name": name})
+    current = {v.attribute.name: v for v in case.values}
+    for key, value in attrs.items():
+        if value is None:
+            continue
+        attr = attributes.get_or_create(session, "case", str(key), value)
+        stored = attributes.to_stored(value, attr.type, name=attr.name)
+        if key in current:
+            if current[key].value != stored:
+                raise ConflictError(
+                    f"case {name!r} has {key}={current[key].value!r} in the project but this "
+                    f"file says {stored!r}",
+                    where=str(path),
+                    hint=f"make them agree, or change it with `qualcode cases set {name!r} "
+                    f"{key}=...`",
+                )
+            continue
+        case.values.append(CaseValue(attribute=attr, value=stored))
+        current[key] = case.values[-1]
+    return case

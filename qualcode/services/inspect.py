@@ -1,0 +1,124 @@
+"""What `qualcode show` and `qualcode stats` need: a document with its turns and codings, and the
+project's counts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from qualcode.services import lookup
+from qualcode.services.coding import CodingRow, list_codings
+from qualcode.storage.models import Case, Code, Coder, Coding, Document, Event, Turn
+
+
+@dataclass
+class TurnView:
+    number: int
+    speaker: str | None
+    role: str
+    start: int
+    end: int
+    time: str | None
+
+
+@dataclass
+class DocumentView:
+    name: str
+    case: str | None
+    title: str | None
+    text: str
+    language: str
+    interviewee_role: str | None
+    date: str | None
+    place: str | None
+    source_filename: str
+    encoding: str
+    synthetic: bool
+    turns: list[TurnView]
+    codings: list[CodingRow]
+    colours: dict[str, str | None]
+
+
+def document_view(session: Session, name: str, *, coder: str | None = None) -> DocumentView:
+    doc = lookup.document(session, name)
+    codings = list_codings(session, document=name, coder=coder)
+    colours = dict(session.execute(select(Code.key, Code.colour)).all())
+    return DocumentView(
+        name=doc.name,
+        case=doc.case.name if doc.case else None,
+        title=doc.title,
+        text=doc.text,
+        language=doc.language,
+        interviewee_role=doc.interviewee_role,
+        date=doc.interview_date.isoformat() if doc.interview_date else None,
+        place=doc.place,
+        source_filename=doc.source_filename,
+        encoding=doc.encoding,
+        synthetic=doc.synthetic,
+        turns=[TurnView(t.number, t.speaker, t.role, t.start, t.end, t.time) for t in doc.turns],
+        codings=codings,
+        colours=colours,
+    )
+
+
+def project_stats(session: Session) -> dict[str, Any]:
+    def count(model) -> int:
+        return session.scalar(select(func.count()).select_from(model)) or 0
+
+    words = 0
+    documents = []
+    for doc in session.scalars(select(Document).order_by(Document.name)):
+        n = len(doc.text.split())
+        words += n
+        documents.append(
+            {
+                "name": doc.name,
+                "case": doc.case.name if doc.case else None,
+                "words": n,
+                "turns": len(doc.turns),
+                "codings": session.scalar(
+                    select(func.count(Coding.id)).where(Coding.document_id == doc.id)
+                ),
+            }
+        )
+    by_origin = dict(
+        session.execute(select(Coding.origin, func.count()).group_by(Coding.origin)).all()
+    )
+    by_coder = dict(
+        session.execute(
+            select(Coder.name, func.count(Coding.id))
+            .join(Coding, Coding.coder_id == Coder.id)
+            .group_by(Coder.name)
+        ).all()
+    )
+    by_dimension = dict(
+        session.execute(
+            select(Code.dimension, func.count(Coding.id))
+            .join(Coding, Coding.code_id == Code.id)
+            .group_by(Code.dimension)
+        ).all()
+    )
+    return {
+        "cases": count(Case),
+        "documents": count(Document),
+        "words": words,
+        "turns": count(Turn),
+        "codes": session.scalar(
+            select(func.count())
+            .select_from(Code)
+            .where(Code.retired.is_(False), Code.is_dimension.is_(False))
+        ),
+        "retired_codes": session.scalar(
+            select(func.count()).select_from(Code).where(Code.retired.is_(True))
+        ),
+        "codings": count(Coding),
+        "coders": count(Coder),
+        "events": count(Event),
+        "codings_by_origin": by_origin,
+        "codings_by_coder": by_coder,
+        "codings_by_dimension": by_dimension,
+        "document_list": documents,
+    }

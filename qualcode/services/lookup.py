@@ -1,0 +1,91 @@
+"""Finding documents, cases, codes and coders by the names researchers type, with a helpful error
+(close matches) when a name is wrong."""
+
+from __future__ import annotations
+
+import difflib
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from qualcode.errors import NotFoundError, QualcodeError
+from qualcode.storage.models import Case, Code, Coder, Document
+
+
+def _did_you_mean(name: str, options: list[str]) -> str | None:
+    close = difflib.get_close_matches(name, options, n=3, cutoff=0.5)
+    return "did you mean " + ", ".join(repr(c) for c in close) + "?" if close else None
+
+
+def document(session: Session, name: str) -> Document:
+    doc = session.scalars(select(Document).where(Document.name == name)).one_or_none()
+    if doc is None:
+        names = list(session.scalars(select(Document.name)))
+        raise NotFoundError(
+            f"no document named {name!r}",
+            hint=_did_you_mean(name, names) or "list them with `qualcode stats`",
+        )
+    return doc
+
+
+def case(session: Session, name: str) -> Case:
+    found = session.scalars(select(Case).where(Case.name == name)).one_or_none()
+    if found is None:
+        names = list(session.scalars(select(Case.name)))
+        raise NotFoundError(
+            f"no case named {name!r}",
+            hint=_did_you_mean(name, names) or "list them with `qualcode cases list`",
+        )
+    return found
+
+
+def code(session: Session, key: str, *, allow_retired: bool = False) -> Code:
+    found = session.scalars(select(Code).where(Code.key == key)).one_or_none()
+    if found is None:
+        keys = list(session.scalars(select(Code.key)))
+        if not keys:
+            raise NotFoundError(
+                f"unknown code {key!r}: the project has no codebook yet",
+                hint="run `qualcode codebook load FILE`",
+            )
+        raise NotFoundError(
+            f"unknown code {key!r}", hint=_did_you_mean(key, keys) or "see `qualcode codebook show`"
+        )
+    if found.retired and not allow_retired:
+        raise QualcodeError(
+            f"code {key!r} is retired (it is no longer in the codebook)",
+            hint="put it back in the codebook and run `qualcode codebook load`",
+        )
+    return found
+
+
+def coder(session: Session, name: str, *, create: bool = True) -> Coder:
+    name = name.strip()
+    if not name:
+        raise QualcodeError("a coder needs a name", hint="pass --coder NAME or set QUALCODE_CODER")
+    found = session.scalars(select(Coder).where(Coder.name == name)).one_or_none()
+    if found is None:
+        if not create:
+            names = list(session.scalars(select(Coder.name)))
+            raise NotFoundError(
+                f"no coder named {name!r}",
+                hint=_did_you_mean(name, names) or "coders: " + ", ".join(names),
+            )
+        found = Coder(name=name)
+        session.add(found)
+        session.flush()
+    return found
+
+
+def subtree_ids(session: Session, root: Code) -> list[int]:
+    """The code and every code below it (child codes roll up into their parents)."""
+    rows = session.execute(select(Code.id, Code.parent_id)).all()
+    children: dict[int | None, list[int]] = {}
+    for cid, pid in rows:
+        children.setdefault(pid, []).append(cid)
+    out, stack = [], [root.id]
+    while stack:
+        cid = stack.pop()
+        out.append(cid)
+        stack.extend(children.get(cid, []))
+    return out

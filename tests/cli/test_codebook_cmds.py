@@ -1,0 +1,133 @@
+"""codebook validate | load | show: every problem listed, diffs reported, codes with codings
+retired rather than deleted."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import yaml
+
+from tests.conftest import CODEBOOK, DEMO, Project
+
+
+def _mini(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "mini.yaml"
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+MINI = """\
+codebook:
+  name: mini
+  version: "1"
+  language: en
+policy:
+  definition: Policy.
+  codes:
+    subsidies:
+      definition: Money from government.
+      include: [grants]
+      exclude: [taxes]
+      examples: ["We got a subsidy."]
+      patterns:
+        - lemma: subsidy
+    land:
+      definition: Land deals.
+      include: [land]
+      exclude: [rent]
+      examples: ["Cheap land."]
+      patterns:
+        - phrase: cheap land
+"""
+
+
+def test_validate_accepts_the_bundled_codebook(project: Project):
+    out = project.ok("codebook", "validate", str(CODEBOOK))
+    assert "valid" in out and "5 dimensions" in out
+
+
+def test_validate_lists_every_problem_with_lines_and_exits_1(project: Project, tmp_path: Path):
+    bad = _mini(tmp_path, MINI.replace("definition: Land deals.", "definition: ''")
+                .replace("      patterns:\n        - phrase: cheap land",
+                         "      colour: 'blue-ish'\n      patterns:\n        - tokens: [{LOWR: x}]"))
+    res = project.run("codebook", "validate", str(bad))
+    assert res.exit_code == 1
+    lines = [line for line in res.stderr.splitlines() if line.startswith(str(bad))]
+    assert len(lines) >= 2
+    assert any("policy.land" in line and "definition" in line for line in lines)
+    assert any("colour" in line for line in lines)
+    assert all(line.split(":")[1].isdigit() for line in lines)  # file:line on each problem
+
+
+def test_load_reports_added_then_unchanged(project: Project, tmp_path: Path):
+    path = _mini(tmp_path, MINI)
+    first = json.loads(project.ok("codebook", "load", str(path), "--json"))
+    assert sorted(first["added"]) == ["policy", "policy.land", "policy.subsidies"]
+    again = json.loads(project.ok("codebook", "load", str(path), "--json"))
+    assert again["added"] == [] and again["changed"] == {} and again["unchanged"] == 3
+
+
+def test_load_retires_coded_codes_removes_uncoded_and_reports_changes(
+        project: Project, tmp_path: Path):
+    path = _mini(tmp_path, MINI)
+    project.ok("codebook", "load", str(path))
+    doc = tmp_path / "d.txt"
+    doc.write_text("Interviewer: Why here?\n\nMr. Li: The subsidy and the cheap land.\n",
+                   encoding="utf-8")
+    project.ok("import", str(doc))
+    project.ok("code", "add", "d", "policy.subsidies", "--quote", "The subsidy")
+    data = yaml.safe_load(MINI)
+    del data["policy"]["codes"]["subsidies"]  # coded: must be retired
+    del data["policy"]["codes"]["land"]  # never used: removed
+    data["policy"]["definition"] = "Public policy."
+    data["policy"]["codes"]["talent"] = {"definition": "Talent programmes.", "include": ["x"],
+                                         "exclude": ["y"], "examples": ["z"],
+                                         "patterns": [{"phrase": "talent"}]}
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    diff = json.loads(project.ok("codebook", "load", str(path), "--json"))
+    assert diff["retired"] == ["policy.subsidies"]
+    assert diff["removed"] == ["policy.land"]
+    assert diff["added"] == ["policy.talent"]
+    assert diff["changed"] == {"policy": ["definition"]}
+    codings = json.loads(project.ok("codings", "list", "--json"))
+    assert [c["code"] for c in codings] == ["policy.subsidies"]  # the evidence survives
+    error = project.fails("code", "add", "d", "policy.subsidies", "--quote", "cheap land")
+    assert "retired" in error
+    tree = json.loads(project.ok("codebook", "show", "--all", "--json"))
+    assert {n["key"]: n["retired"] for n in tree}["policy.subsidies"] is True
+    # Putting it back restores the same code with its codings.
+    path.write_text(MINI, encoding="utf-8")
+    back = json.loads(project.ok("codebook", "load", str(path), "--json"))
+    assert back["restored"] == ["policy.subsidies"]
+
+
+def test_loading_an_invalid_codebook_changes_nothing(project: Project, tmp_path: Path):
+    project.ok("codebook", "load", str(_mini(tmp_path, MINI)))
+    before = project.snapshot()
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(MINI.replace("    land:", "    subsidies:"), encoding="utf-8")  # dup key
+    error = project.fails("codebook", "load", str(broken))
+    assert "broken.yaml" in error and "problem" in error
+    malformed = tmp_path / "malformed.yaml"
+    malformed.write_text("policy: [unclosed\n", encoding="utf-8")
+    assert "malformed.yaml" in project.fails("codebook", "load", str(malformed))
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("", encoding="utf-8")
+    assert "empty" in project.fails("codebook", "load", str(empty))
+    assert project.snapshot() == before
+
+
+def test_show_prints_the_tree_with_rolled_up_counts(project: Project):
+    project.ok("codebook", "load", str(CODEBOOK))
+    project.ok("import", str(DEMO / "interview-03.md"))
+    project.ok("code", "add", "interview-03", "innovation.cell-design.dependence",
+               "--quote", "we still buy our cell design")
+    nodes = {n["key"]: n for n in json.loads(project.ok("codebook", "show", "--json"))}
+    assert nodes["innovation.cell-design.dependence"]["codings"] == 1
+    assert nodes["innovation.cell-design"]["codings"] == 0
+    assert nodes["innovation.cell-design"]["total"] == 1
+    assert nodes["innovation"]["total"] == 1
+    assert nodes["policy"]["total"] == 0
+    text = project.ok("codebook", "show")
+    assert "INNOVATION" in text and "dependence" in text

@@ -1,0 +1,83 @@
+"""The database: schema from migrations, pragmas, refusing foreign or outdated databases."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from sqlalchemy import inspect, text
+from sqlalchemy.exc import IntegrityError
+
+from qualcode.errors import ProjectError
+from qualcode.storage import database
+from qualcode.storage.models import Base, Case, Coder, Code, Coding, Document
+
+
+def test_new_project_is_stamped_at_head_with_every_table(project):
+    engine = database.make_engine(project.url)
+    assert database.current_revision(engine) == database.head_revision()
+    tables = set(inspect(engine).get_table_names())
+    assert set(Base.metadata.tables) <= tables
+    engine.dispose()
+
+
+def test_sqlite_connections_enforce_foreign_keys_in_wal_mode(project):
+    engine = database.make_engine(project.url)
+    with engine.connect() as conn:
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("PRAGMA busy_timeout")).scalar() == database.SQLITE_BUSY_TIMEOUT_MS
+    with pytest.raises(IntegrityError):
+        with database.session_scope(engine) as s:
+            s.add(Document(name="x", case_id=999, text="t", sha256="0", file_sha256="0",
+                           source_filename="x.txt", source_format="txt", encoding="utf-8"))
+    engine.dispose()
+
+
+def test_migrations_build_the_same_schema_as_the_models(tmp_path):
+    """A database built by running every migration equals one built from the models."""
+    from alembic import command
+
+    engine = database.make_engine(f"sqlite:///{tmp_path / 'm.db'}")
+    with engine.begin() as conn:
+        command.upgrade(database._alembic_config(conn), "head")
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == []
+    engine.dispose()
+
+
+def test_span_constraint_refuses_an_empty_coding(project):
+    engine = database.make_engine(project.url)
+    with pytest.raises(IntegrityError):
+        with database.session_scope(engine) as s:
+            case = Case(name="F")
+            doc = Document(name="d", case=case, text="abc", sha256="0", file_sha256="0",
+                           source_filename="d.txt", source_format="txt", encoding="utf-8")
+            code = Code(key="k", guid="g", name="k", dimension="k")
+            s.add(Coding(document=doc, start=2, end=2, code=code, coder=Coder(name="c"),
+                         quote=""))
+    engine.dispose()
+
+
+def test_a_database_from_a_newer_or_unknown_schema_is_refused(project):
+    engine = database.make_engine(project.url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '0000old'"))
+    with pytest.raises(ProjectError, match="qualcode upgrade"):
+        database.check_schema(engine)
+    engine.dispose()
+    assert "qualcode upgrade" in project.fails("stats")
+
+
+def test_a_sqlite_file_that_is_not_a_project_is_refused(tmp_path):
+    path = tmp_path / "other.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE t (x)")
+    engine = database.make_engine(f"sqlite:///{path}")
+    with pytest.raises(ProjectError, match="not a qualcode project"):
+        database.check_schema(engine)
+    engine.dispose()
