@@ -81,3 +81,32 @@ def test_a_sqlite_file_that_is_not_a_project_is_refused(tmp_path):
     with pytest.raises(ProjectError, match="not a qualcode project"):
         database.check_schema(engine)
     engine.dispose()
+
+
+def test_an_older_project_is_refused_until_upgraded_and_backed_up_first(tmp_path):
+    """A project made by an older qualcode (schema 0001) keeps its data through `upgrade`."""
+    from alembic import command
+
+    from tests.conftest import Project
+
+    folder = tmp_path / "old"
+    folder.mkdir()
+    (folder / "qualcode.toml").write_text('name = "old"\ndatabase = "qualcode.db"\n')
+    engine = database.make_engine(f"sqlite:///{folder / 'qualcode.db'}")
+    with engine.begin() as conn:
+        command.upgrade(database._alembic_config(conn), "0001")
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO cases (name, created_at) VALUES ('Firm B', '2018-01-01')"))
+    engine.dispose()
+    old = Project(folder)
+    error = old.fails("stats")
+    assert "0001" in error and "qualcode upgrade" in error
+    out = old.ok("upgrade")
+    assert "0001 -> " + database.head_revision() in out
+    backups = list(folder.glob("qualcode.db.backup-0001-*"))
+    assert len(backups) == 1
+    with sqlite3.connect(backups[0]) as conn:  # the backup is the old database, whole
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
+        assert conn.execute("SELECT name FROM cases").fetchall() == [("Firm B",)]
+    assert "Firm B" in old.ok("cases", "list")
+    assert "up to date" in old.ok("upgrade")

@@ -1,0 +1,358 @@
+"""Learning from the coder (`train`) and measuring the suggester as if it were a second coder
+(`evaluate`). Both work on respondent sentences, the unit suggestions are made at."""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from qualcode import reliability
+from qualcode.errors import QualcodeError
+from qualcode.services import lookup
+from qualcode.services.suggest import generate_hits, live_codebook, text_units
+from qualcode.storage.models import Code, Coder, Coding, Suggestion, TrainedModel
+
+# A code needs this many positive sentences before the classifier learns it.
+MIN_POSITIVES = 3
+
+
+@dataclass
+class Sentence:
+    document_id: int
+    start: int
+    end: int
+    text: str
+    labels: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class TrainReport:
+    model_id: int | None
+    fingerprint: str
+    labels: list[str]
+    examples: int
+    positives: dict[str, int]
+    seconds: float
+    up_to_date: bool
+    skipped_labels: list[str]
+
+
+def _pipe(session: Session, model: str | None = None):
+    from qualcode.nlp.pipeline import build_pipeline
+
+    return build_pipeline(live_codebook(session), model=model)
+
+
+def _sentences(session: Session, pipe, doc_ids: set[int]) -> list[Sentence]:
+    from qualcode.nlp.suggester import sentences
+
+    units, docs = text_units(session)
+    units = [u for u in units if u.document_id in doc_ids]
+    return [Sentence(d, s, e, docs[d].text[s:e]) for d, s, e in sentences(pipe, units)]
+
+
+def _label(
+    sents: list[Sentence],
+    spans: dict[int, list[tuple[int, int, str]]],
+    value: float,
+    *,
+    keep_positive: bool = False,
+) -> None:
+    by_doc: dict[int, list[Sentence]] = defaultdict(list)
+    for s in sents:
+        by_doc[s.document_id].append(s)
+    for doc_id, items in spans.items():
+        for start, end, code in items:
+            for s in by_doc.get(doc_id, ()):
+                if s.start < end and s.end > start:
+                    if keep_positive and s.labels.get(code) == 1.0:
+                        continue
+                    s.labels[code] = value
+
+
+def human_codings(
+    session: Session, coder: str | None = None, doc_ids: set[int] | None = None
+) -> dict[int, list[tuple[int, int, str]]]:
+    """Codings a person made or approved: manual, imported, and accepted suggestions."""
+    q = (
+        select(Coding.document_id, Coding.start, Coding.end, Code.key)
+        .join(Code, Coding.code_id == Code.id)
+        .where(Code.is_dimension.is_(False))
+    )
+    if coder:
+        q = q.where(Coding.coder_id == lookup.coder(session, coder, create=False).id)
+    out: dict[int, list] = defaultdict(list)
+    for doc_id, start, end, key in session.execute(q):
+        if doc_ids is None or doc_id in doc_ids:
+            out[doc_id].append((start, end, key))
+    return out
+
+
+def training_set(session: Session, pipe, *, coder: str | None = None) -> list[Sentence]:
+    positives = human_codings(session, coder)
+    rejected: dict[int, list] = defaultdict(list)
+    for doc_id, start, end, key in session.execute(
+        select(Suggestion.document_id, Suggestion.start, Suggestion.end, Code.key)
+        .join(Code, Suggestion.code_id == Code.id)
+        .where(Suggestion.status == "rejected")
+    ):
+        rejected[doc_id].append((start, end, key))
+    sents = _sentences(session, pipe, set(positives) | set(rejected))
+    _label(sents, positives, 1.0)
+    _label(sents, rejected, 0.0, keep_positive=True)
+    # Documents a person coded: every sentence is an example (uncoded = negative for all codes).
+    # Elsewhere only the sentences behind rejected suggestions are known.
+    return [s for s in sents if s.document_id in positives or s.labels]
+
+
+def _fit(sents: list[Sentence], lang: str, seed: int, epochs: int, min_positives: int):
+    from qualcode.nlp.learned import train_classifier
+
+    counts: dict[str, int] = defaultdict(int)
+    for s in sents:
+        for code, v in s.labels.items():
+            if v == 1.0:
+                counts[code] += 1
+    labels = sorted(c for c, n in counts.items() if n >= min_positives)
+    skipped = sorted(c for c, n in counts.items() if n < min_positives)
+    if not labels:
+        raise QualcodeError(
+            "not enough human coding to learn from",
+            hint=f"each code needs at least {min_positives} coded sentences",
+        )
+    examples = [(s.text, {c: s.labels.get(c, 0.0) for c in labels}) for s in sents]
+    return (
+        train_classifier(examples, labels, lang=lang, seed=seed, epochs=epochs),
+        examples,
+        labels,
+        dict(counts),
+        skipped,
+    )
+
+
+def train(
+    session: Session,
+    *,
+    coder: str | None = None,
+    seed: int = 0,
+    epochs: int = 10,
+    force: bool = False,
+    min_positives: int = MIN_POSITIVES,
+) -> TrainReport:
+    from qualcode.nlp.learned import fingerprint
+
+    pipe = _pipe(session)
+    sents = training_set(session, pipe, coder=coder)
+    started = time.perf_counter()
+    # The fingerprint is over the data, so an unchanged project does not retrain.
+    labels_all = sorted({c for s in sents for c in s.labels})
+    probe = fingerprint([(s.text, dict(sorted(s.labels.items()))) for s in sents], labels_all)
+    latest = session.scalars(select(TrainedModel).order_by(TrainedModel.id.desc())).first()
+    if latest is not None and latest.fingerprint == probe and not force:
+        return TrainReport(
+            model_id=latest.id,
+            fingerprint=probe,
+            labels=list(latest.labels),
+            examples=len(sents),
+            positives=dict(latest.metrics.get("positives", {})),
+            seconds=0.0,
+            up_to_date=True,
+            skipped_labels=[],
+        )
+    clf, examples, labels, counts, skipped = _fit(sents, pipe.lang, seed, epochs, min_positives)
+    seconds = time.perf_counter() - started
+    row = TrainedModel(
+        kind="textcat_multilabel",
+        fingerprint=probe,
+        labels=labels,
+        metrics={
+            "examples": len(examples),
+            "positives": counts,
+            "seconds": round(seconds, 2),
+            "seed": seed,
+            "epochs": epochs,
+        },
+        pipeline=clf.description,
+        data=clf.to_bytes(),
+    )
+    session.add(row)
+    session.flush()
+    return TrainReport(
+        model_id=row.id,
+        fingerprint=probe,
+        labels=labels,
+        examples=len(examples),
+        positives=counts,
+        seconds=seconds,
+        up_to_date=False,
+        skipped_labels=skipped,
+    )
+
+
+# --- evaluation -----------------------------------------------------------------------------
+
+
+@dataclass
+class Score:
+    name: str
+    gold: int  # sentences the coder gave this code (or dimension)
+    predicted: int
+    true_positive: int
+    precision: float | None
+    recall: float | None
+    f1: float | None
+    kappa: float | None
+
+
+@dataclass
+class EvaluationReport:
+    method: str
+    against: str
+    sentences: int
+    documents: int
+    threshold: float
+    folds: int | None
+    codes: list[Score]
+    dimensions: list[Score]
+    overall: Score
+    notes: list[str] = field(default_factory=list)
+
+
+def _score(name: str, gold: list[bool], pred: list[bool]) -> Score:
+    tp = sum(g and p for g, p in zip(gold, pred, strict=True))
+    fp = sum(p and not g for g, p in zip(gold, pred, strict=True))
+    fn = sum(g and not p for g, p in zip(gold, pred, strict=True))
+    precision, recall, f1 = reliability.precision_recall_f1(tp, fp, fn)
+    try:
+        kappa: Fraction | None = reliability.cohen_kappa(gold, pred, categories=[False, True])
+    except reliability.UndefinedStatistic:
+        kappa = None  # no variation in either coder: kappa is undefined, not zero
+
+    def f(x):
+        return None if x is None else round(float(x), 4)
+
+    return Score(
+        name=name,
+        gold=sum(gold),
+        predicted=sum(pred),
+        true_positive=tp,
+        precision=f(precision),
+        recall=f(recall),
+        f1=f(f1),
+        kappa=f(kappa),
+    )
+
+
+def evaluate(
+    session: Session,
+    *,
+    against: str,
+    method: str = "lexicon",
+    threshold: float = 0.5,
+    folds: int = 5,
+    seed: int = 0,
+    epochs: int = 10,
+    model: str | None = None,
+    min_positives: int = MIN_POSITIVES,
+    progress: Callable[[str], None] | None = None,
+) -> EvaluationReport:
+    """Precision, recall, F1 and Cohen's kappa of the suggester against one coder, per code, per
+    dimension and overall (micro), at sentence level over the coder's documents. The learned
+    method is scored by document-wise cross-validation: it never sees the document it predicts."""
+    if method not in ("lexicon", "learned", "both"):
+        raise QualcodeError(f"unknown method {method!r}", hint="lexicon, learned or both")
+    coder_row = lookup.coder(session, against, create=False)
+    gold_spans = human_codings(session, coder_row.name)
+    if not gold_spans:
+        raise QualcodeError(f"{coder_row.name} has coded nothing to compare with")
+    pipe = _pipe(session, model)
+    sents = _sentences(session, pipe, set(gold_spans))
+    _label(sents, gold_spans, 1.0)
+    gold = [{c for c, v in s.labels.items() if v == 1.0} for s in sents]
+    index = {(s.document_id, s.start, s.end): i for i, s in enumerate(sents)}
+    predicted: list[set[str]] = [set() for _ in sents]
+    notes: list[str] = []
+    used_folds = None
+    if method in ("lexicon", "both"):
+        units, _ = text_units(session)
+        units = [u for u in units if u.document_id in gold_spans]
+        hits, _, _ = generate_hits(
+            session, units, method="lexicon", unit="sentence", model=model, threshold=threshold
+        )
+        for h in hits:
+            if h.score >= threshold:
+                _mark(predicted, sents, index, h.document_id, h.start, h.end, h.code)
+    if method in ("learned", "both"):
+        used_folds = _cross_validate(
+            sents, predicted, pipe.lang, folds, seed, epochs, threshold, min_positives, progress
+        )
+        notes.append(f"learned: {used_folds}-fold cross-validation by document")
+    codes = sorted({c for g in gold for c in g} | {c for p in predicted for c in p})
+    dims = dict(session.execute(select(Code.key, Code.dimension)).all())
+    code_scores = [_score(c, [c in g for g in gold], [c in p for p in predicted]) for c in codes]
+    dim_names = sorted({dims[c] for c in codes if c in dims})
+    dim_scores = [
+        _score(
+            d,
+            [any(dims.get(c) == d for c in g) for g in gold],
+            [any(dims.get(c) == d for c in p) for p in predicted],
+        )
+        for d in dim_names
+    ]
+    flat_gold = [c in g for c in codes for g in gold]
+    flat_pred = [c in p for c in codes for p in predicted]
+    return EvaluationReport(
+        method=method,
+        against=coder_row.name,
+        sentences=len(sents),
+        documents=len(gold_spans),
+        threshold=threshold,
+        folds=used_folds,
+        codes=code_scores,
+        dimensions=dim_scores,
+        overall=_score("all codes (micro)", flat_gold, flat_pred),
+        notes=notes,
+    )
+
+
+def _mark(predicted, sents, index, doc_id, start, end, code) -> None:
+    i = index.get((doc_id, start, end))
+    if i is not None:
+        predicted[i].add(code)
+        return
+    for j, s in enumerate(sents):  # a unit that is not exactly one sentence
+        if s.document_id == doc_id and s.start < end and s.end > start:
+            predicted[j].add(code)
+
+
+def _cross_validate(
+    sents, predicted, lang, folds, seed, epochs, threshold, min_positives, progress
+) -> int:
+    doc_ids = sorted({s.document_id for s in sents})
+    k = max(2, min(folds, len(doc_ids)))
+    if len(doc_ids) < 2:
+        raise QualcodeError("cross-validation needs at least two coded documents")
+    fold_of = {d: i % k for i, d in enumerate(doc_ids)}
+    for fold in range(k):
+        if progress:
+            progress(f"fold {fold + 1}/{k}")
+        train_s = [s for s in sents if fold_of[s.document_id] != fold]
+        test_idx = [i for i, s in enumerate(sents) if fold_of[s.document_id] == fold]
+        try:
+            clf, *_ = _fit(train_s, lang, seed, epochs, min_positives)
+        except QualcodeError:
+            continue
+        probs = clf.predict([sents[i].text for i in test_idx])
+        for i, p in zip(test_idx, probs, strict=True):
+            predicted[i].update(c for c, v in p.items() if v >= threshold)
+    return k
+
+
+def coders(session: Session) -> list[str]:
+    return list(session.scalars(select(Coder.name).order_by(Coder.name)))

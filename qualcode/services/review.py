@@ -1,0 +1,306 @@
+"""Reviewing suggestions: the queue, one suggestion in its context, decisions and their undo.
+
+Accepting makes a coding with origin "suggested"; recoding rejects the suggested code and codes the
+span with another; rejecting records a negative example for `train`. Every decision is logged and
+can be undone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from qualcode.domain import ORIGIN_SUGGESTED
+from qualcode.errors import NotFoundError, QualcodeError
+from qualcode.services import events, lookup
+from qualcode.services.coding import add_coding
+from qualcode.storage.models import Code, Coding, Document, Suggestion, Turn
+
+ACTIONS = ("accept", "reject", "recode")
+
+
+@dataclass
+class SuggestionRow:
+    id: int
+    document: str
+    case: str | None
+    code: str
+    dimension: str
+    start: int
+    end: int
+    text: str
+    score: float
+    method: str
+    unit: str
+    status: str
+    evidence: list[dict[str, Any]]
+    decided_by: str | None
+    coding_id: int | None
+
+
+@dataclass
+class SuggestionView:
+    row: SuggestionRow
+    turn_number: int | None
+    speaker: str | None
+    turn_start: int
+    turn_end: int
+    turn_text: str
+    code_name: str
+    definition: str
+    include: list[str]
+    exclude: list[str]
+    examples: list[str]
+    colour: str | None
+
+
+@dataclass
+class Decision:
+    suggestion_id: int
+    action: str
+    code: str
+    start: int
+    end: int
+    coding_id: int | None = None
+    previous: dict[str, Any] = field(default_factory=dict)
+
+
+def _row(s: Suggestion) -> SuggestionRow:
+    return SuggestionRow(
+        id=s.id,
+        document=s.document.name,
+        case=s.document.case.name if s.document.case else None,
+        code=s.code.key,
+        dimension=s.code.dimension,
+        start=s.start,
+        end=s.end,
+        text=s.document.text[s.start : s.end],
+        score=s.score,
+        method=s.method,
+        unit=s.unit,
+        status=s.status,
+        evidence=list((s.evidence or {}).get("items", [])),
+        decided_by=s.decided_by.name if s.decided_by else None,
+        coding_id=s.coding_id,
+    )
+
+
+def _query(
+    session: Session,
+    *,
+    status: str | None = "pending",
+    dimension: str | None = None,
+    code: str | None = None,
+    document: str | None = None,
+    case: str | None = None,
+    min_score: float | None = None,
+    max_score: float | None = None,
+    method: str | None = None,
+):
+    q = (
+        select(Suggestion)
+        .join(Code, Suggestion.code_id == Code.id)
+        .join(Document, Suggestion.document_id == Document.id)
+    )
+    if status:
+        q = q.where(Suggestion.status == status)
+    if dimension:
+        q = q.where(Code.dimension == dimension)
+    if code:
+        q = q.where(
+            Suggestion.code_id.in_(
+                lookup.subtree_ids(session, lookup.code(session, code, allow_retired=True))
+            )
+        )
+    if document:
+        q = q.where(Suggestion.document_id == lookup.document(session, document).id)
+    if case:
+        q = q.where(Document.case_id == lookup.case(session, case).id)
+    if min_score is not None:
+        q = q.where(Suggestion.score >= min_score)
+    if max_score is not None:
+        q = q.where(Suggestion.score <= max_score)
+    if method:
+        q = q.where(Suggestion.method == method)
+    return q.order_by(Document.name, Suggestion.start, Code.key)
+
+
+def list_suggestions(
+    session: Session, *, limit: int | None = None, **filters
+) -> list[SuggestionRow]:
+    q = _query(session, **filters)
+    if limit:
+        q = q.limit(limit)
+    return [_row(s) for s in session.scalars(q)]
+
+
+def queue(session: Session, **filters) -> list[int]:
+    return [s.id for s in session.scalars(_query(session, **filters))]
+
+
+def view(session: Session, suggestion_id: int) -> SuggestionView:
+    s = _get(session, suggestion_id)
+    turn = session.scalars(
+        select(Turn).where(
+            Turn.document_id == s.document_id, Turn.start <= s.start, Turn.end >= s.end
+        )
+    ).first()
+    start, end = (turn.start, turn.end) if turn else (s.start, s.end)
+    return SuggestionView(
+        row=_row(s),
+        turn_number=turn.number if turn else None,
+        speaker=turn.speaker if turn else None,
+        turn_start=start,
+        turn_end=end,
+        turn_text=s.document.text[start:end],
+        code_name=s.code.name,
+        definition=s.code.definition,
+        include=list(s.code.include),
+        exclude=list(s.code.exclude),
+        examples=list(s.code.examples),
+        colour=s.code.colour,
+    )
+
+
+def _get(session: Session, suggestion_id: int) -> Suggestion:
+    s = session.get(Suggestion, suggestion_id)
+    if s is None:
+        raise NotFoundError(
+            f"no suggestion with id {suggestion_id}", hint="see `qualcode suggestions list`"
+        )
+    return s
+
+
+def decide(
+    session: Session,
+    suggestion_id: int,
+    action: str,
+    *,
+    coder: str,
+    recode_to: str | None = None,
+    span: tuple[int, int] | None = None,
+) -> Decision:
+    if action not in ACTIONS:
+        raise QualcodeError(f"unknown decision {action!r}", hint="one of " + ", ".join(ACTIONS))
+    s = _get(session, suggestion_id)
+    if s.status != "pending":
+        raise QualcodeError(
+            f"suggestion {suggestion_id} was already {s.status}", hint="undo that decision first"
+        )
+    start, end = span or (s.start, s.end)
+    if not 0 <= start < end <= len(s.document.text):
+        raise QualcodeError(f"span {start}:{end} is outside the document")
+    who = lookup.coder(session, coder)
+    previous = {"status": s.status, "coding_id": s.coding_id}
+    coding_id = None
+    code_key = s.code.key
+    if action in ("accept", "recode"):
+        if action == "recode":
+            if not recode_to:
+                raise QualcodeError("recode needs the code to use instead")
+            code_key = lookup.code(session, recode_to).key
+        row = add_coding(
+            session,
+            document=s.document.name,
+            code=code_key,
+            coder=who.name,
+            actor=who.name,
+            span=(start, end),
+            origin=ORIGIN_SUGGESTED,
+        )
+        coding_id = row.id
+    # A recode says the suggested code was wrong for this span: a negative example for training.
+    s.status = "accepted" if action == "accept" else "rejected"
+    s.decided_by = who
+    s.decided_at = dt.datetime.now(dt.UTC)
+    s.coding_id = coding_id
+    session.flush()
+    decision = Decision(
+        suggestion_id=s.id,
+        action=action,
+        code=code_key,
+        start=start,
+        end=end,
+        coding_id=coding_id,
+        previous=previous,
+    )
+    events.record(
+        session,
+        who.name,
+        f"suggestion.{action}",
+        "suggestion",
+        s.id,
+        before=previous,
+        after={
+            "status": s.status,
+            "coding_id": coding_id,
+            "code": code_key,
+            "start": start,
+            "end": end,
+        },
+    )
+    return decision
+
+
+def undo(session: Session, suggestion_id: int, *, coder: str) -> SuggestionRow:
+    """Put a decided suggestion back in the queue, removing the coding its decision made."""
+    s = _get(session, suggestion_id)
+    if s.status == "pending":
+        raise QualcodeError(f"suggestion {suggestion_id} has no decision to undo")
+    before = {"status": s.status, "coding_id": s.coding_id}
+    if s.coding_id is not None:
+        coding = session.get(Coding, s.coding_id)
+        if coding is not None:
+            session.delete(coding)
+    s.status, s.coding_id, s.decided_by, s.decided_at = "pending", None, None, None
+    session.flush()
+    events.record(
+        session,
+        coder,
+        "suggestion.undo",
+        "suggestion",
+        s.id,
+        before=before,
+        after={"status": "pending"},
+    )
+    return _row(s)
+
+
+def decide_many(session: Session, action: str, *, coder: str, **filters) -> list[Decision]:
+    """Accept or reject every pending suggestion matching the filters (non-interactive review).
+    A suggestion whose span overlaps the coder's own coding of the same code is left pending."""
+    if action not in ("accept", "reject"):
+        raise QualcodeError("bulk decisions are accept or reject")
+    done = []
+    for sid in queue(session, **filters):
+        try:
+            with session.begin_nested():
+                done.append(decide(session, sid, action, coder=coder))
+        except QualcodeError:
+            continue
+    return done
+
+
+def widen(session: Session, suggestion_id: int, current: tuple[int, int]) -> tuple[int, int]:
+    """The next wider unit around the current span: the suggested sentence grows to its whole
+    speaker turn; a whole turn stays as it is."""
+    v = view(session, suggestion_id)
+    return (min(current[0], v.turn_start), max(current[1], v.turn_end))
+
+
+__all__ = [
+    "Decision",
+    "SuggestionRow",
+    "SuggestionView",
+    "decide",
+    "decide_many",
+    "list_suggestions",
+    "queue",
+    "undo",
+    "view",
+    "widen",
+]

@@ -1,0 +1,350 @@
+"""Suggesting codes with spaCy from the project's live codebook, and storing the suggestions.
+
+A run replaces the pending suggestions of the documents it covers (so suggestions made under an
+older codebook disappear) and never touches decided ones: an accepted or rejected (document, code,
+span) is not proposed again. Spans already coded with the same code by anyone are not proposed.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from qualcode.domain import (
+    INTERVIEWER,
+    RESPONDENT,
+    Codebook,
+    CodeDef,
+    PatternDef,
+    SuggestionHit,
+    TextUnit,
+)
+from qualcode.errors import QualcodeError
+from qualcode.services import lookup
+from qualcode.storage.models import Code, Coding, Document, Suggestion, TrainedModel, Turn
+
+METHODS = ("lexicon", "learned", "both")
+UNITS = ("sentence", "turn")
+
+
+@dataclass
+class SuggestReport:
+    method: str
+    unit: str
+    pipeline: str
+    dry_run: bool
+    documents: int = 0
+    units: int = 0
+    words: int = 0
+    hits: int = 0
+    written: int = 0
+    updated: int = 0
+    kept_decided: int = 0
+    already_coded: int = 0
+    removed_stale: int = 0
+    by_code_case: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+def live_codebook(session: Session) -> Codebook:
+    """The codebook as loaded in the project, retired codes left out (they get no suggestions)."""
+    codes = list(
+        session.scalars(
+            select(Code).where(Code.retired.is_(False)).order_by(Code.sort_order, Code.key)
+        )
+    )
+    if not codes:
+        raise QualcodeError("the project has no codebook", hint="run `qualcode codebook load FILE`")
+    from qualcode.storage.models import CodebookVersion
+
+    version = session.scalars(
+        select(CodebookVersion).order_by(CodebookVersion.loaded_at.desc())
+    ).first()
+    by_id = {c.id: c for c in codes}
+    defs = []
+    languages = set()
+    for c in codes:
+        patterns = tuple(
+            PatternDef(
+                kind=p["kind"],
+                value=p["value"],
+                language=p["language"],
+                line=None,
+                rule_id=p["rule_id"],
+            )
+            for p in c.patterns
+        )
+        languages.update(p.language for p in patterns)
+        parent = by_id.get(c.parent_id) if c.parent_id else None
+        defs.append(
+            CodeDef(
+                key=c.key,
+                name=c.name,
+                dimension=c.dimension,
+                parent=parent.key if parent else None,
+                definition=c.definition,
+                include=tuple(c.include),
+                exclude=tuple(c.exclude),
+                examples=tuple(c.examples),
+                colour=c.colour,
+                patterns=patterns,
+                is_dimension=c.is_dimension,
+                order=c.sort_order,
+            )
+        )
+    return Codebook(
+        name=version.name if version else "codebook",
+        version=version.version if version else "",
+        language="en",
+        languages=tuple(sorted(languages)),
+        codes=defs,
+        sha256=version.sha256 if version else "",
+    )
+
+
+def text_units(
+    session: Session, *, documents: Sequence[str] | None = None, include_interviewer: bool = False
+) -> tuple[list[TextUnit], dict[int, Document]]:
+    """Respondent turns (and interviewer turns if asked) as units for the suggester."""
+    query = select(Document).order_by(Document.name)
+    if documents:
+        query = query.where(Document.id.in_([lookup.document(session, d).id for d in documents]))
+    roles = (RESPONDENT, INTERVIEWER) if include_interviewer else (RESPONDENT,)
+    docs = {d.id: d for d in session.scalars(query)}
+    units = []
+    for turn in session.scalars(
+        select(Turn)
+        .where(Turn.document_id.in_(list(docs)), Turn.role.in_(roles))
+        .order_by(Turn.document_id, Turn.number)
+    ):
+        text = docs[turn.document_id].text[turn.start : turn.end]
+        if text.strip():
+            units.append(
+                TextUnit(
+                    document_id=turn.document_id,
+                    start=turn.start,
+                    text=text,
+                    turn_number=turn.number,
+                )
+            )
+    return units, docs
+
+
+def latest_model(session: Session) -> TrainedModel:
+    model = session.scalars(select(TrainedModel).order_by(TrainedModel.id.desc())).first()
+    if model is None:
+        raise QualcodeError(
+            "no trained model in this project", hint="run `qualcode train` after some human coding"
+        )
+    return model
+
+
+def generate_hits(
+    session: Session,
+    units: list[TextUnit],
+    *,
+    method: str,
+    unit: str,
+    model: str | None,
+    threshold: float,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[Iterator[SuggestionHit], str, str]:
+    """(hits, pipeline description, codebook sha) for the chosen method."""
+    from qualcode.nlp.pipeline import build_pipeline
+    from qualcode.nlp.suggester import suggest
+
+    codebook = live_codebook(session)
+    pipe = build_pipeline(codebook, model=model)
+    if method == "lexicon":
+        return (
+            suggest(pipe, units, unit=unit, progress=progress),
+            pipe.description,
+            codebook.sha256 or "",
+        )
+    from qualcode.nlp.learned import TrainedClassifier, suggest_learned
+
+    stored = latest_model(session)
+    clf = TrainedClassifier.from_bytes(stored.data)
+    live = {c.key for c in codebook.codes}
+    learned = (
+        h
+        for h in suggest_learned(clf, pipe, units, unit=unit, threshold=threshold)
+        if h.code in live
+    )  # a code retired since training gets nothing
+    description = f"{pipe.description}; {clf.description} (model {stored.id})"
+    if method == "learned":
+        return learned, description, codebook.sha256 or ""
+    return (
+        combine_methods(suggest(pipe, units, unit=unit, progress=progress), learned),
+        description,
+        codebook.sha256 or "",
+    )
+
+
+def combine_methods(
+    lexicon: Iterable[SuggestionHit], learned: Iterable[SuggestionHit]
+) -> Iterator[SuggestionHit]:
+    """Method "both": one hit per (document, span, code), scores combined by nlp.scoring."""
+    from qualcode.nlp.scoring import combine
+
+    merged: dict[tuple, dict] = {}
+    for source, hits in (("lexicon", lexicon), ("learned", learned)):
+        for h in hits:
+            entry = merged.setdefault(
+                (h.document_id, h.start, h.end, h.code),
+                {"hit": h, "lexicon": None, "learned": None, "evidence": []},
+            )
+            entry[source] = h.score
+            entry["evidence"].extend(h.evidence)
+    for entry in merged.values():
+        h = entry["hit"]
+        yield SuggestionHit(
+            document_id=h.document_id,
+            start=h.start,
+            end=h.end,
+            code=h.code,
+            score=combine(entry["lexicon"], entry["learned"]),
+            method="both",
+            unit=h.unit,
+            evidence=entry["evidence"],
+        )
+
+
+def run_suggest(
+    session: Session,
+    *,
+    method: str = "lexicon",
+    unit: str = "sentence",
+    model: str | None = None,
+    dry_run: bool = False,
+    documents: Sequence[str] | None = None,
+    include_interviewer: bool = False,
+    threshold: float = 0.5,
+    progress: Callable[[int, int], None] | None = None,
+) -> SuggestReport:
+    if method not in METHODS:
+        raise QualcodeError(f"unknown method {method!r}", hint="one of " + ", ".join(METHODS))
+    if unit not in UNITS:
+        raise QualcodeError(f"unknown unit {unit!r}", hint="one of " + ", ".join(UNITS))
+    units, docs = text_units(session, documents=documents, include_interviewer=include_interviewer)
+    total = len(units)
+    hits, pipeline, codebook_sha = generate_hits(
+        session,
+        units,
+        method=method,
+        unit=unit,
+        model=model,
+        threshold=threshold,
+        progress=(lambda done: progress(done, total)) if progress else None,
+    )
+    report = SuggestReport(
+        method=method,
+        unit=unit,
+        pipeline=pipeline,
+        dry_run=dry_run,
+        documents=len(docs),
+        units=total,
+        words=sum(len(u.text.split()) for u in units),
+    )
+    code_ids = dict(session.execute(select(Code.key, Code.id)).all())
+    case_of = {d.id: (d.case.name if d.case else "(no case)") for d in docs.values()}
+    tally: dict[str, Counter] = {}
+    coded = _coded_spans(session, list(docs))
+    decided, pending = _existing(session, list(docs))
+    seen: set[int] = set()
+    new_rows, updates = [], []
+    for hit in hits:
+        report.hits += 1
+        tally.setdefault(hit.code, Counter())[case_of[hit.document_id]] += 1
+        code_id = code_ids[hit.code]
+        key = (hit.document_id, code_id, hit.start, hit.end)
+        if key in decided:
+            report.kept_decided += 1
+            continue
+        if _overlaps(coded.get((hit.document_id, code_id), ()), hit.start, hit.end):
+            report.already_coded += 1
+            continue
+        values = {
+            "score": round(float(hit.score), 6),
+            "method": hit.method,
+            "unit": hit.unit,
+            "evidence": {"items": hit.evidence},
+            "pipeline": pipeline,
+            "codebook_sha256": codebook_sha,
+        }
+        if key in pending:
+            sid = pending[key]
+            if sid not in seen:
+                seen.add(sid)
+                updates.append({"id": sid, **values})
+        else:
+            pending[key] = -1  # two hits on one key (should not happen) write once
+            new_rows.append(
+                {
+                    "document_id": hit.document_id,
+                    "code_id": code_id,
+                    "start": hit.start,
+                    "end": hit.end,
+                    "status": "pending",
+                    **values,
+                }
+            )
+    report.by_code_case = {k: dict(v) for k, v in sorted(tally.items())}
+    if dry_run:
+        return report
+    stale = [sid for sid in pending.values() if sid > 0 and sid not in seen]
+    if stale:
+        for chunk in _chunks(stale, 500):
+            session.execute(delete(Suggestion).where(Suggestion.id.in_(chunk)))
+    if updates:
+        session.execute(update(Suggestion), updates)
+    if new_rows:
+        for chunk in _chunks(new_rows, 5000):
+            session.execute(insert(Suggestion), chunk)
+    report.removed_stale = len(stale)
+    report.updated = len(updates)
+    report.written = len(new_rows)
+    return report
+
+
+def _chunks(items: list, size: int) -> Iterator[list]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def _coded_spans(session: Session, doc_ids: list[int]) -> dict[tuple[int, int], list]:
+    spans: dict[tuple[int, int], list] = {}
+    for doc_id, code_id, start, end in session.execute(
+        select(Coding.document_id, Coding.code_id, Coding.start, Coding.end).where(
+            Coding.document_id.in_(doc_ids)
+        )
+    ):
+        spans.setdefault((doc_id, code_id), []).append((start, end))
+    return spans
+
+
+def _overlaps(spans: Iterable[tuple[int, int]], start: int, end: int) -> bool:
+    return any(s < end and e > start for s, e in spans)
+
+
+def _existing(session: Session, doc_ids: list[int]) -> tuple[set, dict]:
+    decided, pending = set(), {}
+    for sid, doc_id, code_id, start, end, status in session.execute(
+        select(
+            Suggestion.id,
+            Suggestion.document_id,
+            Suggestion.code_id,
+            Suggestion.start,
+            Suggestion.end,
+            Suggestion.status,
+        ).where(Suggestion.document_id.in_(doc_ids))
+    ):
+        key = (doc_id, code_id, start, end)
+        if status == "pending":
+            pending[key] = sid
+        else:
+            decided.add(key)
+    return decided, pending
