@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from qualcode.domain import Codebook, CodebookProblem, CodeDef
-from qualcode.errors import CodebookError, InputError
-from qualcode.formats.codebook_yaml import parse_codebook
+from qualcode.errors import CodebookError
+from qualcode.formats.codebook_yaml import parse_codebook, read_codebook_text
 from qualcode.services import events
 from qualcode.storage.models import Code, CodebookVersion, Coding
 
@@ -52,23 +52,6 @@ class SyncResult:
     restored: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     unchanged: int = 0
-
-
-def read_codebook_text(path: Path) -> str:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read the codebook: {exc.strerror}", where=str(path)) from exc
-    if not data.strip():
-        raise InputError("the codebook file is empty", where=str(path))
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            f"the codebook is not UTF-8 (byte {exc.start})",
-            where=str(path),
-            hint="save it as UTF-8",
-        ) from exc
 
 
 def validate_codebook(path: Path) -> Validation:
