@@ -42,8 +42,12 @@ class Project:
 
     def run(self, *args: str, input: str | None = None) -> Result:
         runner = CliRunner()
-        res = runner.invoke(app, ["--project", str(self.folder), *args], input=input,
-                            env={"QUALCODE_CODER": "tester", "COLUMNS": "120"})
+        res = runner.invoke(
+            app,
+            ["--project", str(self.folder), *args],
+            input=input,
+            env={"QUALCODE_CODER": "tester", "COLUMNS": "120"},
+        )
         if res.exception and not isinstance(res.exception, SystemExit):
             raise res.exception
         return Result(res.exit_code, res.stdout, res.stderr)
@@ -64,8 +68,10 @@ class Project:
         engine = database.make_engine(self.url)
         try:
             with engine.connect() as conn:
-                return {t.name: sorted(map(tuple, conn.execute(select(t)).all()), key=repr)
-                        for t in Base.metadata.sorted_tables}
+                return {
+                    t.name: sorted(map(tuple, conn.execute(select(t)).all()), key=repr)
+                    for t in Base.metadata.sorted_tables
+                }
         finally:
             engine.dispose()
 

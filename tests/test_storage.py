@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from qualcode.errors import ProjectError
 from qualcode.storage import database
-from qualcode.storage.models import Base, Case, Coder, Code, Coding, Document
+from qualcode.storage.models import Base, Case, Code, Coder, Coding, Document
 
 
 def test_new_project_is_stamped_at_head_with_every_table(project):
@@ -29,8 +29,18 @@ def test_sqlite_connections_enforce_foreign_keys_in_wal_mode(project):
         assert conn.execute(text("PRAGMA busy_timeout")).scalar() == database.SQLITE_BUSY_TIMEOUT_MS
     with pytest.raises(IntegrityError):
         with database.session_scope(engine) as s:
-            s.add(Document(name="x", case_id=999, text="t", sha256="0", file_sha256="0",
-                           source_filename="x.txt", source_format="txt", encoding="utf-8"))
+            s.add(
+                Document(
+                    name="x",
+                    case_id=999,
+                    text="t",
+                    sha256="0",
+                    file_sha256="0",
+                    source_filename="x.txt",
+                    source_format="txt",
+                    encoding="utf-8",
+                )
+            )
     engine.dispose()
 
 
@@ -55,11 +65,18 @@ def test_span_constraint_refuses_an_empty_coding(project):
     with pytest.raises(IntegrityError):
         with database.session_scope(engine) as s:
             case = Case(name="F")
-            doc = Document(name="d", case=case, text="abc", sha256="0", file_sha256="0",
-                           source_filename="d.txt", source_format="txt", encoding="utf-8")
+            doc = Document(
+                name="d",
+                case=case,
+                text="abc",
+                sha256="0",
+                file_sha256="0",
+                source_filename="d.txt",
+                source_format="txt",
+                encoding="utf-8",
+            )
             code = Code(key="k", guid="g", name="k", dimension="k")
-            s.add(Coding(document=doc, start=2, end=2, code=code, coder=Coder(name="c"),
-                         quote=""))
+            s.add(Coding(document=doc, start=2, end=2, code=code, coder=Coder(name="c"), quote=""))
     engine.dispose()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import sys
 from typing import Annotated
 
 import click
@@ -119,7 +120,7 @@ def suggest(
             .replace("Association ", "Assoc. "),
             justify="right",
         )
-    table.add_column("all", justify="right", style="bold")
+    table.add_column("all", justify="right", style="bold", no_wrap=True, min_width=3)
     for code, per in report.by_code_case.items():
         table.add_row(code, *[str(per.get(c, "")) for c in cases], str(sum(per.values())))
     console.print(table)
@@ -176,6 +177,28 @@ def _render(view, span: tuple[int, int], position: str) -> None:
     )
 
 
+def _read_key() -> str:
+    """One key press from a terminal; from a pipe (scripts, tests), the next character, with the
+    end of the input meaning quit."""
+    try:
+        if sys.stdin.isatty():
+            key = click.getchar()
+        else:
+            key = sys.stdin.read(1)
+            while key in ("\n", "\r"):
+                key = sys.stdin.read(1)
+    except (EOFError, KeyboardInterrupt):
+        return "q"
+    return (key or "q").lower()
+
+
+def _read_line(prompt: str) -> str:
+    if sys.stdin.isatty():
+        return typer.prompt(prompt)
+    console.print(f"{prompt}: ", end="")
+    return sys.stdin.readline().strip()
+
+
 def review(
     ctx: typer.Context,
     dimension: DimensionOpt = None,
@@ -215,15 +238,11 @@ def review(
             continue
         span = span or (view.row.start, view.row.end)
         _render(view, span, f"{i + 1}/{len(ids)}")
-        try:
-            key = click.getchar()
-        except (EOFError, KeyboardInterrupt):
-            key = "q"
-        key = (key or "q").lower()
+        key = _read_key()
         try:
             if key in ("a", "r", "c"):
                 action = {"a": "accept", "r": "reject", "c": "recode"}[key]
-                recode_to = typer.prompt("code") if action == "recode" else None
+                recode_to = _read_line("code") if action == "recode" else None
                 with project_session(ctx) as session:
                     svc.decide(session, sid, action, coder=who, recode_to=recode_to, span=span)
                 counts[action] += 1
@@ -441,10 +460,10 @@ def train(
 def _score_table(title: str, scores) -> Table:
     table = Table(title=title)
     for col in ("", "gold", "suggested", "both", "precision", "recall", "F1", "kappa"):
-        table.add_column(col, justify="left" if col == "" else "right")
+        table.add_column(col, justify="left" if col == "" else "right", no_wrap=col == "")
 
     def f(x):
-        return "-" if x is None else f"{x:.2f}"
+        return "-" if x is None else f"{x:.2f}".replace("-0.00", "0.00")
 
     for s in scores:
         table.add_row(
@@ -464,7 +483,14 @@ def evaluate(
     ctx: typer.Context,
     against: Annotated[str, typer.Option("--against", help="The human coder to compare with.")],
     method: MethodOpt = "lexicon",
-    threshold: Annotated[float, typer.Option("--threshold")] = 0.5,
+    threshold: Annotated[
+        float,
+        typer.Option("--threshold", help="Learned: the probability at which a code is suggested."),
+    ] = 0.5,
+    min_score: Annotated[
+        float,
+        typer.Option("--min-score", help="Lexicon: count only suggestions scoring at least this."),
+    ] = 0.0,
     folds: Annotated[int, typer.Option("--folds", help="Cross-validation folds (learned).")] = 5,
     seed: Annotated[int, typer.Option("--seed")] = 0,
     json_out: JsonOpt = False,
@@ -474,7 +500,13 @@ def evaluate(
 
     with project_session(ctx) as session:
         report = run(
-            session, against=against, method=method, threshold=threshold, folds=folds, seed=seed
+            session,
+            against=against,
+            method=method,
+            threshold=threshold,
+            min_score=min_score,
+            folds=folds,
+            seed=seed,
         )
     if json_out:
         emit_json(report)

@@ -255,6 +255,7 @@ def evaluate(
     against: str,
     method: str = "lexicon",
     threshold: float = 0.5,
+    min_score: float = 0.0,
     folds: int = 5,
     seed: int = 0,
     epochs: int = 10,
@@ -286,7 +287,7 @@ def evaluate(
             session, units, method="lexicon", unit="sentence", model=model, threshold=threshold
         )
         for h in hits:
-            if h.score >= threshold:
+            if h.score >= min_score:
                 _mark(predicted, sents, index, h.document_id, h.start, h.end, h.code)
     if method in ("learned", "both"):
         used_folds = _cross_validate(

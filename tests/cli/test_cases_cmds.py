@@ -16,8 +16,11 @@ def imported(project: Project) -> Project:
 
 
 def test_set_as_in_the_issue(imported: Project):
-    detail = json.loads(imported.ok("cases", "set", "Firm C", "segment=cells",
-                                    "origin=relocated from Shenzhen", "--json"))
+    detail = json.loads(
+        imported.ok(
+            "cases", "set", "Firm C", "segment=cells", "origin=relocated from Shenzhen", "--json"
+        )
+    )
     assert detail["attributes"]["origin"] == "relocated from Shenzhen"
     shown = json.loads(imported.ok("cases", "show", "Firm C", "--json"))
     assert shown["attributes"]["origin"] == "relocated from Shenzhen"
@@ -36,8 +39,9 @@ def test_typed_attribute_keeps_its_type(imported: Project):
 
 
 def test_new_attribute_type_is_inferred_and_empty_value_removes(imported: Project):
-    detail = json.loads(imported.ok("cases", "set", "Firm A", "visited=2018-06-01",
-                                    "kilns=4", "--json"))
+    detail = json.loads(
+        imported.ok("cases", "set", "Firm A", "visited=2018-06-01", "kilns=4", "--json")
+    )
     assert detail["attribute_types"]["visited"] == "date"
     assert detail["attribute_types"]["kilns"] == "integer"
     detail = json.loads(imported.ok("cases", "set", "Firm A", "kilns=", "--json"))
@@ -53,8 +57,9 @@ def test_unknown_case_and_bad_pairs_are_refused(imported: Project):
 
 
 def test_create_option_makes_a_new_case(imported: Project):
-    detail = json.loads(imported.ok("cases", "set", "Firm J", "segment=separators", "--create",
-                                    "--json"))
+    detail = json.loads(
+        imported.ok("cases", "set", "Firm J", "segment=separators", "--create", "--json")
+    )
     assert detail["name"] == "Firm J"
     names = [c["name"] for c in json.loads(imported.ok("cases", "list", "--json"))]
     assert "Firm J" in names

@@ -48,9 +48,13 @@ def test_validate_accepts_the_bundled_codebook(project: Project):
 
 
 def test_validate_lists_every_problem_with_lines_and_exits_1(project: Project, tmp_path: Path):
-    bad = _mini(tmp_path, MINI.replace("definition: Land deals.", "definition: ''")
-                .replace("      patterns:\n        - phrase: cheap land",
-                         "      colour: 'blue-ish'\n      patterns:\n        - tokens: [{LOWR: x}]"))
+    bad = _mini(
+        tmp_path,
+        MINI.replace("definition: Land deals.", "definition: ''").replace(
+            "      patterns:\n        - phrase: cheap land",
+            "      colour: 'blue-ish'\n      patterns:\n        - tokens: [{LOWR: x}]",
+        ),
+    )
     res = project.run("codebook", "validate", str(bad))
     assert res.exit_code == 1
     lines = [line for line in res.stderr.splitlines() if line.startswith(str(bad))]
@@ -69,21 +73,27 @@ def test_load_reports_added_then_unchanged(project: Project, tmp_path: Path):
 
 
 def test_load_retires_coded_codes_removes_uncoded_and_reports_changes(
-        project: Project, tmp_path: Path):
+    project: Project, tmp_path: Path
+):
     path = _mini(tmp_path, MINI)
     project.ok("codebook", "load", str(path))
     doc = tmp_path / "d.txt"
-    doc.write_text("Interviewer: Why here?\n\nMr. Li: The subsidy and the cheap land.\n",
-                   encoding="utf-8")
+    doc.write_text(
+        "Interviewer: Why here?\n\nMr. Li: The subsidy and the cheap land.\n", encoding="utf-8"
+    )
     project.ok("import", str(doc))
     project.ok("code", "add", "d", "policy.subsidies", "--quote", "The subsidy")
     data = yaml.safe_load(MINI)
     del data["policy"]["codes"]["subsidies"]  # coded: must be retired
     del data["policy"]["codes"]["land"]  # never used: removed
     data["policy"]["definition"] = "Public policy."
-    data["policy"]["codes"]["talent"] = {"definition": "Talent programmes.", "include": ["x"],
-                                         "exclude": ["y"], "examples": ["z"],
-                                         "patterns": [{"phrase": "talent"}]}
+    data["policy"]["codes"]["talent"] = {
+        "definition": "Talent programmes.",
+        "include": ["x"],
+        "exclude": ["y"],
+        "examples": ["z"],
+        "patterns": [{"phrase": "talent"}],
+    }
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     diff = json.loads(project.ok("codebook", "load", str(path), "--json"))
     assert diff["retired"] == ["policy.subsidies"]
@@ -121,8 +131,14 @@ def test_loading_an_invalid_codebook_changes_nothing(project: Project, tmp_path:
 def test_show_prints_the_tree_with_rolled_up_counts(project: Project):
     project.ok("codebook", "load", str(CODEBOOK))
     project.ok("import", str(DEMO / "interview-03.md"))
-    project.ok("code", "add", "interview-03", "innovation.cell-design.dependence",
-               "--quote", "we still buy our cell design")
+    project.ok(
+        "code",
+        "add",
+        "interview-03",
+        "innovation.cell-design.dependence",
+        "--quote",
+        "we still buy our cell design",
+    )
     nodes = {n["key"]: n for n in json.loads(project.ok("codebook", "show", "--json"))}
     assert nodes["innovation.cell-design.dependence"]["codings"] == 1
     assert nodes["innovation.cell-design"]["codings"] == 0

@@ -32,7 +32,7 @@ def test_demo_folder_imports_every_interview_with_cases_and_typed_attributes(pro
     speakers = {t["speaker"]: t["role"] for t in doc["turns"]}
     assert speakers == {"Interviewer": "interviewer", "Mr. Chen": "respondent"}
     for turn in doc["turns"]:
-        said = doc["text"][turn["start"]:turn["end"]]
+        said = doc["text"][turn["start"] : turn["end"]]
         assert said and not said.startswith(("Interviewer:", "Mr. Chen:"))
 
 
@@ -45,11 +45,13 @@ def test_reimporting_identical_files_is_a_reported_no_op(project: Project):
 
 
 def test_a_changed_file_under_an_existing_name_is_refused_and_nothing_changes(
-        project: Project, tmp_path: Path):
+    project: Project, tmp_path: Path
+):
     project.ok("import", str(DEMO / "interview-01.md"))
     changed = tmp_path / "interview-01.md"
-    changed.write_text((DEMO / "interview-01.md").read_text(encoding="utf-8") + "\nMore.\n",
-                       encoding="utf-8")
+    changed.write_text(
+        (DEMO / "interview-01.md").read_text(encoding="utf-8") + "\nMore.\n", encoding="utf-8"
+    )
     fresh = tmp_path / "interview-77.md"
     fresh.write_text("Interviewer: Hello?\n\nMs. Wu: Hello.\n", encoding="utf-8")
     before = project.snapshot()
@@ -84,8 +86,9 @@ def test_binary_unsupported_and_missing_inputs_are_refused(project: Project, tmp
 
 def test_malformed_front_matter_names_the_file_and_line(project: Project, tmp_path: Path):
     bad = tmp_path / "interview-x.md"
-    bad.write_text("---\ncase: Firm X\ncase_attributes: [unclosed\n---\nQ: Hi\nA: Hi\n",
-                   encoding="utf-8")
+    bad.write_text(
+        "---\ncase: Firm X\ncase_attributes: [unclosed\n---\nQ: Hi\nA: Hi\n", encoding="utf-8"
+    )
     before = project.snapshot()
     error = project.fails("import", str(bad))
     assert "interview-x.md" in error
@@ -96,7 +99,9 @@ def test_conflicting_case_attributes_across_files_are_refused(project: Project, 
     for name, employees in (("one.md", 10), ("two.md", 12)):
         (tmp_path / name).write_text(
             f"---\ncase: Firm Z\ncase_attributes:\n  employees: {employees}\n---\n"
-            "Interviewer: Size?\n\nMr. Li: Small.\n", encoding="utf-8")
+            "Interviewer: Size?\n\nMr. Li: Small.\n",
+            encoding="utf-8",
+        )
     before = project.snapshot()
     error = project.fails("import", str(tmp_path))
     assert "Firm Z" in error and "employees" in error
@@ -104,12 +109,15 @@ def test_conflicting_case_attributes_across_files_are_refused(project: Project, 
 
 
 def test_legacy_and_utf16_encodings_are_detected_and_reported(project: Project, tmp_path: Path):
-    text = ("采访者：请介绍一下贵公司的情况。\n" * 3 + "Interviewer: 公司在惠州吗？\n\n"
-            "Mr. Li: 是的，我们二零一二年从深圳搬到惠州，因为土地和劳动力成本更低。"
-            "我们以前生产手机电池，后来转向新能源汽车动力电池。\n") * 3
+    text = (
+        "采访者：请介绍一下贵公司的情况。\n" * 3 + "Interviewer: 公司在惠州吗？\n\n"
+        "Mr. Li: 是的，我们二零一二年从深圳搬到惠州，因为土地和劳动力成本更低。"
+        "我们以前生产手机电池，后来转向新能源汽车动力电池。\n"
+    ) * 3
     (tmp_path / "gb.txt").write_bytes(text.encode("gb18030"))
     (tmp_path / "u16.txt").write_bytes(
-        "\ufeffInterviewer: Where?\n\nMs. Wu: Huizhou.\n".encode("utf-16-le"))
+        "\ufeffInterviewer: Where?\n\nMs. Wu: Huizhou.\n".encode("utf-16-le")
+    )
     report = {r["document"]: r for r in json.loads(project.ok("import", str(tmp_path), "--json"))}
     assert report["gb"]["encoding"].lower().replace("-", "") in ("gb18030", "gbk", "gb2312")
     assert report["gb"]["encoding_detected"] is True
@@ -120,12 +128,14 @@ def test_legacy_and_utf16_encodings_are_detected_and_reported(project: Project, 
 
 def test_public_domain_transcripts_import_with_speaker_turns(project: Project):
     folder = need_shared(PUBLIC_DOMAIN)
-    project.ok("import", str(folder / "07_wh_2024-05-13_background_call_china_tariffs_ev_batteries.txt"))
+    project.ok(
+        "import", str(folder / "07_wh_2024-05-13_background_call_china_tariffs_ev_batteries.txt")
+    )
     doc = _doc_json(project, "07_wh_2024-05-13_background_call_china_tariffs_ev_batteries")
     speakers = [t["speaker"] for t in doc["turns"]]
     assert speakers[:3] == [None, "MR. KIKUKAWA", "MS. BRAINARD"]
     assert "SENIOR ADMINISTRATION OFFICIAL" in speakers
     questions = [t for t in doc["turns"] if t["speaker"] == "Q"]
     assert questions and all(t["role"] == "interviewer" for t in questions)
-    first_q = doc["text"][questions[0]["start"]:questions[0]["end"]]
+    first_q = doc["text"][questions[0]["start"] : questions[0]["end"]]
     assert first_q.startswith("Hi.  Thank you so much for doing this.")

@@ -64,18 +64,25 @@ def test_usage_errors_exit_2():
 
 
 def test_help_does_not_import_spacy():
-    code = ("import sys; from qualcode.cli import app\n"
-            "from typer.testing import CliRunner\n"
-            "r = CliRunner().invoke(app, ['--help'])\n"
-            "assert r.exit_code == 0 and 'import' in r.stdout\n"
-            "print('spacy' in sys.modules)")
+    code = (
+        "import sys; from qualcode.cli import app\n"
+        "from typer.testing import CliRunner\n"
+        "r = CliRunner().invoke(app, ['--help'])\n"
+        "assert r.exit_code == 0 and 'import' in r.stdout\n"
+        "print('spacy' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
 
 def test_python_dash_m_runs_the_cli():
-    out = subprocess.run([sys.executable, "-m", "qualcode", "--version"], capture_output=True,
-                         text=True, check=True, env={**os.environ})
+    out = subprocess.run(
+        [sys.executable, "-m", "qualcode", "--version"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ},
+    )
     assert out.stdout.startswith("qualcode ")
 
 

@@ -12,16 +12,24 @@ from tests.conftest import CODEBOOK, DEMO, Project
 def test_show_renders_turns_with_code_names_and_colours(project: Project, monkeypatch):
     project.ok("codebook", "load", str(CODEBOOK))
     project.ok("import", str(DEMO / "interview-03.md"))
-    project.ok("code", "add", "interview-03", "innovation.cell-design.dependence",
-               "--quote", "we still buy our cell design", "--key")
+    project.ok(
+        "code",
+        "add",
+        "interview-03",
+        "innovation.cell-design.dependence",
+        "--quote",
+        "we still buy our cell design",
+        "--key",
+    )
     tree = {n["key"]: n for n in json.loads(project.ok("codebook", "show", "--json"))}
     colour = tree["innovation.cell-design.dependence"]["colour"].lstrip("#")
-    rgb = ";".join(str(int(colour[i:i + 2], 16)) for i in (0, 2, 4))
+    rgb = ";".join(str(int(colour[i : i + 2], 16)) for i in (0, 2, 4))
 
     import qualcode.cli.show_cmds as show_cmds
 
-    monkeypatch.setattr(show_cmds, "console",
-                        Console(force_terminal=True, color_system="truecolor", width=160))
+    monkeypatch.setattr(
+        show_cmds, "console", Console(force_terminal=True, color_system="truecolor", width=160)
+    )
     out = project.ok("show", "interview-03")
     assert "innovation.cell-design.dependence" in out and "★" in out
     assert f"48;2;{rgb}" in out  # the code's colour as the highlight's background
@@ -34,6 +42,6 @@ def test_show_json_and_turn_range(project: Project):
     doc = json.loads(project.ok("show", "interview-03", "--json"))
     assert doc["turns"][0]["number"] == 1
     out = project.ok("show", "interview-03", "--turns", "2-3")
-    second = doc["text"][doc["turns"][1]["start"]:doc["turns"][1]["end"]].split()[0]
+    second = doc["text"][doc["turns"][1]["start"] : doc["turns"][1]["end"]].split()[0]
     assert second in out
     assert "N or N-M" in project.fails("show", "interview-03", "--turns", "a-b")

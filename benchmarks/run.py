@@ -1,0 +1,240 @@
+"""`make bench`: qualcode's hot paths, each beside a baseline measured in the same run, so the
+ratio means something on a noisy machine. Results are printed and written to RESULTS.md.
+
+  import      `qualcode import` of the corpus   vs  reading and decoding the same files
+  suggest     `qualcode suggest` end to end     vs  spaCy's bare tokenizer (nlp.pipe of
+              (database writes included)            spacy.blank) over the same respondent text
+  re-suggest  after a codebook change               (doc cache: see RESULTS.md)
+  matrix, cooccur, synthesize, export over 200 firms / 1,000 interviews / 200,000 codings
+              vs  the bare SQL aggregate (GROUP BY over the codings)
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import platform
+import random
+import shutil
+import sqlite3
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.corpus import write_corpus  # noqa: E402
+from benchmarks.measure import run_command, timed  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+WORK = REPO / "benchmarks" / "_work"
+CODEBOOK = REPO / "codebooks" / "nev_battery_value_chain.yaml"
+RESULTS = REPO / "benchmarks" / "RESULTS.md"
+
+
+def fresh_project(name: str) -> Path:
+    folder = WORK / name
+    shutil.rmtree(folder, ignore_errors=True)
+    run_command(["init", str(folder)])
+    run_command(["-p", str(folder), "codebook", "load", str(CODEBOOK)])
+    return folder
+
+
+def respondent_texts(db: Path) -> list[str]:
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute(
+            "SELECT substr(d.text, t.start_offset + 1, t.end_offset - t.start_offset) "
+            "FROM turns t JOIN documents d ON d.id = t.document_id WHERE t.role = 'respondent'")
+        return [r[0] for r in rows]
+
+
+def bare_read(folder: Path) -> int:
+    n = 0
+    for path in sorted(folder.glob("*.md")):
+        n += len(path.read_bytes().decode("utf-8").splitlines())
+    return n
+
+
+def bare_tokenize(texts: list[str]) -> int:
+    import spacy
+
+    nlp = spacy.blank("en")
+    return sum(len(doc) for doc in nlp.pipe(texts, batch_size=64))
+
+
+def bench_suggest(rows: list[dict], interviews: int, words_each: int) -> None:
+    corpus = WORK / "corpus-suggest"
+    shutil.rmtree(corpus, ignore_errors=True)
+    words = write_corpus(corpus, interviews=interviews, words_each=words_each)
+    project = fresh_project("suggest")
+    imp = run_command(["-p", str(project), "import", str(corpus)])
+    base_read, _ = timed(bare_read, corpus)
+    rows.append(row("import (files -> database)", f"{interviews} files, {words:,} words",
+                    imp.seconds, "read + decode the files", base_read, imp.peak_mb,
+                    lower_is_better=True))
+    texts = respondent_texts(project / "qualcode.db")
+    resp_words = sum(len(t.split()) for t in texts)
+    base_tok, _ = timed(bare_tokenize, texts)
+    sug = run_command(["-p", str(project), "suggest", "--json"])
+    rows.append(row("suggest (end to end, writes)", f"{resp_words:,} respondent words",
+                    sug.seconds, "spacy.blank tokenizer nlp.pipe", base_tok, sug.peak_mb,
+                    lower_is_better=True, words=resp_words))
+    # A codebook change: every pending suggestion is recomputed under the new codebook.
+    changed = WORK / "codebook-changed.yaml"
+    changed.write_text(CODEBOOK.read_text(encoding="utf-8").replace(
+        "name: Relocation", "name: Relocation of production"), encoding="utf-8")
+    run_command(["-p", str(project), "codebook", "load", str(changed)])
+    again = run_command(["-p", str(project), "suggest", "--json"])
+    rows.append(row("re-suggest after a codebook change", f"{resp_words:,} respondent words",
+                    again.seconds, "spacy.blank tokenizer nlp.pipe", base_tok, again.peak_mb,
+                    lower_is_better=True, words=resp_words))
+    rows.extend(bench_doc_cache(texts))
+
+
+def bench_doc_cache(texts: list[str]) -> list[dict]:
+    """Is restoring analysed docs (DocBin) faster than analysing again? Measured, not assumed."""
+    from qualcode.domain import TextUnit
+    from qualcode.formats.codebook_yaml import load_codebook
+    from qualcode.nlp import doc_cache
+    from qualcode.nlp.pipeline import build_pipeline
+    from qualcode.nlp.suggester import suggest
+
+    pipe = build_pipeline(load_codebook(CODEBOOK))
+    units = [TextUnit(document_id=1, start=0, text=t) for t in texts[: len(texts) // 4]]
+    data = doc_cache.analyse(pipe, units)
+    fresh, _ = timed(lambda: sum(1 for _ in suggest(pipe, units)))
+    cached, _ = timed(lambda: sum(1 for _ in doc_cache.suggest_from_docs(
+        pipe, units, doc_cache.restore(pipe, data))))
+    words = sum(len(u.text.split()) for u in units)
+    return [row("suggest from cached docs (in-process)", f"{words:,} words", cached,
+                "suggest from text (in-process)", fresh, None, lower_is_better=True, words=words)]
+
+
+def build_analysis_project(firms: int, interviews: int, codings: int) -> Path:
+    corpus = WORK / "corpus-analysis"
+    shutil.rmtree(corpus, ignore_errors=True)
+    write_corpus(corpus, interviews=interviews, words_each=1000, seed=11)
+    project = fresh_project("analysis")
+    run_command(["-p", str(project), "import", str(corpus)])
+    db = project / "qualcode.db"
+    rng = random.Random(3)
+    with sqlite3.connect(db) as conn:
+        # Spread the interviews over `firms` cases (the corpus has 5 interviews per case).
+        codes = [r[0] for r in conn.execute("SELECT id FROM codes WHERE is_dimension = 0")]
+        turns = conn.execute("SELECT document_id, start_offset, end_offset FROM turns "
+                             "WHERE role = 'respondent'").fetchall()
+        for name in ("wei", "li", "auto"):
+            conn.execute("INSERT INTO coders (name, created_at) VALUES (?, ?)",
+                         (name, dt.datetime.now(dt.UTC).isoformat()))
+        coders = [r[0] for r in conn.execute("SELECT id FROM coders")]
+        texts = dict(conn.execute("SELECT id, text FROM documents"))
+        batch = []
+        seen = set()
+        while len(seen) < codings:
+            doc, start, end = rng.choice(turns)
+            if end - start < 40:
+                continue
+            s = rng.randrange(start, end - 30)
+            e = min(end, s + rng.randint(30, 300))
+            key = (doc, rng.choice(codes), rng.choice(coders), s, e)
+            if key in seen:
+                continue
+            seen.add(key)
+            batch.append((*key, rng.choice(["manual", "imported", "suggested"]),
+                          texts[doc][s:e], int(rng.random() < 0.05)))
+        conn.executemany(
+            "INSERT INTO codings (document_id, code_id, coder_id, start_offset, end_offset, "
+            "origin, quote, key_quote, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
+            "'2026-01-01T00:00:00')", batch)
+        n_cases = conn.execute("SELECT count(*) FROM cases").fetchone()[0]
+        assert n_cases == firms, n_cases
+    return project
+
+
+def bare_group_by(db: Path) -> int:
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute(
+            "SELECT d.case_id, c.code_id, count(*) FROM codings c "
+            "JOIN documents d ON d.id = c.document_id GROUP BY d.case_id, c.code_id").fetchall()
+    return len(rows)
+
+
+def bench_analysis(rows: list[dict], firms: int, interviews: int, codings: int) -> None:
+    project = build_analysis_project(firms, interviews, codings)
+    db = project / "qualcode.db"
+    base, _ = timed(bare_group_by, db)
+    label = f"{firms} firms, {interviews} interviews, {codings:,} codings"
+    out = WORK / "out"
+    out.mkdir(exist_ok=True)
+    for name, args in (
+        ("matrix case x dimension (count)", ["matrix", "--rows", "case", "--cols", "dimension",
+                                             "--json"]),
+        ("matrix case x code (coverage)", ["matrix", "--rows", "case", "--cols", "code",
+                                           "--value", "coverage", "--json"]),
+        ("cooccur (turn, jaccard)", ["cooccur", "--unit", "turn", "--measure", "jaccard",
+                                     "--json"]),
+        ("synthesize (json)", ["synthesize", "--json"]),
+        ("export: synthesize -> xlsx", ["synthesize", "--format", "xlsx", "-o",
+                                        str(out / "firms.xlsx")]),
+        ("export: matrix -> csv (long)", ["matrix", "--rows", "document", "--cols", "code",
+                                          "--long", "--format", "csv", "-o",
+                                          str(out / "m.csv")]),
+    ):
+        result = run_command(["-p", str(project), *args])
+        rows.append(row(name, label, result.seconds, "SQL GROUP BY over codings", base,
+                        result.peak_mb, lower_is_better=True))
+
+
+def row(name, size, seconds, baseline_name, baseline_seconds, peak_mb, *, lower_is_better,
+        words=None) -> dict:
+    return {"name": name, "size": size, "seconds": seconds, "baseline": baseline_name,
+            "baseline_seconds": baseline_seconds, "peak_mb": peak_mb, "words": words,
+            # baseline time / our time: 1.0 = as fast as the baseline, 0.3 = 30% of its speed
+            "ratio": baseline_seconds / seconds if seconds else float("nan")}
+
+
+def render(rows: list[dict]) -> str:
+    lines = ["| hot path | size | time (s) | words/s | baseline | baseline (s) | ratio | peak MB |",
+             "|---|---|---:|---:|---|---:|---:|---:|"]
+    for r in rows:
+        wps = f"{r['words'] / r['seconds']:,.0f}" if r["words"] else ""
+        peak = f"{r['peak_mb']:.0f}" if r["peak_mb"] else ""
+        lines.append(f"| {r['name']} | {r['size']} | {r['seconds']:.2f} | {wps} | "
+                     f"{r['baseline']} | {r['baseline_seconds']:.2f} | {r['ratio']:.3f} | {peak} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="a small run to check the harness")
+    parser.add_argument("--only", choices=["suggest", "analysis"])
+    args = parser.parse_args()
+    WORK.mkdir(parents=True, exist_ok=True)
+    rows: list[dict] = []
+    scale = 0.05 if args.quick else 1.0
+    started = time.perf_counter()
+    if args.only in (None, "suggest"):
+        bench_suggest(rows, interviews=max(10, int(200 * scale)), words_each=5200)
+    if args.only in (None, "analysis"):
+        bench_analysis(rows, firms=max(10, int(200 * scale)),
+                       interviews=max(50, int(1000 * scale)), codings=int(200_000 * scale))
+    import spacy
+    import sqlalchemy
+
+    header = (f"Run {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC on {platform.machine()}, "
+              f"Python {platform.python_version()}, spaCy {spacy.__version__}, SQLAlchemy "
+              f"{sqlalchemy.__version__}{' (quick)' if args.quick else ''}; "
+              f"{time.perf_counter() - started:.0f} s in all.")
+    table = render(rows)
+    print(header)
+    print(table)
+    if not args.quick:
+        previous = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""
+        marker = "<!-- results -->"
+        head, _, _ = previous.partition(marker)
+        RESULTS.write_text((head or "# Benchmark results\n\n") + marker + "\n\n" + header +
+                           "\n\n" + table + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,296 @@
+"""suggest, review, suggestions, train, evaluate: real spaCy pipelines on real projects."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CODEBOOK, PUBLIC_DOMAIN, Project, need_shared
+
+MINI = """\
+codebook: {name: mini, version: "1", language: en}
+policy:
+  definition: Policy.
+  codes:
+    subsidies:
+      definition: Money from government tied to vehicles.
+      include: [grants]
+      exclude: [taxes]
+      examples: ["We got a subsidy."]
+      patterns:
+        - lemma: [subsidy, subsidise, subsidize]
+    land:
+      definition: Land deals.
+      include: [land]
+      exclude: [rent]
+      examples: ["Cheap land."]
+      patterns:
+        - phrase: cheap land
+strategy:
+  definition: Strategy.
+  codes:
+    relocation:
+      definition: Moving from Shenzhen.
+      include: [moves]
+      exclude: [customers]
+      examples: ["We left Shenzhen."]
+      patterns:
+        - tokens: [{LOWER: left}, {LOWER: shenzhen}]
+"""
+
+TRANSCRIPT = """\
+Interviewer: Tell me about subsidies and cheap land.
+
+Mr. Li: The subsidies mattered a lot. We left Shenzhen in 2012. The weather was hot.
+
+Interviewer: Anything else?
+
+Mr. Li: The city subsidised our land, cheap land near the river. Nothing more to say.
+"""
+
+
+@pytest.fixture
+def mini(project: Project, tmp_path: Path) -> Project:
+    book = tmp_path / "mini.yaml"
+    book.write_text(MINI, encoding="utf-8")
+    project.ok("codebook", "load", str(book))
+    doc = tmp_path / "li.txt"
+    doc.write_text(TRANSCRIPT, encoding="utf-8")
+    project.ok("import", str(doc))
+    project.book = book
+    return project
+
+
+def _suggestions(project: Project, *extra: str) -> list[dict]:
+    return json.loads(project.ok("suggestions", "list", "--status", "all", "--json", *extra))
+
+
+def _text(project: Project, name: str = "li") -> str:
+    return json.loads(project.ok("show", name, "--json"))["text"]
+
+
+def test_suggest_writes_sentence_suggestions_whose_offsets_cut_the_evidence(mini: Project):
+    report = json.loads(mini.ok("suggest", "--json"))
+    assert report["written"] == len(_suggestions(mini)) > 0
+    text = _text(mini)
+    got = {(s["code"], text[s["start"] : s["end"]]) for s in _suggestions(mini)}
+    assert got == {
+        ("policy.subsidies", "The subsidies mattered a lot."),
+        ("strategy.relocation", "We left Shenzhen in 2012."),
+        ("policy.subsidies", "The city subsidised our land, cheap land near the river."),
+        ("policy.land", "The city subsidised our land, cheap land near the river."),
+    }  # the interviewer's "subsidies and cheap land" is left out
+    for s in _suggestions(mini):
+        assert 0 < s["score"] <= 1
+        for ev in s["evidence"]:
+            assert text[ev["start"] : ev["end"]] == ev["text"]
+            assert ev["rule"].startswith(s["code"] + "#")
+
+
+def test_interviewer_turns_only_when_asked(mini: Project):
+    mini.ok("suggest", "--include-interviewer")
+    text = _text(mini)
+    quoted = {text[s["start"] : s["end"]] for s in _suggestions(mini)}
+    assert "Tell me about subsidies and cheap land." in quoted
+
+
+def test_dry_run_counts_per_code_and_case_and_writes_nothing(mini: Project):
+    before = mini.snapshot()
+    report = json.loads(mini.ok("suggest", "--dry-run", "--json"))
+    assert report["by_code_case"]["policy.subsidies"] == {"(no case)": 2}
+    assert mini.snapshot() == before
+
+
+def test_rerun_is_idempotent_and_a_codebook_change_replaces_only_pending(mini: Project):
+    mini.ok("suggest")
+    first = _suggestions(mini)
+    again = json.loads(mini.ok("suggest", "--json"))
+    assert again["written"] == 0 and _suggestions(mini) == first
+    reloc = next(s for s in first if s["code"] == "strategy.relocation")
+    land = next(s for s in first if s["code"] == "policy.land")
+    mini.ok("suggestions", "accept", "--code", "strategy.relocation")
+    mini.ok("suggestions", "reject", "--code", "policy.land")
+    # The new codebook drops the phrase rule of policy.land and the subsidy lemmas change.
+    mini.book.write_text(
+        MINI.replace("- phrase: cheap land", "- phrase: near the river").replace(
+            "[subsidy, subsidise, subsidize]", "[subsidy]"
+        ),
+        encoding="utf-8",
+    )
+    mini.ok("codebook", "load", str(mini.book))
+    mini.ok("suggest")
+    after = {s["id"]: s for s in _suggestions(mini)}
+    assert after[reloc["id"]]["status"] == "accepted"  # decisions are kept
+    assert after[land["id"]]["status"] == "rejected"
+    pending = [s for s in after.values() if s["status"] == "pending"]
+    text = _text(mini)
+    assert {(s["code"], text[s["start"] : s["end"]]) for s in pending} == {
+        ("policy.subsidies", "The subsidies mattered a lot.")
+    }  # "subsidised" no longer matches
+    codings = json.loads(mini.ok("codings", "list", "--json"))
+    assert [(c["code"], c["origin"]) for c in codings] == [("strategy.relocation", "suggested")]
+
+
+def test_retired_codes_get_no_new_suggestions(mini: Project, tmp_path: Path):
+    mini.ok("code", "add", "li", "policy.land", "--quote", "cheap land near")
+    mini.book.write_text(
+        MINI.replace(
+            """    land:
+      definition: Land deals.
+      include: [land]
+      exclude: [rent]
+      examples: ["Cheap land."]
+      patterns:
+        - phrase: cheap land
+""",
+            "",
+        ),
+        encoding="utf-8",
+    )
+    assert (
+        "policy.land"
+        in json.loads(mini.ok("codebook", "load", str(mini.book), "--json"))["retired"]
+    )
+    mini.ok("suggest")
+    assert "policy.land" not in {s["code"] for s in _suggestions(mini)}
+
+
+def test_already_coded_spans_are_not_proposed(mini: Project):
+    mini.ok("code", "add", "li", "strategy.relocation", "--quote", "We left Shenzhen")
+    report = json.loads(mini.ok("suggest", "--json"))
+    assert report["already_coded"] == 1
+    assert "strategy.relocation" not in {s["code"] for s in _suggestions(mini)}
+
+
+def test_an_invalid_token_pattern_is_reported_with_code_and_line(project: Project, tmp_path: Path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(MINI.replace("{LOWER: left}", "{LOWR: left}"), encoding="utf-8")
+    before = project.snapshot()
+    res = project.run("codebook", "validate", str(bad))
+    assert res.exit_code == 1
+    line = next(n for n, text in enumerate(MINI.splitlines(), 1) if "LOWER: left" in text)
+    assert f"{bad}:{line}: strategy.relocation" in res.stderr
+    assert "Traceback" not in res.stderr
+    error = project.fails("codebook", "load", str(bad))
+    assert "strategy.relocation" in error
+    assert project.snapshot() == before
+
+
+def test_unknown_model_is_a_one_line_error(mini: Project):
+    error = mini.fails("suggest", "--model", "xx_no_such_pipeline")
+    assert "xx_no_such_pipeline" in error and error.count("\n") == 1
+
+
+def test_review_loop_driven_by_keys(mini: Project):
+    mini.ok("suggest")
+    queue = _suggestions(mini)  # ordered by document position, then code
+    assert [s["code"] for s in queue] == [
+        "policy.subsidies",
+        "strategy.relocation",
+        "policy.land",
+        "policy.subsidies",
+    ]
+    # accept, reject, undo (back to the rejected one), skip it, widen+accept, recode, quit
+    out = mini.ok("review", "--coder", "wei", input="aruswacstrategy.relocation\nq")
+    after = {s["id"]: s for s in _suggestions(mini)}
+    s1, s2, s3, s4 = (after[s["id"]] for s in queue)
+    assert s1["status"] == "accepted" and s1["decided_by"] == "wei"
+    assert s2["status"] == "pending"  # rejected, then undone, then skipped
+    assert s3["status"] == "accepted"
+    assert s4["status"] == "rejected"  # recoded: the suggested code was wrong
+    codings = {
+        (c["code"], c["start"], c["end"]): c
+        for c in json.loads(mini.ok("codings", "list", "--json"))
+    }
+    doc = json.loads(mini.ok("show", "li", "--json"))
+    second_turn = [t for t in doc["turns"] if t["role"] == "respondent"][1]
+    assert ("policy.land", second_turn["start"], second_turn["end"]) in codings  # widened
+    assert ("strategy.relocation", s4["start"], s4["end"]) in codings
+    assert all(c["origin"] == "suggested" for c in codings.values())
+    assert "Accepted 2" in out and "recoded 1" in out and "undone 1" in out
+
+
+def test_review_quits_and_keeps_progress(mini: Project):
+    mini.ok("suggest")
+    mini.ok("review", input="aq")
+    statuses = [s["status"] for s in _suggestions(mini)]
+    assert statuses.count("accepted") == 1 and statuses.count("pending") == 3
+    mini.ok("review", input="r")  # input ends: treated as quit, decisions kept
+    assert [s["status"] for s in _suggestions(mini)].count("rejected") == 1
+
+
+def test_bulk_accept_with_filters_and_refusal_without_filters(mini: Project):
+    mini.ok("suggest")
+    before = mini.snapshot()
+    assert "refusing" in mini.fails("suggestions", "accept")
+    assert mini.snapshot() == before
+    done = json.loads(
+        mini.ok("suggestions", "accept", "--code", "policy", "--min-score", "0.0", "--json")
+    )
+    assert {d["code"] for d in done} == {"policy.subsidies", "policy.land"}
+    pending = json.loads(mini.ok("suggestions", "list", "--json"))
+    assert [s["code"] for s in pending] == ["strategy.relocation"]
+    high = json.loads(mini.ok("suggestions", "list", "--min-score", "0.99", "--json"))
+    assert all(s["score"] >= 0.99 for s in high)
+
+
+def test_evaluate_scores_the_suggester_as_a_second_coder(mini: Project):
+    # wei codes two sentences; the lexicon finds one of them and one other (sentence level).
+    mini.ok(
+        "code",
+        "add",
+        "li",
+        "policy.subsidies",
+        "--quote",
+        "The subsidies mattered a lot.",
+        "--coder",
+        "wei",
+    )
+    mini.ok(
+        "code", "add", "li", "policy.subsidies", "--quote", "Nothing more to say.", "--coder", "wei"
+    )
+    report = json.loads(mini.ok("evaluate", "--against", "wei", "--json"))
+    assert report["sentences"] == 5  # respondent sentences only
+    sub = next(s for s in report["codes"] if s["name"] == "policy.subsidies")
+    assert (sub["gold"], sub["predicted"], sub["true_positive"]) == (2, 2, 1)
+    assert sub["precision"] == 0.5 and sub["recall"] == 0.5
+    # gold 10001, suggested 10010: po = 3/5, pe = (2*2 + 3*3)/25 = 13/25, kappa = 1/6
+    assert sub["kappa"] == round(1 / 6, 4)
+    assert "unknown method" in mini.fails("evaluate", "--against", "wei", "--method", "magic")
+    assert "no coder" in mini.fails("evaluate", "--against", "nobody")
+
+
+def test_train_then_suggest_learned_on_the_demo(coded_project: Project):
+    report = json.loads(coded_project.ok("train", "--json"))
+    assert report["up_to_date"] is False and report["examples"] > 500
+    assert "policy.made-in-china-2025" in report["labels"]
+    again = json.loads(coded_project.ok("train", "--json"))
+    assert again["up_to_date"] is True and again["fingerprint"] == report["fingerprint"]
+    learned = json.loads(coded_project.ok("suggest", "--method", "learned", "--json"))
+    assert learned["hits"] >= 0 and "textcat" in learned["pipeline"]
+    rows = json.loads(coded_project.ok("suggestions", "list", "--json"))
+    assert all(r["method"] == "learned" for r in rows)
+
+
+def test_learned_without_a_model_is_a_clear_error(mini: Project):
+    assert "qualcode train" in mini.fails("suggest", "--method", "learned")
+
+
+def test_suggest_review_and_evaluate_on_a_real_public_domain_transcript(project: Project):
+    folder = need_shared(PUBLIC_DOMAIN)
+    project.ok("codebook", "load", str(CODEBOOK))
+    name = "01_wh_2022-10-19_battery_supply_chain_grantees_roundtable"
+    project.ok("import", str(folder / f"{name}.txt"))
+    project.ok("suggest")
+    rows = json.loads(project.ok("suggestions", "list", "--json"))
+    assert rows
+    text = json.loads(project.ok("show", name, "--json"))["text"]
+    assert all(text[r["start"] : r["end"]] == r["text"] for r in rows)
+    project.ok("review", "--coder", "wei", input="aq")
+    project.ok(
+        "code", "add", name, "policy.subsidies", "--quote", rows[-1]["text"], "--coder", "wei"
+    )
+    report = json.loads(project.ok("evaluate", "--against", "wei", "--json"))
+    assert report["sentences"] > 100 and report["overall"]["gold"] >= 2
