@@ -14,6 +14,7 @@ from typer.core import TyperGroup
 
 from qualcode import __version__
 from qualcode.cli import (
+    agreement_cmds,
     analysis_cmds,
     cases_cmds,
     codebook_cmds,
@@ -100,6 +101,7 @@ show_cmds.register(app)
 suggest_cmds.register(app)
 analysis_cmds.register(app)
 synthesis_cmds.register(app)
+agreement_cmds.register(app)
 app.add_typer(codebook_cmds.app, name="codebook")
 app.add_typer(cases_cmds.app, name="cases")
 app.add_typer(coding_cmds.code_app, name="code")

@@ -43,13 +43,13 @@ class TrainReport:
     skipped_labels: list[str]
 
 
-def _pipe(session: Session, model: str | None = None):
+def suggest_pipeline(session: Session, model: str | None = None):
     from qualcode.nlp.pipeline import build_pipeline
 
     return build_pipeline(live_codebook(session), model=model)
 
 
-def _sentences(session: Session, pipe, doc_ids: set[int]) -> list[Sentence]:
+def respondent_sentences(session: Session, pipe, doc_ids: set[int]) -> list[Sentence]:
     from qualcode.nlp.suggester import sentences
 
     units, docs = text_units(session)
@@ -103,7 +103,7 @@ def training_set(session: Session, pipe, *, coder: str | None = None) -> list[Se
         .where(Suggestion.status == "rejected")
     ):
         rejected[doc_id].append((start, end, key))
-    sents = _sentences(session, pipe, set(positives) | set(rejected))
+    sents = respondent_sentences(session, pipe, set(positives) | set(rejected))
     _label(sents, positives, 1.0)
     _label(sents, rejected, 0.0, keep_positive=True)
     # Documents a person coded: every sentence is an example (uncoded = negative for all codes).
@@ -147,7 +147,7 @@ def train(
 ) -> TrainReport:
     from qualcode.nlp.learned import fingerprint
 
-    pipe = _pipe(session)
+    pipe = suggest_pipeline(session)
     sents = training_set(session, pipe, coder=coder)
     started = time.perf_counter()
     # The fingerprint is over the data, so an unchanged project does not retrain.
@@ -272,8 +272,8 @@ def evaluate(
     gold_spans = human_codings(session, coder_row.name)
     if not gold_spans:
         raise QualcodeError(f"{coder_row.name} has coded nothing to compare with")
-    pipe = _pipe(session, model)
-    sents = _sentences(session, pipe, set(gold_spans))
+    pipe = suggest_pipeline(session, model)
+    sents = respondent_sentences(session, pipe, set(gold_spans))
     _label(sents, gold_spans, 1.0)
     gold = [{c for c, v in s.labels.items() if v == 1.0} for s in sents]
     index = {(s.document_id, s.start, s.end): i for i, s in enumerate(sents)}
