@@ -167,9 +167,16 @@ def import_(
     with project_session(ctx) as session:
         result = import_coding_files(session, paths, actor=coder_name(coder))
     if json_out:
-        emit_json({"added": result.added, "skipped": result.skipped, "files": result.files})
+        emit_json(
+            {
+                "added": result.added,
+                "skipped": result.skipped,
+                "summaries": result.summaries,
+                "files": result.files,
+            }
+        )
         return
     console.print(
-        f"Imported {result.added} codings ({result.skipped} already present) from "
-        f"{len(result.files)} file(s)."
+        f"Imported {result.added} codings ({result.skipped} already present) and "
+        f"{result.summaries} summaries from {len(result.files)} file(s)."
     )

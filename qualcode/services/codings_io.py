@@ -15,7 +15,8 @@ from qualcode.errors import InputError, QualcodeError
 from qualcode.formats.codings_yaml import CodingFile, read_coding_file
 from qualcode.services import events, lookup
 from qualcode.services.coding import resolve_span
-from qualcode.storage.models import Coding
+from qualcode.services.summaries import import_summaries
+from qualcode.storage.models import Coding, Document
 
 
 @dataclass
@@ -23,7 +24,7 @@ class CodingImport:
     files: list[dict] = field(default_factory=list)
     added: int = 0
     skipped: int = 0
-    summaries: list[CodingFile] = field(default_factory=list)
+    summaries: int = 0  # summaries written (added or replaced)
 
 
 def coding_files(paths: Sequence[Path]) -> list[Path]:
@@ -43,6 +44,7 @@ def coding_files(paths: Sequence[Path]) -> list[Path]:
 
 def import_coding_files(session: Session, paths: Sequence[Path], *, actor: str) -> CodingImport:
     result = CodingImport()
+    with_summaries: list[tuple[CodingFile, Document]] = []
     for path in coding_files(paths):
         parsed = read_coding_file(path)
         doc = lookup.document(session, parsed.document)
@@ -102,5 +104,15 @@ def import_coding_files(session: Session, paths: Sequence[Path], *, actor: str) 
         result.added += added
         result.skipped += skipped
         if parsed.summaries:
-            result.summaries.append(parsed)
+            with_summaries.append((parsed, doc))
+    # Summaries last: their evidence fingerprint must cover every coding this import made.
+    for parsed, doc in with_summaries:
+        if doc.case is None:
+            raise InputError(
+                "the file has summaries but its document belongs to no case", where=parsed.path
+            )
+        written = import_summaries(
+            session, doc.case.name, parsed.summaries, author=parsed.coder, actor=actor
+        )
+        result.summaries += len(written.added) + len(written.replaced)
     return result

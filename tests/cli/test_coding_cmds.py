@@ -206,9 +206,13 @@ def test_demo_coding_import_is_complete_and_idempotent(coded_project: Project):
     rows = json.loads(coded_project.ok("codings", "list", "--by", "wei", "--json"))
     assert len(rows) == expected
     assert all(r["origin"] == "imported" for r in rows)
+    summaries = json.loads(coded_project.ok("summary", "list", "--json"))
+    files = [yaml.safe_load(p.read_text(encoding="utf-8")) for p in DEMO_CODING.glob("*.yaml")]
+    assert len(summaries) == sum(len(f.get("summaries", {})) for f in files)
+    assert not any(s["stale"] for s in summaries)  # written after the codings they rest on
     before = coded_project.snapshot()
     again = json.loads(coded_project.ok("codings", "import", str(DEMO_CODING), "--json"))
-    assert again["added"] == 0 and again["skipped"] == expected
+    assert again["added"] == 0 and again["skipped"] == expected and again["summaries"] == 0
     assert coded_project.snapshot() == before
 
 

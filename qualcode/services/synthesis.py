@@ -1,0 +1,331 @@
+"""The per-firm characterisation table: cases as rows, the paper's dimensions as columns, each cell
+the codes found there with counts, representative quotes, and the researcher's summary.
+
+Quote ranking, inside one cell (documented in the README too):
+  1. quotes a coder marked as key first;
+  2. human codings (origin manual or imported) before suggested ones;
+  3. then the score of the accepted suggestion that made the coding (Suggestion.coding_id),
+     highest first; codings without one count as 0;
+  4. then length: quotes of 60-300 characters first, longer ones first among them; outside that
+     band, the nearer to it the better;
+  5. then document order (document name, start offset).
+Then diversity: every code gets one quote before any code gets a second. The same span coded with
+two codes of a dimension is quoted once.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from qualcode.domain import ORIGIN_SUGGESTED, ORIGINS, Table
+from qualcode.errors import QualcodeError
+from qualcode.services import lookup
+from qualcode.services.cases import case_attributes
+from qualcode.services.summaries import check_dimension, known_dimensions, summaries_by_cell
+from qualcode.storage.models import Case, Code, Coder, Coding, Document, Suggestion
+
+QUOTE_MIN, QUOTE_MAX = 60, 300  # the preferred length of a representative quote, in characters
+
+
+@dataclass
+class Quote:
+    document: str
+    start: int
+    end: int
+    code: str
+    coder: str
+    text: str
+    key: bool
+    origin: str
+    score: float | None
+    coding_id: int
+
+    @property
+    def ref(self) -> str:
+        """Where the quote is: "interview-03:1234-1290"."""
+        return f"{self.document}:{self.start}-{self.end}"
+
+
+@dataclass
+class CodeCount:
+    code: str
+    count: int
+
+
+@dataclass
+class Cell:
+    case: str
+    dimension: str
+    codes: list[CodeCount] = field(default_factory=list)
+    codings: int = 0
+    documents: int = 0
+    quotes: list[Quote] = field(default_factory=list)
+    summary: str | None = None
+    summary_stale: bool = False
+    summary_author: str | None = None
+
+    @property
+    def empty(self) -> bool:
+        return self.codings == 0 and self.summary is None
+
+
+@dataclass
+class CaseRow:
+    name: str
+    kind: str | None
+    attributes: dict[str, Any]
+    documents: list[str]
+    cells: dict[str, Cell]
+
+
+@dataclass
+class Synthesis:
+    dimensions: list[str]
+    rows: list[CaseRow]
+    coder: str | None = None
+    origin: str | None = None
+    quotes: int = 3
+    documents: int = 0
+    synthetic_documents: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def row(self, case: str) -> CaseRow:
+        for row in self.rows:
+            if row.name == case:
+                return row
+        raise KeyError(case)
+
+    def cell(self, case: str, dimension: str) -> Cell:
+        return self.row(case).cells[dimension]
+
+    @property
+    def stale_summaries(self) -> list[tuple[str, str]]:
+        return [(r.name, d) for r in self.rows for d, c in r.cells.items() if c.summary_stale]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The whole structure as JSON-ready data (quotes carry their `ref`)."""
+        data = asdict(self)
+        for row, plain in zip(self.rows, data["rows"], strict=True):
+            for dim, cell in row.cells.items():
+                for quote, out in zip(cell.quotes, plain["cells"][dim]["quotes"], strict=True):
+                    out["ref"] = quote.ref
+                plain["cells"][dim]["empty"] = cell.empty
+        data["stale_summaries"] = [list(x) for x in self.stale_summaries]
+        return data
+
+    def attribute_names(self) -> list[str]:
+        names: list[str] = []
+        for row in self.rows:
+            names += [n for n in row.attributes if n not in names]
+        return names
+
+    def wide_table(self) -> Table:
+        """One row per case; per dimension a summary, a codes and a quotes column (csv, xlsx)."""
+        attrs = [n for n in self.attribute_names() if n != "kind"]
+        columns = ["case", "kind", *attrs]
+        for dim in self.dimensions:
+            columns += [f"{dim} summary", f"{dim} codes", f"{dim} quotes"]
+        columns.append("stale summaries")
+        rows = []
+        for row in self.rows:
+            values: list[Any] = [row.name, row.kind, *[row.attributes.get(n) for n in attrs]]
+            for dim in self.dimensions:
+                cell = row.cells[dim]
+                values += [
+                    cell.summary,
+                    [f"{c.code} ({c.count})" for c in cell.codes],
+                    [f'"{q.text}" [{q.ref}]' for q in cell.quotes],
+                ]
+            values.append([d for d in self.dimensions if row.cells[d].summary_stale])
+            rows.append(values)
+        return Table(columns, rows, title="Synthesis", notes=list(self.notes))
+
+    def grid_table(self) -> Table:
+        """Case x dimension, each cell summary + codes + quotes as lines of text (Markdown)."""
+        rows = []
+        for row in self.rows:
+            rows.append([row.name, *[cell_text(row.cells[d]) for d in self.dimensions]])
+        return Table(["case", *self.dimensions], rows, title="Synthesis", notes=list(self.notes))
+
+
+def cell_text(cell: Cell, *, quotes: int | None = None) -> str:
+    lines = []
+    if cell.summary:
+        lines.append(("[STALE] " if cell.summary_stale else "") + cell.summary)
+    if cell.codes:
+        lines.append("codes: " + ", ".join(f"{c.code} ({c.count})" for c in cell.codes))
+    for q in cell.quotes[:quotes]:
+        lines.append(f'"{q.text}" [{q.ref}]')
+    return "\n".join(lines) if lines else "-"
+
+
+def quote_rank(quote: Quote) -> tuple:
+    """The sort key of the ranking in the module docstring (without the diversity step)."""
+    length = len(quote.text)
+    distance = max(QUOTE_MIN - length, length - QUOTE_MAX, 0)
+    return (
+        not quote.key,
+        quote.origin == ORIGIN_SUGGESTED,
+        -(quote.score or 0.0),
+        distance,
+        -length,
+        quote.document,
+        quote.start,
+        quote.code,
+    )
+
+
+def rank_quotes(candidates: list[Quote], limit: int) -> list[Quote]:
+    ranked = sorted(candidates, key=quote_rank)
+    seen_spans: set[tuple[str, int, int]] = set()
+    unique = []
+    for q in ranked:
+        span = (q.document, q.start, q.end)
+        if span not in seen_spans:
+            seen_spans.add(span)
+            unique.append(q)
+    # Diversity: the n-th quote of a code waits until every code has had n-1.
+    nth: Counter[str] = Counter()
+    keyed = []
+    for position, q in enumerate(unique):
+        keyed.append((nth[q.code], position, q))
+        nth[q.code] += 1
+    keyed.sort(key=lambda t: (t[0], t[1]))
+    return [q for _, _, q in keyed[: max(limit, 0)]]
+
+
+def build_synthesis(
+    session: Session,
+    *,
+    coder: str | None = None,
+    origin: str | None = None,
+    quotes: int = 3,
+    cases: list[str] | None = None,
+    dimensions: list[str] | None = None,
+) -> Synthesis:
+    """The characterisation table from the codings (optionally one coder's, one origin's), with
+    up to `quotes` representative quotes per cell, ranked as the module docstring says."""
+    if quotes < 0:
+        raise QualcodeError("--quotes must be 0 or more")
+    if origin is not None and origin not in ORIGINS:
+        raise QualcodeError(f"unknown origin {origin!r}", hint="one of " + ", ".join(ORIGINS))
+    coder_row = lookup.coder(session, coder, create=False) if coder else None
+    dims = [check_dimension(session, d) for d in dimensions] if dimensions else None
+    dims = dims or known_dimensions(session)
+    case_rows = _select_cases(session, cases)
+
+    query = (
+        select(Coding, Document, Code, Coder)
+        .join(Document, Coding.document_id == Document.id)
+        .join(Code, Coding.code_id == Code.id)
+        .join(Coder, Coding.coder_id == Coder.id)
+    )
+    if coder_row is not None:
+        query = query.where(Coding.coder_id == coder_row.id)
+    if origin is not None:
+        query = query.where(Coding.origin == origin)
+    scores = dict(
+        session.execute(
+            select(Suggestion.coding_id, Suggestion.score).where(Suggestion.coding_id.is_not(None))
+        ).all()
+    )
+    by_cell: dict[tuple[int, str], list[Quote]] = {}
+    caseless = set()
+    for coding, doc, code, coder_ in session.execute(query).all():
+        if doc.case_id is None:
+            caseless.add(doc.name)
+            continue
+        by_cell.setdefault((doc.case_id, code.dimension), []).append(
+            Quote(
+                document=doc.name,
+                start=coding.start,
+                end=coding.end,
+                code=code.key,
+                coder=coder_.name,
+                text=coding.quote,
+                key=coding.key_quote,
+                origin=coding.origin,
+                score=scores.get(coding.id),
+                coding_id=coding.id,
+            )
+        )
+    summaries = summaries_by_cell(session)
+    rows = []
+    for case in case_rows:
+        attrs = case_attributes(case)
+        cells = {}
+        for dim in dims:
+            found = by_cell.get((case.id, dim), [])
+            counts = Counter(q.code for q in found)
+            summary = summaries.get((case.id, dim))
+            cells[dim] = Cell(
+                case=case.name,
+                dimension=dim,
+                codes=[
+                    CodeCount(k, n) for k, n in sorted(counts.items(), key=lambda t: (-t[1], t[0]))
+                ],
+                codings=len(found),
+                documents=len({q.document for q in found}),
+                quotes=rank_quotes(found, quotes),
+                summary=summary.text if summary else None,
+                summary_stale=summary.stale if summary else False,
+                summary_author=summary.author if summary else None,
+            )
+        rows.append(
+            CaseRow(
+                name=case.name,
+                kind=attrs.get("kind"),
+                attributes=attrs,
+                documents=sorted(d.name for d in case.documents),
+                cells=cells,
+            )
+        )
+    if not cases:  # firms first, then institutions; cases asked for keep the order given
+        rows.sort(key=_case_order_key)
+    docs = list(session.execute(select(Document.synthetic)).scalars())
+    result = Synthesis(
+        dimensions=dims,
+        rows=rows,
+        coder=coder_row.name if coder_row else None,
+        origin=origin,
+        quotes=quotes,
+        documents=len(docs),
+        synthetic_documents=sum(1 for s in docs if s),
+    )
+    if result.synthetic_documents:
+        result.notes.append(
+            f"{result.synthetic_documents} of {result.documents} documents are marked SYNTHETIC "
+            "(invented, illustrative interviews)."
+        )
+    if caseless:
+        result.notes.append(
+            f"{len(caseless)} coded document(s) belong to no case and are not in the table: "
+            + ", ".join(sorted(caseless))
+        )
+    stale = result.stale_summaries
+    if stale:
+        result.notes.append(
+            f"{len(stale)} summary(ies) are STALE (their codings changed after they were written)."
+        )
+    return result
+
+
+def _case_order_key(row: CaseRow) -> tuple:
+    return (row.kind != "firm", str(row.kind or "~"), row.name)
+
+
+def _select_cases(session: Session, names: list[str] | None) -> list[Case]:
+    if not names:
+        return list(session.scalars(select(Case).order_by(Case.name)))
+    out = []
+    for name in names:
+        case = lookup.case(session, name)
+        if case in out:
+            raise QualcodeError(f"case {name!r} is named twice")
+        out.append(case)
+    return out

@@ -1,0 +1,217 @@
+"""The one-file HTML report: self-contained, synthetic notice on top, every quote linked to an
+anchor wrapped around its coded span, heatmaps, frequencies, escaping."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from qualcode.formats.codings_yaml import read_coding_file
+from qualcode.formats.report_html import (
+    AppendixDocument,
+    MarkedSpan,
+    ReportPage,
+    anchor_id,
+    marked_text,
+    render_report,
+)
+from qualcode.services import lookup
+from qualcode.services.coding import add_coding
+from qualcode.services.report import build_report, write_report
+from qualcode.services.summaries import import_summaries
+from qualcode.storage.database import make_engine, session_scope
+from tests.conftest import CODEBOOK, DEMO, DEMO_CODING, Project
+
+
+class Page(HTMLParser):
+    """Collects ids, links, resources, the text inside each element with an id, and the order
+    in which text appears."""
+
+    VOID = {"meta", "br", "img", "link", "input", "hr", "col", "source"}
+
+    def __init__(self, text: str):
+        super().__init__(convert_charrefs=True)
+        self.ids: dict[str, str] = {}
+        self.hrefs: list[str] = []
+        self.srcs: list[str] = []
+        self.tags: list[str] = []
+        self.texts: list[str] = []
+        self._open: list[tuple[str, str | None]] = []
+        self._captured: dict[str, list[str]] = {}
+        self.feed(text)
+        self.close()
+        self.ids = {k: "".join(v) for k, v in self._captured.items()}
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        self.tags.append(tag)
+        if "href" in attrs:
+            self.hrefs.append(attrs["href"])
+        for name in ("src", "srcset", "data", "action"):
+            if name in attrs:
+                self.srcs.append(attrs[name])
+        ident = attrs.get("id")
+        if ident is not None:
+            assert ident not in self._captured, f"duplicate id {ident}"
+            self._captured[ident] = []
+        if tag not in self.VOID:
+            self._open.append((tag, ident))
+
+    def handle_endtag(self, tag):
+        while self._open:
+            open_tag, _ = self._open.pop()
+            if open_tag == tag:
+                break
+
+    def handle_data(self, data):
+        self.texts.append(data)
+        for _, ident in self._open:
+            if ident is not None:
+                self._captured[ident].append(data)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> Project:
+    """The demo project with the researcher's summaries, one of them made stale."""
+    from qualcode.services.project import init_project
+
+    folder = tmp_path_factory.mktemp("report") / "proj"
+    init_project(folder)
+    project = Project(folder)
+    project.ok("codebook", "load", str(CODEBOOK))
+    project.ok("import", str(DEMO))
+    project.ok("codings", "import", str(DEMO_CODING))
+    with project.session() as s:
+        for path in sorted(DEMO_CODING.glob("*.yaml")):
+            parsed = read_coding_file(path)
+            case = lookup.document(s, parsed.document).case.name
+            import_summaries(s, case, parsed.summaries, author=parsed.coder, actor="test")
+        add_coding(s, document="interview-03", code="innovation.cell-design.dependence",
+                   coder="ana", actor="ana", quote="we still buy our cell design")
+    return project
+
+
+@pytest.fixture(scope="module")
+def report(demo: Project) -> tuple[ReportPage, str]:
+    engine = make_engine(demo.url)
+    with session_scope(engine) as s:
+        page = build_report(s)
+    engine.dispose()
+    return page, render_report(page)
+
+
+def test_the_report_is_self_contained(report):
+    _, text = report
+    page = Page(text)
+    assert "script" not in page.tags and "link" not in page.tags and "img" not in page.tags
+    assert page.srcs == []
+    assert all(not h.lower().startswith(("http://", "https://", "//")) for h in page.hrefs)
+    assert "@import" not in text and "url(" not in text
+    assert all(h.startswith("#") for h in page.hrefs)
+
+
+def test_the_synthetic_notice_comes_first(report):
+    _, text = report
+    body = Page(text.split("<body>", 1)[1])
+    assert next(t for t in body.texts if t.strip()).startswith("SYNTHETIC DATA")
+    assert text.index("SYNTHETIC DATA") < text.index("<h1>")
+
+
+def test_every_quote_links_to_an_anchor_wrapped_around_its_coded_span(report):
+    page, text = report
+    parsed = Page(text)
+    quotes = [q for row in page.synthesis["rows"] for cell in row["cells"].values()
+              for q in cell["quotes"]]
+    assert len(quotes) >= 9 * 5  # every firm and institution has quotes on most dimensions
+    links = {h[1:] for h in parsed.hrefs}
+    for quote in quotes:
+        anchor = anchor_id(quote["document"], quote["start"], quote["end"])
+        assert anchor == f"{quote['document']}:{quote['start']}-{quote['end']}"
+        assert anchor in links
+        assert parsed.ids[anchor] == quote["text"]  # the element wraps exactly the coded span
+    for href in links:
+        assert href in parsed.ids, f"dangling link #{href}"
+
+
+def test_the_report_shows_the_synthesis_heatmaps_and_frequencies(report):
+    page, text = report
+    assert [h.title for h in page.heatmaps] == [
+        "Cases x codes (number of codings)", "Code co-occurrence within speaker turns (Jaccard)"]
+    cases_by_code = page.heatmaps[0]
+    assert "Firm C" in cases_by_code.row_labels and "policy.ecosystem" in cases_by_code.col_labels
+    row = cases_by_code.row_labels.index("Official H")
+    col = cases_by_code.col_labels.index("policy.ecosystem")
+    assert cases_by_code.cells[row][col] == 13
+    co = page.heatmaps[1]
+    assert co.row_labels == co.col_labels and co.blank_diagonal
+    assert all(0 <= v <= 1 for i, r in enumerate(co.cells) for j, v in enumerate(r) if i != j)
+    assert any(v > 0 for i, r in enumerate(co.cells) for j, v in enumerate(r) if i != j)
+    bars = {b.label: b.count for b in page.frequencies}
+    assert bars["policy.ecosystem"] == sum(
+        r[col] for r in cases_by_code.cells)
+    assert bars["strategy.niche-focus"] > 0
+    parsed = Page(text)
+    for section in ("synthesis", "heatmap-1", "heatmap-2", "frequencies", "documents"):
+        assert section in parsed.ids
+    assert "STALE" in parsed.ids["synthesis"]  # Firm C's innovation summary changed under it
+    assert len(page.documents) == 9 and all(d.synthetic for d in page.documents)
+
+
+def test_a_coder_filter_narrows_the_report(demo: Project):
+    engine = make_engine(demo.url)
+    with session_scope(engine) as s:
+        page = build_report(s, coder="ana")
+    engine.dispose()
+    quotes = [q for row in page.synthesis["rows"] for cell in row["cells"].values()
+              for q in cell["quotes"]]
+    assert [q["coder"] for q in quotes] == ["ana"]
+    assert sum(len(d.spans) for d in page.documents) == 1
+    assert "coder ana" in page.subtitle
+
+
+def test_an_empty_project_gives_an_honest_page(project: Project, tmp_path: Path):
+    engine = make_engine(project.url)
+    with session_scope(engine) as s:
+        page = build_report(s)
+    engine.dispose()
+    out = tmp_path / "r.html"
+    assert write_report(page, out) > 0
+    parsed = Page(out.read_text(encoding="utf-8"))
+    assert page.synthetic_notice is None and "SYNTHETIC" not in out.read_text(encoding="utf-8")
+    assert "no cases yet" in parsed.ids["synthesis"]
+    assert "no documents" in parsed.ids["documents"]
+
+
+def test_every_value_is_escaped():
+    evil = '<script>alert("x")</script>'
+    page = ReportPage(
+        title=evil,
+        synthesis={"dimensions": ["policy"], "notes": [evil], "rows": [{
+            "name": evil, "attributes": {"origin": evil}, "cells": {"policy": {
+                "summary": evil, "summary_stale": True, "codings": 1, "documents": 1,
+                "codes": [{"code": evil, "count": 1}],
+                "quotes": [{"document": "d 1", "start": 0, "end": 5, "code": evil,
+                            "coder": evil, "text": evil, "key": True, "ref": "d 1:0-5"}],
+            }}}]},
+        documents=[AppendixDocument(name="d 1", case=evil, title=evil, text=evil * 2,
+                                    synthetic=True, spans=[MarkedSpan(0, 5, evil)])],
+        synthetic_notice=evil,
+    )
+    text = render_report(page)
+    assert "<script" not in text
+    parsed = Page(text)
+    anchor = anchor_id("d 1", 0, 5)
+    assert " " not in anchor and parsed.ids[anchor] == evil[:5]
+    assert f"#{anchor}" in parsed.hrefs
+
+
+def test_crossing_spans_are_closed_and_reopened_and_keep_one_id_each():
+    text = "0123456789"
+    spans = [MarkedSpan(1, 5, "a"), MarkedSpan(3, 8, "b"), MarkedSpan(1, 3, "c")]
+    html = marked_text("doc", text, spans)
+    parsed = Page(f"<div>{html}</div>")
+    assert parsed.ids == {"doc:1-5": "1234", "doc:1-3": "12", "doc:3-8": "34"}
+    assert "".join(parsed.texts) == text  # nothing lost or repeated
+    assert html.count("<mark") == html.count("</mark>")
