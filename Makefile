@@ -16,15 +16,19 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $@
 
-# The whole path on the bundled, clearly SYNTHETIC demo corpus.
+# The whole path on the bundled, clearly SYNTHETIC demo corpus: import, the shipped hand-made
+# coding and summaries, spaCy suggestions, then the per-firm characterisation table.
 demo: venv
 	rm -rf $(DEMO)
 	$(QC) init $(DEMO)
 	$(QC) -p $(DEMO) codebook load codebooks/nev_battery_value_chain.yaml
 	$(QC) -p $(DEMO) import transcripts/demo/
-	$(QC) -p $(DEMO) codings import transcripts/demo-coding/
-	$(QC) -p $(DEMO) cases list
-	$(QC) -p $(DEMO) stats
+	$(QC) -p $(DEMO) codings import transcripts/demo-coding/ transcripts/demo-coding-li/
+	$(QC) -p $(DEMO) suggest
+	$(QC) -p $(DEMO) report -o $(DEMO)/report.html
+	$(QC) -p $(DEMO) synthesize --format md -o $(DEMO)/firms.md
+	$(QC) -p $(DEMO) synthesize --coder wei
+	@echo "Also written: $(DEMO)/report.html and $(DEMO)/firms.md. Try: $(QC) -p $(DEMO) review"
 
 test: venv
 	$(BIN)/pytest -q
