@@ -19,15 +19,11 @@ from spacy.language import Language
 
 from qualcode.domain import Codebook, PatternDef
 from qualcode.errors import CodebookError, QualcodeError
-from qualcode.nlp.patterns import (
-    FOLD_LEMMAS,
-    check_patterns,
-    has_lookup_lemmas,
-    make_lemmatizing_nlp,
-    patterns_for_span_ruler,
-)
+from qualcode.nlp.patterns import FOLD_LEMMAS, blank_pipeline, check_patterns
+from qualcode.nlp.rules import TOKEN_RULES, compile_rules, lemma_forms
 
 RULER = "span_ruler"
+SENTENCIZER = "sentencizer"
 SPANS_KEY = "qualcode"
 # Bump when the analysis before the ruler changes in a way the spaCy config does not show.
 ANALYSIS_VERSION = 1
@@ -45,6 +41,9 @@ class SuggestPipeline:
     codebook: Codebook
     # rule_id -> PatternDef, to give each match its kind.
     rules: dict[str, PatternDef] = field(default_factory=dict)
+    # True when sentence bounds come from our sentencizer, which suggest() then runs only on the
+    # turns that have matches (most of a transcript has none).
+    lazy_sentences: bool = False
 
     def kind_of(self, rule_id: str) -> str:
         rule = self.rules.get(rule_id)
@@ -61,10 +60,12 @@ def build_pipeline(codebook: Codebook, *, lang: str | None = None,
     _raise_for_pattern_problems(codebook)
     if model is None:
         lang = lang or codebook.language
-        nlp = make_lemmatizing_nlp(lang)
-        nlp.add_pipe("sentencizer", first=True)
+        nlp = blank_pipeline(lang)
+        nlp.add_pipe(SENTENCIZER)
+        lookup = lemma_forms(lang) is not None
         base = f"blank:{lang} + sentencizer + " + (
-            "lookup lemmatizer" if has_lookup_lemmas(nlp) else "lowercase words as lemmas")
+            "lemma rules as lookup-table word forms" if lookup else "lemma rules as listed words")
+        lazy = True
     else:
         nlp = _load_model(model)
         if lang is not None and lang != nlp.lang:
@@ -72,21 +73,27 @@ def build_pipeline(codebook: Codebook, *, lang: str | None = None,
                                 f"not '{lang}'", where="--model",
                                 hint="give a pipeline for the codebook's language")
         lang = nlp.lang
-        if not _has_sentences(nlp):
-            nlp.add_pipe("sentencizer", first=True)
+        lazy = not _has_sentences(nlp)
+        if lazy:
+            nlp.add_pipe(SENTENCIZER, first=True)
         nlp.add_pipe(FOLD_LEMMAS)  # the same lowercase lemmas lemma patterns are written in
         base = f"{nlp.meta.get('lang', lang)}_{nlp.meta.get('name', model)} " \
                f"{nlp.meta.get('version', '?')}"
     key = _pipeline_key(nlp, model)
-    patterns = patterns_for_span_ruler(codebook, lang=lang)
-    ruler = nlp.add_pipe(RULER, config={"spans_key": SPANS_KEY, "overwrite": True})
-    ruler.add_patterns(patterns)
+    compiled = compile_rules(codebook, nlp, lang=lang, lookup_lemmas=model is None)
+    ruler = nlp.add_pipe(RULER, config={"spans_key": SPANS_KEY, "overwrite": True,
+                                        "phrase_matcher_attr": "LOWER"})
+    ruler.add_patterns(compiled.phrases)
+    token_rules = nlp.add_pipe(TOKEN_RULES, config={"spans_key": SPANS_KEY})
+    token_rules.add_rules(compiled.token_rules)
     return SuggestPipeline(
         nlp=nlp, lang=lang,
-        description=f"spacy {spacy.__version__} {base} + span_ruler({len(patterns)} patterns)",
+        description=f"spacy {spacy.__version__} {base} + span_ruler({len(compiled.phrases)} "
+                    f"phrases on LOWER) + token rules({len(compiled.token_rules)}, anchored)",
         pipeline_key=key, codebook_sha256=codebook.sha256 or codebook_fingerprint(codebook),
         codebook=codebook,
         rules={p.rule_id: p for code in codebook.codes for p in code.patterns},
+        lazy_sentences=lazy,
     )
 
 

@@ -16,10 +16,14 @@ from typing import Any
 from spacy.tokens import Doc, Span
 
 from qualcode.domain import SuggestionHit, TextUnit
-from qualcode.nlp.pipeline import RULER, SPANS_KEY, SuggestPipeline
+from qualcode.nlp.pipeline import RULER, SENTENCIZER, SPANS_KEY, SuggestPipeline
+from qualcode.nlp.rules import TOKEN_RULES
 from qualcode.nlp.scoring import lexicon_score
 
 UNITS = ("sentence", "turn")
+
+
+_SPACES = str.maketrans({c: " " for c in "\n\r\t\f\v"})
 
 
 def check_unit(unit: str) -> None:
@@ -32,7 +36,11 @@ def suggest(pipe: SuggestPipeline, units: Iterable[TextUnit], *, unit: str = "se
             ) -> Iterator[SuggestionHit]:
     """Lexicon hits for every unit, unit by unit, in document order within a unit."""
     check_unit(unit)
-    docs = pipe.nlp.pipe(((u.text, u) for u in units), as_tuples=True, batch_size=batch_size)
+    # Line breaks become spaces of the same length, so offsets hold and a phrase still matches
+    # across a hard-wrapped line; evidence text is always read from the original.
+    disable = [SENTENCIZER] if pipe.lazy_sentences else []
+    docs = pipe.nlp.pipe(((u.text.translate(_SPACES), u) for u in units), as_tuples=True,
+                         batch_size=batch_size, disable=disable)
     for done, (doc, text_unit) in enumerate(docs, start=1):
         yield from hits_from_doc(pipe, text_unit, doc, unit=unit)
         if progress is not None:
@@ -51,7 +59,7 @@ def unit_sentences(pipe: SuggestPipeline, units: Iterable[TextUnit], *, batch_si
     """(unit, start, end) of every non-blank sentence, trimmed, in offsets into the unit's text.
     The span_ruler is skipped: sentence boundaries do not depend on it."""
     docs = pipe.nlp.pipe(((u.text, u) for u in units), as_tuples=True, batch_size=batch_size,
-                         disable=[RULER])
+                         disable=[RULER, TOKEN_RULES])
     for doc, text_unit in docs:
         for sent in doc.sents:
             start, end = trimmed(text_unit.text, sent.start_char, sent.end_char)
@@ -74,6 +82,8 @@ def hits_from_doc(pipe: SuggestPipeline, text_unit: TextUnit, doc: Doc, *, unit:
     spans = doc.spans[SPANS_KEY] if SPANS_KEY in doc.spans else ()
     if not spans:
         return []
+    if unit == "sentence" and pipe.lazy_sentences:
+        doc = pipe.nlp.get_pipe(SENTENCIZER)(doc)
     region_of = _turn_region if unit == "turn" else _SentenceRegions(doc)
     grouped: dict[tuple[int, int, str], list[dict[str, Any]]] = {}
     for span in spans:
@@ -108,7 +118,8 @@ class _SentenceRegions:
 
 
 def _evidence(pipe: SuggestPipeline, text_unit: TextUnit, span: Span) -> dict[str, Any]:
-    return {"rule": span.id_, "kind": pipe.kind_of(span.id_), "text": span.text,
+    text = text_unit.text[span.start_char:span.end_char]
+    return {"rule": span.id_, "kind": pipe.kind_of(span.id_), "text": text,
             "start": text_unit.start + span.start_char, "end": text_unit.start + span.end_char}
 
 

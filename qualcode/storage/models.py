@@ -343,19 +343,6 @@ class TrainedModel(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
-class ParsedDocCache(Base):
-    """spaCy's analysis of a document's turns (DocBin bytes), so a codebook change does not
-    re-tokenise unchanged documents."""
-
-    __tablename__ = "parsed_doc_cache"
-    __table_args__ = (UniqueConstraint("document_id", "pipeline_key"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
-    pipeline_key: Mapped[str] = mapped_column(String(200))
-    text_sha256: Mapped[str] = mapped_column(String(64))
-    data: Mapped[bytes] = mapped_column(LargeBinary)
-
-
 __all__ = [
     "Attribute",
     "Base",

@@ -7,26 +7,31 @@ import spacy
 
 from qualcode.domain import TextUnit
 from qualcode.errors import CodebookError, QualcodeError
-from qualcode.nlp.patterns import patterns_for_span_ruler
 from qualcode.nlp.pipeline import RULER, SPANS_KEY, build_pipeline
+from qualcode.nlp.rules import TOKEN_RULES
 from qualcode.nlp.suggester import suggest
 
 
-def test_default_pipeline_is_blank_sentencizer_lemmas_and_ruler(bundled_codebook, bundled_pipe):
-    assert bundled_pipe.nlp.pipe_names == ["sentencizer", "lemmatizer", "qualcode_fold_lemmas",
-                                           RULER]
+def test_default_pipeline_is_blank_sentencizer_and_compiled_rules(bundled_codebook, bundled_pipe):
+    assert bundled_pipe.nlp.pipe_names == ["sentencizer", RULER, TOKEN_RULES]
     assert bundled_pipe.lang == "en"
     assert bundled_pipe.codebook_sha256 == bundled_codebook.sha256
-    count = len(patterns_for_span_ruler(bundled_codebook, lang="en"))
-    assert bundled_pipe.description == (
-        f"spacy {spacy.__version__} blank:en + sentencizer + lookup lemmatizer "
-        f"+ span_ruler({count} patterns)")
     ruler = bundled_pipe.nlp.get_pipe(RULER)
+    rules = bundled_pipe.nlp.get_pipe(TOKEN_RULES)
+    token_patterns = [p for c in bundled_codebook.codes for p in c.patterns
+                      if p.language == "en" and p.kind == "tokens"]
+    assert len(rules) == len(token_patterns)
+    assert bundled_pipe.description == (
+        f"spacy {spacy.__version__} blank:en + sentencizer + lemma rules as lookup-table word "
+        f"forms + span_ruler({len(ruler.patterns)} phrases on LOWER) + token rules("
+        f"{len(token_patterns)}, anchored)")
     assert ruler.key == SPANS_KEY
-    assert len(ruler.patterns) == count
     # labels are code keys, ids are rule ids
     assert {p["label"] for p in ruler.patterns} <= {c.key for c in bundled_codebook.codes}
     assert all(p["id"].startswith(p["label"] + "#") for p in ruler.patterns)
+    # a lemma rule is held as its word forms: "subsidy" also as "subsidies"
+    phrases = {p["pattern"] for p in ruler.patterns if p["label"] == "policy.subsidies"}
+    assert {"subsidy", "subsidies"} <= phrases
 
 
 def test_only_patterns_of_the_pipeline_language_are_loaded(bundled_codebook):
@@ -96,7 +101,7 @@ def test_model_from_a_folder_gets_a_sentencizer_and_the_ruler(tmp_path, make_cod
     saved.meta["version"] = "0.0.1"
     saved.to_disk(folder)
     pipe = build_pipeline(make_codebook({"cost": ["phrase: land cost"]}), model=str(folder))
-    assert pipe.nlp.pipe_names == ["sentencizer", "qualcode_fold_lemmas", RULER]
+    assert pipe.nlp.pipe_names == ["sentencizer", "qualcode_fold_lemmas", RULER, TOKEN_RULES]
     assert "en_tiny_test 0.0.1" in pipe.description
     assert pipe.lang == "en"
     text = "Nothing here. The land cost was high."
@@ -114,7 +119,7 @@ def test_model_with_a_senter_keeps_its_own_sentences(tmp_path, make_codebook):
     pipe = build_pipeline(make_codebook({"cost": ["phrase: land cost"]}), model=str(folder))
     assert "sentencizer" not in pipe.nlp.pipe_names
     assert pipe.nlp.pipe_names[0] == "senter"
-    assert pipe.nlp.pipe_names[-1] == RULER
+    assert pipe.nlp.pipe_names[-2:] == [RULER, TOKEN_RULES]
 
 
 def test_model_of_another_language_is_refused(tmp_path, make_codebook):

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from qualcode.errors import NotFoundError, QualcodeError
 from qualcode.formats.codings_yaml import read_coding_file
@@ -156,6 +156,8 @@ def test_summary_commands_set_show_and_list_with_json(small: Project):
 def test_import_summaries_of_the_demo_files_is_fresh_and_idempotent(coded_project: Project):
     files = [read_coding_file(p) for p in sorted(DEMO_CODING.glob("*.yaml"))]
     assert all(f.summaries for f in files)
+    with coded_project.session() as s:  # `codings import` wrote them: start from none here
+        s.execute(delete(Summary))
     with coded_project.session() as s:
         results = []
         for parsed in files:

@@ -1,4 +1,4 @@
-"""suggestions, summaries, trained models, parsed-doc cache
+"""suggestions, summaries, trained models
 
 Revision ID: 0002
 Revises: 0001
@@ -48,24 +48,6 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_summaries")),
         sa.UniqueConstraint("case_id", "dimension", name=op.f("uq_summaries_case_id")),
-    )
-    op.create_table(
-        "parsed_doc_cache",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("document_id", sa.Integer(), nullable=False),
-        sa.Column("pipeline_key", sa.String(length=200), nullable=False),
-        sa.Column("text_sha256", sa.String(length=64), nullable=False),
-        sa.Column("data", sa.LargeBinary(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["document_id"],
-            ["documents.id"],
-            name=op.f("fk_parsed_doc_cache_document_id_documents"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_parsed_doc_cache")),
-        sa.UniqueConstraint(
-            "document_id", "pipeline_key", name=op.f("uq_parsed_doc_cache_document_id")
-        ),
     )
     op.create_table(
         "suggestions",
@@ -132,6 +114,5 @@ def downgrade() -> None:
         batch_op.drop_index("ix_suggestions_status")
 
     op.drop_table("suggestions")
-    op.drop_table("parsed_doc_cache")
     op.drop_table("summaries")
     op.drop_table("trained_models")

@@ -1,0 +1,250 @@
+"""Compiling a codebook's rules for fast matching with spaCy.
+
+Measured on the demo text (benchmarks/RESULTS.md), a span_ruler holding every rule as a token
+pattern spent ~90% of suggest's time in spaCy's Matcher, which tries every pattern at every token.
+So rules are compiled by kind:
+
+- phrase and lemma rules become *phrase* patterns of one span_ruler with phrase_matcher_attr LOWER
+  (spaCy's PhraseMatcher: a hash lookup per token, whatever the number of phrases). A lemma rule is
+  expanded into the word forms that share its lemma in spaCy's lookup table (spacy-lookups-data),
+  so "relocate factory" also lists "relocated factories"; this is the lookup lemmatizer run in
+  reverse, and needs no lemmatizer in the pipeline.
+- token rules stay spaCy token patterns, with their LEMMA conditions rewritten the same way into
+  LOWER word lists, and each gets an *anchor*: the word list of one of its required tokens. A rule
+  is only tried on a turn that contains one of its anchor words (a set intersection per turn).
+
+With a trained pipeline (--model) lemmas come from the model, so LEMMA conditions are kept and
+lemma rules stay LEMMA token patterns, without anchors.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import srsly
+from spacy.language import Language
+from spacy.matcher import Matcher
+from spacy.tokens import Doc, Span
+
+from qualcode.domain import Codebook, PatternDef
+
+TOKEN_RULES = "qualcode_token_rules"
+# A multi-word lemma rule expands to the product of its words' forms; past this many phrases it
+# is matched as a token pattern instead.
+MAX_EXPANSION = 400
+_REQUIRED_OPS = (None, "1", "+")
+
+
+class LemmaForms:
+    """The lookup lemma of a lowercase word, and every word form of a lemma."""
+
+    def __init__(self, table: dict[str, str]):
+        self._table = table
+        self._forms: dict[str, set[str]] = {}
+        for word in table:
+            lower = word.lower()
+            self._forms.setdefault(self.lemma(lower), set()).add(lower)
+
+    def lemma(self, word: str) -> str:
+        lower = word.lower()
+        return self._table.get(lower, lower).lower()
+
+    def forms(self, lemma: str) -> set[str]:
+        lemma = lemma.lower()
+        out = set(self._forms.get(lemma, ()))
+        if self.lemma(lemma) == lemma:
+            out.add(lemma)
+        return out or {lemma}
+
+
+@cache
+def lemma_forms(lang: str) -> LemmaForms | None:
+    """From spacy-lookups-data's raw table; None for a language without one (zh, say), where a
+    lemma rule then matches exactly the words it lists."""
+    try:
+        import spacy_lookups_data
+    except ImportError:
+        return None
+    paths = getattr(spacy_lookups_data, lang, None)
+    if not isinstance(paths, dict) or "lemma_lookup" not in paths:
+        return None
+    path = Path(paths["lemma_lookup"])
+    gz = path.with_name(path.name + ".gz")
+    data = srsly.read_gzip_json(gz) if gz.exists() else srsly.read_json(path)
+    return LemmaForms(data)
+
+
+@dataclass
+class TokenRule:
+    label: str
+    rule_id: str
+    pattern: list[dict[str, Any]]
+    # The rule can only match in a doc that holds a word of every one of these sets (one set per
+    # required token that lists its words), rarest-looking first; empty: tried everywhere.
+    anchors: tuple[frozenset[str], ...]
+
+
+@dataclass
+class CompiledRules:
+    phrases: list[dict[str, Any]]  # span_ruler phrase patterns (strings), matched on LOWER
+    token_rules: list[TokenRule]
+
+
+def _variants(value: str | Iterable[str]) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
+
+
+def compile_rules(codebook: Codebook, nlp: Language, *, lang: str,
+                  lookup_lemmas: bool) -> CompiledRules:
+    forms = lemma_forms(lang) if lookup_lemmas else None
+    phrases: list[dict[str, Any]] = []
+    rules: list[TokenRule] = []
+    for code in codebook.codes:
+        for p in code.patterns:
+            if p.language != lang:
+                continue
+            if p.kind == "phrase":
+                phrases.extend({"label": code.key, "pattern": text.lower(), "id": p.rule_id}
+                               for text in _variants(p.value) if text.strip())
+            elif p.kind == "lemma":
+                _compile_lemma(code.key, p, nlp, forms, lookup_lemmas, phrases, rules)
+            elif p.kind == "tokens":
+                pattern = [_rewrite_token(t, forms) for t in p.value] if forms else list(p.value)
+                rules.append(TokenRule(code.key, p.rule_id, pattern,
+                                       _anchors(pattern, nlp.Defaults.stop_words)))
+    return CompiledRules(phrases=phrases, token_rules=rules)
+
+
+def _words(nlp: Language, text: str) -> list[str]:
+    return [t.lower_ for t in nlp.tokenizer(text) if not t.is_space]
+
+
+def _compile_lemma(label: str, p: PatternDef, nlp: Language, forms: LemmaForms | None,
+                   lookup_lemmas: bool, phrases: list, rules: list) -> None:
+    for text in _variants(p.value):
+        words = _words(nlp, text)
+        if not words:
+            continue
+        if not lookup_lemmas:  # a trained pipeline's own lemmas
+            from qualcode.nlp.patterns import _lemma_words, _shared_nlp
+
+            lemmas = _lemma_words(_shared_nlp(nlp.lang), text)
+            rules.append(TokenRule(label, p.rule_id, [{"LEMMA": w} for w in lemmas], ()))
+            continue
+        per_word = [sorted(forms.forms(forms.lemma(w))) if forms else [w] for w in words]
+        if _product_size(per_word) <= MAX_EXPANSION:
+            phrases.extend({"label": label, "pattern": " ".join(combo), "id": p.rule_id}
+                           for combo in itertools.product(*per_word))
+        else:
+            pattern = [{"LOWER": {"IN": f}} for f in per_word]
+            rules.append(TokenRule(label, p.rule_id, pattern,
+                                   _anchors(pattern, nlp.Defaults.stop_words)))
+
+
+def _product_size(lists: list[list[str]]) -> int:
+    size = 1
+    for items in lists:
+        size *= len(items)
+    return size
+
+
+def _rewrite_token(token: dict[str, Any], forms: LemmaForms) -> dict[str, Any]:
+    """LEMMA: x / {IN: [...]} / {NOT_IN: [...]} -> the same condition on LOWER over word forms.
+    Other LEMMA operators (REGEX, FUZZY...) cannot be rewritten and are left to fail to match
+    rather than silently change meaning; check_patterns reports them."""
+    if "LEMMA" not in token:
+        return token
+    value = token["LEMMA"]
+    out = {k: v for k, v in token.items() if k != "LEMMA"}
+    if isinstance(value, str):
+        out["LOWER"] = {"IN": sorted(forms.forms(forms.lemma(value)))}
+    elif isinstance(value, dict) and set(value) <= {"IN", "NOT_IN"}:
+        out["LOWER"] = {op: sorted({f for v in vals for f in forms.forms(forms.lemma(v))})
+                        for op, vals in value.items()}
+    else:
+        return token
+    return out
+
+
+def _anchors(pattern: list[dict[str, Any]], stop_words: set[str]) -> tuple[frozenset[str], ...]:
+    """The word sets of the pattern's required tokens that list their words. Sets made only of
+    stop words ("to", "the") are dropped: nearly every turn has them, so they filter nothing."""
+    sets = []
+    for token in pattern:
+        if token.get("OP") not in _REQUIRED_OPS:
+            continue
+        words = _accepted_words(token)
+        if words is not None and not words <= stop_words:
+            sets.append(words)
+    return tuple(sorted(sets, key=lambda w: (len(w & stop_words), len(w))))
+
+
+def _accepted_words(token: dict[str, Any]) -> frozenset[str] | None:
+    for attr in ("LOWER", "ORTH", "TEXT", "NORM"):
+        if attr not in token:
+            continue
+        value = token[attr]
+        if isinstance(value, str):
+            return frozenset({value.lower()})
+        if isinstance(value, dict) and set(value) == {"IN"}:
+            return frozenset(str(v).lower() for v in value["IN"])
+    return None
+
+
+class TokenRules:
+    """Runs, on each doc, only the token rules whose anchor words it holds, adding their matches
+    to the span group the span_ruler filled. Rules that are candidates together share one
+    Matcher (built on first use), because each Matcher call walks the whole doc."""
+
+    MAX_MATCHERS = 2048  # distinct candidate sets kept; past that, matchers are not cached
+
+    def __init__(self, nlp: Language, spans_key: str):
+        self._vocab = nlp.vocab
+        self._key = spans_key
+        self._rules: list[TokenRule] = []
+        self._matchers: dict[tuple[int, ...], Matcher] = {}
+
+    def add_rules(self, rules: list[TokenRule]) -> None:
+        self._rules.extend(rules)
+        self._matchers.clear()
+
+    def __len__(self) -> int:
+        return len(self._rules)
+
+    def _matcher(self, candidates: tuple[int, ...]) -> Matcher:
+        matcher = self._matchers.get(candidates)
+        if matcher is None:
+            matcher = Matcher(self._vocab)
+            for i in candidates:
+                matcher.add(str(i), [self._rules[i].pattern])
+            if len(self._matchers) < self.MAX_MATCHERS:
+                self._matchers[candidates] = matcher
+        return matcher
+
+    def __call__(self, doc: Doc) -> Doc:
+        if not self._rules:
+            return doc
+        words = {t.lower_ for t in doc}
+        candidates = tuple(i for i, rule in enumerate(self._rules)
+                           if not any(anchor.isdisjoint(words) for anchor in rule.anchors))
+        if not candidates:
+            return doc
+        strings = self._vocab.strings
+        found = []
+        for match_id, start, end in self._matcher(candidates)(doc):
+            rule = self._rules[int(strings[match_id])]
+            found.append(Span(doc, start, end, label=rule.label, span_id=rule.rule_id))
+        if found:
+            group = list(doc.spans[self._key]) if self._key in doc.spans else []
+            doc.spans[self._key] = group + found
+        return doc
+
+
+@Language.factory(TOKEN_RULES, default_config={"spans_key": "qualcode"})
+def _make_token_rules(nlp: Language, name: str, spans_key: str) -> TokenRules:
+    return TokenRules(nlp, spans_key)
