@@ -9,6 +9,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "transcripts" / "demo"
+SEGMENTS = ["cells", "materials", "pack and BMS", "equipment", "recycling"]
 QUESTIONS = [
     "How did that come about?", "Can you say more about that?", "And the customers?",
     "What about the local government?", "How do you compare with Shenzhen?",
@@ -38,7 +39,7 @@ def write_corpus(folder: Path, *, interviews: int, words_each: int, seed: int = 
         lines = ["---", "synthetic: true",
                  "notice: SYNTHETIC benchmark text, reshuffled from the synthetic demo corpus.",
                  f"case: Bench Firm {i // 5:03d}", "case_attributes:",
-                 f"  segment: {rng.choice(['cells', 'materials', 'pack and BMS', 'equipment'])}",
+                 f"  segment: {SEGMENTS[(i // 5) % len(SEGMENTS)]}",
                  "language: en", "interviewer_labels: [Interviewer]", "---"]
         words = 0
         while words < words_each:
