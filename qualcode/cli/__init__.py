@@ -20,6 +20,7 @@ from qualcode.cli import (
     codebook_cmds,
     coding_cmds,
     import_cmds,
+    memo_cmds,
     project_cmds,
     show_cmds,
     suggest_cmds,
@@ -106,6 +107,7 @@ app.add_typer(codebook_cmds.app, name="codebook")
 app.add_typer(cases_cmds.app, name="cases")
 app.add_typer(coding_cmds.code_app, name="code")
 app.add_typer(coding_cmds.codings_app, name="codings")
+app.add_typer(memo_cmds.app, name="memo")
 
 
 def main() -> None:

@@ -344,27 +344,23 @@ def list_(
     console.print(table)
 
 
-def _bulk(ctx, action, coder, json_out, **filters) -> None:
+def _bulk(ctx, action: str, coder, json_out: bool, **filters) -> None:
+    """Accept or reject every pending suggestion matching the filters; at least one filter, so
+    a bare `accept` cannot code a whole project by accident."""
     from qualcode.services.review import decide_many
 
-    if not any(v is not None for v in filters.values()):
+    if all(v is None for v in filters.values()):
         raise QualcodeError(
             f"refusing to {action} every suggestion at once",
             hint="narrow it with --code, --dimension, --min-score...",
         )
+    query = {"max_score": None, **filters, "method": None, "status": "pending"}
     with project_session(ctx) as session:
-        done = decide_many(
-            session,
-            action,
-            coder=coder_name(coder),
-            **_filters(
-                status="pending", max_score=filters.pop("max_score", None), method=None, **filters
-            ),
-        )
+        done = decide_many(session, action, coder=coder_name(coder), **query)
     if json_out:
         emit_json(done)
         return
-    console.print(f"{action.capitalize()}ed {len(done)} suggestion(s).".replace("eed", "ed"))
+    console.print(f"{action.capitalize()}ed {len(done)} suggestion(s).")
 
 
 @suggestions_app.command("accept")
