@@ -87,6 +87,7 @@ class TokenRule:
     # The rule can only match in a doc that holds a word of every one of these sets (one set per
     # required token that lists its words), rarest-looking first; empty: tried everywhere.
     anchors: tuple[frozenset[str], ...]
+    max_len: int | None = None  # the longest match possible, in tokens; None: unbounded
 
 
 @dataclass
@@ -196,53 +197,86 @@ def _accepted_words(token: dict[str, Any]) -> frozenset[str] | None:
     return None
 
 
-class TokenRules:
-    """Runs, on each doc, only the token rules whose anchor words it holds, adding their matches
-    to the span group the span_ruler filled. Rules that are candidates together share one
-    Matcher (built on first use), because each Matcher call walks the whole doc."""
+def max_length(pattern: list[dict[str, Any]]) -> int | None:
+    """The most tokens a match of the pattern can span; None when a "*", "+" or "{n,}" makes
+    it unbounded."""
+    total = 0
+    for token in pattern:
+        op = token.get("OP")
+        if op in (None, "1", "?", "!"):
+            total += 1
+        elif op in ("*", "+"):
+            return None
+        elif isinstance(op, str) and op.startswith("{") and op.endswith("}"):
+            low, _, high = op[1:-1].partition(",")
+            if "," not in op:
+                total += int(low)
+            elif not high:
+                return None
+            else:
+                total += int(high)
+        else:
+            return None
+    return total
 
-    MAX_MATCHERS = 2048  # distinct candidate sets kept; past that, matchers are not cached
+
+class TokenRules:
+    """Runs each token rule only where it can match: near an occurrence of its rarest anchor
+    word, on a window as long as the rule's longest match on each side (spaCy's Matcher walks
+    every token it is given, so a 100-token turn costs it ten times a 10-token window). Rules
+    without anchors or with unbounded length walk the whole doc."""
 
     def __init__(self, nlp: Language, spans_key: str):
         self._vocab = nlp.vocab
         self._key = spans_key
-        self._rules: list[TokenRule] = []
-        self._matchers: dict[tuple[int, ...], Matcher] = {}
+        self._rules: list[tuple[TokenRule, Matcher, tuple[frozenset[int], ...]]] = []
 
     def add_rules(self, rules: list[TokenRule]) -> None:
-        self._rules.extend(rules)
-        self._matchers.clear()
+        strings = self._vocab.strings
+        for rule in rules:
+            rule.max_len = max_length(rule.pattern)
+            matcher = Matcher(self._vocab)
+            matcher.add(rule.rule_id, [rule.pattern])
+            hashed = tuple(frozenset(strings.add(w) for w in anchor) for anchor in rule.anchors)
+            self._rules.append((rule, matcher, hashed))
 
     def __len__(self) -> int:
         return len(self._rules)
 
-    def _matcher(self, candidates: tuple[int, ...]) -> Matcher:
-        matcher = self._matchers.get(candidates)
-        if matcher is None:
-            matcher = Matcher(self._vocab)
-            for i in candidates:
-                matcher.add(str(i), [self._rules[i].pattern])
-            if len(self._matchers) < self.MAX_MATCHERS:
-                self._matchers[candidates] = matcher
-        return matcher
-
     def __call__(self, doc: Doc) -> Doc:
         if not self._rules:
             return doc
-        words = {t.lower_ for t in doc}
-        candidates = tuple(i for i, rule in enumerate(self._rules)
-                           if not any(anchor.isdisjoint(words) for anchor in rule.anchors))
-        if not candidates:
-            return doc
-        strings = self._vocab.strings
-        found = []
-        for match_id, start, end in self._matcher(candidates)(doc):
-            rule = self._rules[int(strings[match_id])]
-            found.append(Span(doc, start, end, label=rule.label, span_id=rule.rule_id))
+        lowers = doc.to_array("LOWER").tolist()
+        words = set(lowers)
+        found: list[Span] = []
+        for rule, matcher, anchors in self._rules:
+            if any(anchor.isdisjoint(words) for anchor in anchors):
+                continue
+            for start, end in self._windows(lowers, anchors, rule.max_len, len(doc)):
+                for span in matcher(doc[start:end], as_spans=True):
+                    found.append(Span(doc, span.start, span.end, label=rule.label,
+                                      span_id=rule.rule_id))
         if found:
             group = list(doc.spans[self._key]) if self._key in doc.spans else []
             doc.spans[self._key] = group + found
         return doc
+
+    @staticmethod
+    def _windows(lowers: list[int], anchors: tuple[frozenset[int], ...], max_len: int | None,
+                 n: int) -> list[tuple[int, int]]:
+        if not anchors or max_len is None:
+            return [(0, n)]
+        anchor = anchors[0]
+        windows: list[tuple[int, int]] = []
+        for i, word in enumerate(lowers):
+            if word not in anchor:
+                continue
+            start, end = max(0, i - max_len + 1), min(n, i + max_len)
+            if windows and start <= windows[-1][1]:
+                windows[-1] = (windows[-1][0], end)
+            else:
+                windows.append((start, end))
+        return windows
 
 
 @Language.factory(TOKEN_RULES, default_config={"spans_key": "qualcode"})

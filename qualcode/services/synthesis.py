@@ -219,8 +219,22 @@ def build_synthesis(
     dims = dims or known_dimensions(session)
     case_rows = _select_cases(session, cases)
 
+    # Columns, not entities: joining whole Documents would copy each interview's text once per
+    # coding (200,000 codings -> gigabytes).
     query = (
-        select(Coding, Document, Code, Coder)
+        select(
+            Coding.id,
+            Coding.start,
+            Coding.end,
+            Coding.quote,
+            Coding.key_quote,
+            Coding.origin,
+            Document.name,
+            Document.case_id,
+            Code.key,
+            Code.dimension,
+            Coder.name,
+        )
         .join(Document, Coding.document_id == Document.id)
         .join(Code, Coding.code_id == Code.id)
         .join(Coder, Coding.coder_id == Coder.id)
@@ -236,25 +250,42 @@ def build_synthesis(
     )
     by_cell: dict[tuple[int, str], list[Quote]] = {}
     caseless = set()
-    for coding, doc, code, coder_ in session.execute(query).all():
-        if doc.case_id is None:
-            caseless.add(doc.name)
+    for (
+        cid,
+        start,
+        end,
+        quote,
+        key,
+        origin_,
+        doc_name,
+        case_id,
+        code_key,
+        dimension,
+        coder_name,
+    ) in session.execute(query):
+        if case_id is None:
+            caseless.add(doc_name)
             continue
-        by_cell.setdefault((doc.case_id, code.dimension), []).append(
+        by_cell.setdefault((case_id, dimension), []).append(
             Quote(
-                document=doc.name,
-                start=coding.start,
-                end=coding.end,
-                code=code.key,
-                coder=coder_.name,
-                text=coding.quote,
-                key=coding.key_quote,
-                origin=coding.origin,
-                score=scores.get(coding.id),
-                coding_id=coding.id,
+                document=doc_name,
+                start=start,
+                end=end,
+                code=code_key,
+                coder=coder_name,
+                text=quote,
+                key=key,
+                origin=origin_,
+                score=scores.get(cid),
+                coding_id=cid,
             )
         )
     summaries = summaries_by_cell(session)
+    doc_names: dict[int, list[str]] = {}
+    for name, case_id in session.execute(
+        select(Document.name, Document.case_id).order_by(Document.name)
+    ):
+        doc_names.setdefault(case_id, []).append(name)
     rows = []
     for case in case_rows:
         attrs = case_attributes(case)
@@ -281,7 +312,7 @@ def build_synthesis(
                 name=case.name,
                 kind=attrs.get("kind"),
                 attributes=attrs,
-                documents=sorted(d.name for d in case.documents),
+                documents=doc_names.get(case.id, []),
                 cells=cells,
             )
         )
