@@ -19,6 +19,7 @@ from qualcode.cli import (
     cases_cmds,
     codebook_cmds,
     coding_cmds,
+    exchange_cmds,
     import_cmds,
     memo_cmds,
     project_cmds,
@@ -108,6 +109,7 @@ app.add_typer(cases_cmds.app, name="cases")
 app.add_typer(coding_cmds.code_app, name="code")
 app.add_typer(coding_cmds.codings_app, name="codings")
 app.add_typer(memo_cmds.app, name="memo")
+app.add_typer(exchange_cmds.app, name="refi")
 
 
 def main() -> None:

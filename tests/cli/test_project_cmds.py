@@ -121,3 +121,19 @@ def test_stats_counts_what_was_imported(project: Project):
 def test_readme_quick_start_names_the_two_commands():
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     assert "make demo" in readme and "make test" in readme
+
+
+def test_every_command_but_the_interactive_review_speaks_json():
+    import typer.main
+
+    def walk(cmd, path):
+        if hasattr(cmd, "commands"):
+            for name, sub in cmd.commands.items():
+                yield from walk(sub, [*path, name])
+        else:
+            yield " ".join(path), cmd
+
+    lacking = sorted(name for name, cmd in walk(typer.main.get_group(app), [])
+                     if not {"--json", "--format"} & {o for p in cmd.params
+                                                     for o in getattr(p, "opts", [])})
+    assert lacking == ["review"]
