@@ -230,6 +230,7 @@ class TokenRules:
         self._vocab = nlp.vocab
         self._key = spans_key
         self._rules: list[tuple[TokenRule, Matcher, tuple[frozenset[int], ...]]] = []
+        self._anchor_words: set[int] = set()
 
     def add_rules(self, rules: list[TokenRule]) -> None:
         strings = self._vocab.strings
@@ -239,6 +240,8 @@ class TokenRules:
             matcher.add(rule.rule_id, [rule.pattern])
             hashed = tuple(frozenset(strings.add(w) for w in anchor) for anchor in rule.anchors)
             self._rules.append((rule, matcher, hashed))
+            if hashed:
+                self._anchor_words |= hashed[0]
 
     def __len__(self) -> int:
         return len(self._rules)
@@ -248,11 +251,16 @@ class TokenRules:
             return doc
         lowers = doc.to_array("LOWER").tolist()
         words = set(lowers)
+        # Where each anchor word occurs, found in one pass over the doc.
+        positions: dict[int, list[int]] = {}
+        for i, word in enumerate(lowers):
+            if word in self._anchor_words:
+                positions.setdefault(word, []).append(i)
         found: list[Span] = []
         for rule, matcher, anchors in self._rules:
             if any(anchor.isdisjoint(words) for anchor in anchors):
                 continue
-            for start, end in self._windows(lowers, anchors, rule.max_len, len(doc)):
+            for start, end in self._windows(positions, anchors, rule.max_len, len(doc)):
                 for span in matcher(doc[start:end], as_spans=True):
                     found.append(Span(doc, span.start, span.end, label=rule.label,
                                       span_id=rule.rule_id))
@@ -262,15 +270,13 @@ class TokenRules:
         return doc
 
     @staticmethod
-    def _windows(lowers: list[int], anchors: tuple[frozenset[int], ...], max_len: int | None,
-                 n: int) -> list[tuple[int, int]]:
+    def _windows(positions: dict[int, list[int]], anchors: tuple[frozenset[int], ...],
+                 max_len: int | None, n: int) -> list[tuple[int, int]]:
         if not anchors or max_len is None:
             return [(0, n)]
-        anchor = anchors[0]
+        hits = sorted(i for word in anchors[0] & positions.keys() for i in positions[word])
         windows: list[tuple[int, int]] = []
-        for i, word in enumerate(lowers):
-            if word not in anchor:
-                continue
+        for i in hits:
             start, end = max(0, i - max_len + 1), min(n, i + max_len)
             if windows and start <= windows[-1][1]:
                 windows[-1] = (windows[-1][0], end)
