@@ -159,7 +159,7 @@ def import_(
     coder: CoderOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Import quote-anchored codings from YAML (one file per document; see codebooks/README.md).
+    """Import quote-anchored codings from YAML, one file per document (see transcripts/demo-coding).
 
     All files or none: a missing or ambiguous quote stops the import and names file and line."""
     from qualcode.services.codings_io import import_coding_files
