@@ -136,6 +136,8 @@ def suggest(
 
 
 def _render(view, span: tuple[int, int], position: str) -> None:
+    if console.is_terminal:  # one suggestion per screen; pipes and logs keep the history
+        console.clear()
     row = view.row
     body = Text(view.turn_text)
     s, e = span[0] - view.turn_start, span[1] - view.turn_start
@@ -157,12 +159,12 @@ def _render(view, span: tuple[int, int], position: str) -> None:
     info.append(f"  {view.code_name}   score {row.score:.2f} ({row.method}, {row.unit})\n")
     info.append("Definition: ", style="bold")
     info.append(view.definition + "\n")
-    if view.include:
-        info.append("Include: ", style="green")
-        info.append("; ".join(view.include) + "\n")
-    if view.exclude:
-        info.append("Exclude: ", style="red")
-        info.append("; ".join(view.exclude) + "\n")
+    for label, rules, style in (("Include", view.include, "green"),
+                                ("Exclude", view.exclude, "red")):
+        if rules:
+            info.append(f"{label}:\n", style=style)
+            for rule in rules:
+                info.append(f"  \u2022 {rule}\n")
     why = [
         f"\u201c{ev.get('text', '')}\u201d ({ev.get('kind')}, {ev.get('rule', '')})"
         if ev.get("kind") != "learned"
