@@ -12,7 +12,8 @@ from qualcode.cli.common import CoderOpt, JsonOpt, coder_name, console, emit_jso
 from qualcode.errors import QualcodeError
 
 code_app = typer.Typer(help="Code passages by hand.", no_args_is_help=True)
-codings_app = typer.Typer(help="List codings.", no_args_is_help=True)
+codings_app = typer.Typer(help="List codings, and import hand-made codings kept in YAML files.",
+                          no_args_is_help=True)
 
 
 def parse_span(text: str | None) -> tuple[int, int] | None:
