@@ -21,6 +21,34 @@ DEMO_CODING = REPO / "transcripts" / "demo-coding"
 CODEBOOK = REPO / "codebooks" / "nev_battery_value_chain.yaml"
 PUBLIC_DOMAIN = SHARED / "corpus" / "public-domain"
 
+# A small codebook for hand-built projects: two levels under innovation, one code elsewhere.
+SMALL_CODEBOOK = """\
+codebook:
+  name: tiny
+strategy:
+  definition: Strategy.
+  codes:
+    relocation:
+      definition: Moving production.
+      examples: ["We moved here."]
+innovation:
+  definition: Innovation.
+  codes:
+    cell-design:
+      definition: Cell design research.
+      examples: ["We design cells."]
+      codes:
+        own-research:
+          definition: Own research.
+          examples: ["Our lab designs cells."]
+policy:
+  definition: Policy.
+  codes:
+    subsidies:
+      definition: Subsidies.
+      examples: ["The subsidy."]
+"""
+
 
 def need_shared(path: Path) -> Path:
     if not path.exists():

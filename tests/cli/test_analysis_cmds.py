@@ -10,34 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Project
-
-CODEBOOK = """\
-codebook:
-  name: tiny
-strategy:
-  definition: Strategy.
-  codes:
-    relocation:
-      definition: Moving production.
-      examples: ["We moved here."]
-innovation:
-  definition: Innovation.
-  codes:
-    cell-design:
-      definition: Cell design research.
-      examples: ["We design cells."]
-      codes:
-        own-research:
-          definition: Own research.
-          examples: ["Our lab designs cells."]
-policy:
-  definition: Policy.
-  codes:
-    subsidies:
-      definition: Subsidies.
-      examples: ["The subsidy."]
-"""
+from tests.conftest import SMALL_CODEBOOK, Project
 
 DOC_A = """\
 ---
@@ -67,7 +40,7 @@ CODES = ["strategy.relocation", "innovation.cell-design", "innovation.cell-desig
 
 @pytest.fixture
 def tiny(project: Project, tmp_path: Path) -> Project:
-    (tmp_path / "codebook.yaml").write_text(CODEBOOK, encoding="utf-8")
+    (tmp_path / "codebook.yaml").write_text(SMALL_CODEBOOK, encoding="utf-8")
     folder = tmp_path / "transcripts"
     folder.mkdir()
     (folder / "doc-a.md").write_text(DOC_A, encoding="utf-8")

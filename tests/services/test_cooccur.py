@@ -11,34 +11,7 @@ import pytest
 from qualcode.errors import NotFoundError, QualcodeError
 from qualcode.nlp.segment import sentence_bounds
 from qualcode.services.cooccur import cooccurrence, cooccurrence_passages
-from tests.conftest import Project
-
-CODEBOOK = """\
-codebook:
-  name: tiny
-strategy:
-  definition: Strategy.
-  codes:
-    relocation:
-      definition: Moving production.
-      examples: ["We moved here."]
-innovation:
-  definition: Innovation.
-  codes:
-    cell-design:
-      definition: Cell design research.
-      examples: ["We design cells."]
-      codes:
-        own-research:
-          definition: Own research.
-          examples: ["Our lab designs cells."]
-policy:
-  definition: Policy.
-  codes:
-    subsidies:
-      definition: Subsidies.
-      examples: ["The subsidy."]
-"""
+from tests.conftest import SMALL_CODEBOOK, Project
 
 DOC_C = """\
 Interviewer: Q one?
@@ -77,7 +50,7 @@ CODINGS = [  # (document, code, quote)
 
 @pytest.fixture
 def built(project: Project, tmp_path: Path) -> Project:
-    (tmp_path / "codebook.yaml").write_text(CODEBOOK, encoding="utf-8")
+    (tmp_path / "codebook.yaml").write_text(SMALL_CODEBOOK, encoding="utf-8")
     folder = tmp_path / "transcripts"
     folder.mkdir()
     (folder / "doc-c.txt").write_text(DOC_C, encoding="utf-8")

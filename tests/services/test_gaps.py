@@ -9,34 +9,7 @@ import yaml
 
 from qualcode.errors import QualcodeError
 from qualcode.services.gaps import find_gaps
-from tests.conftest import DEMO, DEMO_CODING, Project
-
-CODEBOOK = """\
-codebook:
-  name: tiny
-strategy:
-  definition: Strategy.
-  codes:
-    relocation:
-      definition: Moving production.
-      examples: ["We moved here."]
-innovation:
-  definition: Innovation.
-  codes:
-    cell-design:
-      definition: Cell design research.
-      examples: ["We design cells."]
-      codes:
-        own-research:
-          definition: Own research.
-          examples: ["Our lab designs cells."]
-policy:
-  definition: Policy.
-  codes:
-    subsidies:
-      definition: Subsidies.
-      examples: ["The subsidy."]
-"""
+from tests.conftest import DEMO, DEMO_CODING, SMALL_CODEBOOK, Project
 
 
 def doc(case: str | None, body: str) -> str:
@@ -46,7 +19,7 @@ def doc(case: str | None, body: str) -> str:
 
 @pytest.fixture
 def built(project: Project, tmp_path: Path) -> Project:
-    (tmp_path / "codebook.yaml").write_text(CODEBOOK, encoding="utf-8")
+    (tmp_path / "codebook.yaml").write_text(SMALL_CODEBOOK, encoding="utf-8")
     folder = tmp_path / "transcripts"
     folder.mkdir()
     (folder / "x.md").write_text(doc("Firm X", "Mr. Li: We moved. Land was cheap. Our lab."),
