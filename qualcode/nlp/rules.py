@@ -116,8 +116,13 @@ def compile_rules(codebook: Codebook, nlp: Language, *, lang: str,
                 _compile_lemma(code.key, p, nlp, forms, lookup_lemmas, phrases, rules)
             elif p.kind == "tokens":
                 pattern = [_rewrite_token(t, forms) for t in p.value] if forms else list(p.value)
-                rules.append(TokenRule(code.key, p.rule_id, pattern,
-                                       _anchors(pattern, nlp.Defaults.stop_words)))
+                as_phrases = _phrases_of(pattern, nlp)
+                if as_phrases is not None:
+                    phrases.extend({"label": code.key, "pattern": text, "id": p.rule_id}
+                                   for text in as_phrases)
+                else:
+                    rules.append(TokenRule(code.key, p.rule_id, pattern,
+                                           _anchors(pattern, nlp.Defaults.stop_words)))
     return CompiledRules(phrases=phrases, token_rules=rules)
 
 
@@ -145,6 +150,31 @@ def _compile_lemma(label: str, p: PatternDef, nlp: Language, forms: LemmaForms |
             pattern = [{"LOWER": {"IN": f}} for f in per_word]
             rules.append(TokenRule(label, p.rule_id, pattern,
                                    _anchors(pattern, nlp.Defaults.stop_words)))
+
+
+def _phrases_of(pattern: list[dict[str, Any]], nlp: Language) -> list[str] | None:
+    """A token pattern that is only a sequence of word lists (LOWER, each token once or
+    optional) matches exactly the phrases of their product, so the PhraseMatcher can take it.
+    None when it has any other condition, a repeat, a value that is not one token, or too many
+    combinations."""
+    choices: list[list[str]] = []
+    for token in pattern:
+        if set(token) - {"LOWER", "OP"} or token.get("OP") not in (None, "?"):
+            return None
+        value = token["LOWER"]
+        if isinstance(value, str):
+            words = [value]
+        elif isinstance(value, dict) and set(value) == {"IN"}:
+            words = [str(v) for v in value["IN"]]
+        else:
+            return None
+        if any(len(nlp.tokenizer(w)) != 1 or w != w.lower() for w in words):
+            return None
+        choices.append(words + ([""] if token.get("OP") == "?" else []))
+    if not choices or _product_size(choices) > MAX_EXPANSION:
+        return None
+    phrases = {" ".join(w for w in combo if w) for combo in itertools.product(*choices)}
+    return sorted(p for p in phrases if p)
 
 
 def _product_size(lists: list[list[str]]) -> int:

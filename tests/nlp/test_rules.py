@@ -72,3 +72,16 @@ def test_phrases_still_match_across_a_hard_wrapped_line(make_codebook):
     text = "The city offered cheap\nland near the river."
     hits = list(suggest(pipe, [TextUnit(document_id=1, start=10, text=text)]))
     assert [(h.code, h.evidence[0]["text"]) for h in hits] == [("strategy.a", "cheap\nland")]
+
+
+def test_word_list_token_patterns_become_phrases_and_others_do_not():
+    import spacy
+
+    from qualcode.nlp.rules import _phrases_of
+
+    nlp = spacy.blank("en")
+    lists = [{"LOWER": {"IN": ["ncm", "nca"]}, "OP": "?"}, {"LOWER": {"IN": ["811", "622"]}}]
+    assert _phrases_of(lists, nlp) == ["622", "811", "nca 622", "nca 811", "ncm 622", "ncm 811"]
+    assert _phrases_of([{"LOWER": "land"}, {"IS_ALPHA": True, "OP": "?"}], nlp) is None
+    assert _phrases_of([{"LOWER": {"IN": ["e-bus"]}}], nlp) is None  # not one token
+    assert _phrases_of([{"LOWER": "land", "OP": "+"}], nlp) is None
