@@ -147,6 +147,8 @@ def train(
 ) -> TrainReport:
     from qualcode.nlp.learned import fingerprint
 
+    if epochs < 1:
+        raise QualcodeError("--epochs must be 1 or more")
     pipe = suggest_pipeline(session)
     sents = training_set(session, pipe, coder=coder)
     started = time.perf_counter()
@@ -268,6 +270,9 @@ def evaluate(
     method is scored by document-wise cross-validation: it never sees the document it predicts."""
     if method not in ("lexicon", "learned", "both"):
         raise QualcodeError(f"unknown method {method!r}", hint="lexicon, learned or both")
+    if folds < 2:
+        raise QualcodeError("--folds must be 2 or more: a model cannot be tested on what it "
+                            "was trained on")
     coder_row = lookup.coder(session, against, create=False)
     gold_spans = human_codings(session, coder_row.name)
     if not gold_spans:

@@ -276,6 +276,11 @@ def test_train_then_suggest_learned_on_the_demo(coded_project: Project):
 
 def test_learned_without_a_model_is_a_clear_error(mini: Project):
     assert "qualcode train" in mini.fails("suggest", "--method", "learned")
+    before = mini.snapshot()
+    assert "--epochs" in mini.fails("train", "--epochs", "0")
+    assert "--folds" in mini.fails("evaluate", "--against", "tester", "--method", "learned",
+                                   "--folds", "1")
+    assert mini.snapshot() == before
 
 
 def test_suggest_review_and_evaluate_on_a_real_public_domain_transcript(project: Project):
