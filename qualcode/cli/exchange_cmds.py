@@ -35,7 +35,7 @@ def export(
     every coding, memos and summaries as notes), or with --codebook the codes alone as a .qdc.
 
     Positions are Unicode code points from 0, end exclusive, over the UTF-8 text (no BOM, LF)."""
-    from qualcode.services.refiqda import export_codebook, export_project
+    from qualcode.services.refi_export import export_codebook, export_project
 
     with project_session(ctx) as session:
         if codebook:
@@ -86,7 +86,7 @@ def import_(
     written. Top-level codes become dimensions; sources become documents, cases keep their
     variables, and codings arrive with origin "imported". What cannot be imported (PDF, images,
     media, files outside the archive) is listed as skipped."""
-    from qualcode.services.refiqda import import_refi
+    from qualcode.services.refi_import import import_refi
 
     with project_session(ctx) as session:
         report = import_refi(
@@ -145,7 +145,7 @@ def inspect(
 ) -> None:
     """What a REFI-QDA file holds and how an import would read it (positions, what would be
     skipped). Needs no project and changes nothing."""
-    from qualcode.services.refiqda import inspect_file
+    from qualcode.services.refi_import import inspect_file
 
     refi = inspect_file(path)
     project = refi.project

@@ -15,7 +15,8 @@ from qualcode.errors import ConflictError, InputError, QualcodeError
 from qualcode.formats.refiqda import CODEBOOK_XSD, PROJECT_XSD
 from qualcode.services.cases import case_attributes
 from qualcode.services.project import init_project
-from qualcode.services.refiqda import export_codebook, export_project, import_refi
+from qualcode.services.refi_export import export_codebook, export_project
+from qualcode.services.refi_import import import_refi
 from qualcode.storage.models import Case, Code, Coder, Coding, Document, Summary
 from tests.conftest import Project
 

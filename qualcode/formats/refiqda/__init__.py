@@ -11,7 +11,7 @@ MAXQDA, QualCoder, Taguette and qc.
     keys.py       REFI codes -> qualcode keys, and which existing codes they are
     schemas/      the REFI XSDs (MIT), shipped for reference and used by the tests
 
-No database and no spaCy here: services/refiqda.py connects this to a project.
+No database and no spaCy here: services/refi_export.py and refi_import.py connect this to a project.
 """
 
 from pathlib import Path

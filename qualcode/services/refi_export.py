@@ -1,0 +1,276 @@
+"""REFI-QDA export: the project as a .qdpx (users = coders, the code tree, case variables, cases,
+documents with every coding, coding memos and summaries as notes) or the codebook alone as a .qdc.
+Retired codes are exported with isCodable="false" so the codings that keep them alive still
+point at a code. The import side is services/refi_import.py.
+"""
+
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from qualcode import __version__
+from qualcode.errors import ConflictError, InputError, QualcodeError
+from qualcode.formats.refiqda import EXPORT_CONVENTION
+from qualcode.formats.refiqda.codetext import CodeText, compose
+from qualcode.formats.refiqda.model import (
+    COLOUR_RE,
+    VARIABLE_TYPES,
+    RefiCase,
+    RefiCode,
+    RefiCoding,
+    RefiNote,
+    RefiProject,
+    RefiSelection,
+    RefiSource,
+    RefiUser,
+    RefiValue,
+    RefiVariable,
+    export_guid,
+    xsd_datetime,
+    xsd_decimal,
+)
+from qualcode.formats.refiqda.writer import (
+    codebook_xml,
+    qdpx_bytes,
+    write_atomically,
+)
+from qualcode.storage.models import (
+    Case,
+    Code,
+    Coder,
+    Coding,
+    Document,
+    ProjectInfo,
+    Summary,
+)
+
+ORIGIN = f"qualcode {__version__}"
+# Document fields travel as variables of the source, under these names.
+DOCUMENT_FIELDS = {
+    "title": "Text",
+    "interviewee_role": "Text",
+    "interview_date": "Date",
+    "place": "Text",
+    "interviewer": "Text",
+    "language": "Text",
+    "synthetic": "Boolean",
+}
+
+
+# == export ======================================================================================
+
+
+@dataclass
+class RefiExport:
+    path: str
+    kind: str  # "project" or "codebook"
+    codes: int = 0
+    retired_codes: int = 0
+    users: int = 0
+    variables: int = 0
+    cases: int = 0
+    sources: int = 0
+    selections: int = 0
+    codings: int = 0
+    notes: int = 0
+    positions: str = EXPORT_CONVENTION
+    warnings: list[str] = field(default_factory=list)
+
+
+def _check_target(path: Path, suffix: str, overwrite: bool) -> None:
+    if path.suffix.lower() != suffix:
+        raise InputError(f"the file name should end in {suffix}", where=str(path),
+                         hint=f"other programs recognise REFI-QDA files by their suffix; name "
+                              f"it e.g. {path.with_suffix(suffix).name}")
+    if not path.parent.is_dir():
+        raise InputError("the folder does not exist", where=str(path.parent))
+    if path.exists() and not overwrite:
+        raise ConflictError("the file exists", where=str(path), hint="pass --force to replace it")
+
+
+def _user_guid(name: str) -> str:
+    return export_guid("user", name)
+
+
+def _refi_codes(session: Session, result: RefiExport) -> list[RefiCode]:
+    codes = list(session.scalars(select(Code).order_by(Code.sort_order, Code.key)))
+    children: dict[int | None, list[Code]] = defaultdict(list)
+    for code in codes:
+        children[code.parent_id].append(code)
+
+    def build(code: Code) -> RefiCode:
+        colour = code.colour if code.colour and COLOUR_RE.fullmatch(code.colour) else None
+        if code.colour and colour is None:
+            result.warnings.append(f"code {code.key}: colour {code.colour!r} is not #RRGGBB; "
+                                   "left out")
+        text = CodeText(definition=code.definition or "", include=tuple(code.include or ()),
+                        exclude=tuple(code.exclude or ()), examples=tuple(code.examples or ()),
+                        key=code.key)
+        result.codes += 1
+        result.retired_codes += code.retired
+        return RefiCode(guid=code.guid, name=code.name or code.key, codable=not code.retired,
+                        colour=colour, description=compose(text),
+                        children=[build(c) for c in children.get(code.id, [])])
+
+    return [build(code) for code in children.get(None, [])]
+
+
+def export_codebook(session: Session, path: Path, *, overwrite: bool = False) -> RefiExport:
+    """The code tree as a REFI codebook (.qdc)."""
+    path = Path(path)
+    _check_target(path, ".qdc", overwrite)
+    result = RefiExport(path=str(path), kind="codebook")
+    codes = _refi_codes(session, result)
+    if not codes:
+        raise QualcodeError("the project has no codes to export",
+                            hint="load a codebook first: `qualcode codebook load FILE`")
+    write_atomically(path, codebook_xml(codes, origin=ORIGIN))
+    return result
+
+
+def _refi_value(var_guid: str, refi_type: str, stored: str) -> RefiValue | None:
+    """A stored attribute value in the lexical form its XSD type wants."""
+    if refi_type == "Float":
+        text = xsd_decimal(stored)
+        return RefiValue(var_guid, "Float", text) if text is not None else None
+    return RefiValue(var_guid, refi_type, stored)
+
+
+class _Variables:
+    """The Variables element, filled as values are met, one Variable per (scope, name)."""
+
+    def __init__(self) -> None:
+        self.items: dict[tuple[str, str], RefiVariable] = {}
+
+    def value(self, scope: str, name: str, refi_type: str, stored: str) -> RefiValue | None:
+        key = (scope, name)
+        if key not in self.items:
+            self.items[key] = RefiVariable(guid=export_guid("variable", scope, name), name=name,
+                                           type=refi_type,
+                                           description=f"qualcode {scope} attribute")
+        var = self.items[key]
+        return _refi_value(var.guid, var.type, stored)
+
+
+def _document_values(doc: Document, variables: _Variables) -> list[RefiValue]:
+    fields = {
+        "title": doc.title,
+        "interviewee_role": doc.interviewee_role,
+        "interview_date": doc.interview_date.isoformat() if doc.interview_date else None,
+        "place": doc.place,
+        "interviewer": doc.interviewer,
+        "language": doc.language,
+        "synthetic": "true" if doc.synthetic else None,
+    }
+    out = []
+    for name, value in fields.items():
+        if value:
+            out.append(variables.value("document", name, DOCUMENT_FIELDS[name], value))
+    for dv in sorted(doc.values, key=lambda v: v.attribute.name):
+        if dv.attribute.name in DOCUMENT_FIELDS:
+            continue  # the document's own field of that name is exported above
+        out.append(variables.value("document", dv.attribute.name,
+                                   VARIABLE_TYPES[dv.attribute.type], dv.value))
+    return [v for v in out if v is not None]
+
+
+def _source(session: Session, doc: Document, variables: _Variables, notes: list[RefiNote],
+            result: RefiExport) -> RefiSource:
+    guid = export_guid("source", doc.name)
+    source = RefiSource(kind="TextSource", guid=guid, name=doc.name,
+                        plain_text_path=f"internal://{guid}.txt", text=doc.text,
+                        created=xsd_datetime(doc.imported_at),
+                        values=_document_values(doc, variables))
+    codings = session.scalars(select(Coding).where(Coding.document_id == doc.id))
+    by_span: dict[tuple[int, int], list[Coding]] = defaultdict(list)
+    for coding in codings:
+        by_span[(coding.start, coding.end)].append(coding)
+    for (start, end), group in sorted(by_span.items()):
+        group.sort(key=lambda c: (c.code.key, c.coder.name))
+        times = [c.created_at for c in group if c.created_at]
+        selection = RefiSelection(
+            guid=export_guid("selection", doc.name, start, end), start=start, end=end,
+            name=doc.text[start:end], creating_user=_user_guid(group[0].coder.name),
+            created=xsd_datetime(min(times)) if times else None)
+        for coding in group:
+            cguid = export_guid("coding", doc.name, coding.code.key, coding.coder.name, start, end)
+            refi = RefiCoding(guid=cguid, code=coding.code.guid,
+                              creating_user=_user_guid(coding.coder.name),
+                              created=xsd_datetime(coding.created_at))
+            if coding.memo:
+                note = RefiNote(guid=export_guid("memo", cguid),
+                                name=f"Memo: {coding.code.key} in {doc.name}", text=coding.memo,
+                                creating_user=refi.creating_user, created=refi.created)
+                notes.append(note)
+                refi.note_refs.append(note.guid)
+            selection.codings.append(refi)
+            result.codings += 1
+        source.selections.append(selection)
+        result.selections += 1
+    return source
+
+
+def _case(case: Case, variables: _Variables) -> RefiCase:
+    values = [variables.value("case", v.attribute.name, VARIABLE_TYPES[v.attribute.type], v.value)
+              for v in sorted(case.values, key=lambda v: v.attribute.name)]
+    return RefiCase(guid=export_guid("case", case.name), name=case.name,
+                    values=[v for v in values if v is not None],
+                    source_refs=[export_guid("source", d.name)
+                                 for d in sorted(case.documents, key=lambda d: d.name)])
+
+
+def _summary_notes(session: Session) -> list[RefiNote]:
+    notes = []
+    summaries = session.scalars(select(Summary).join(Case).order_by(Case.name, Summary.dimension))
+    for summary in summaries:
+        notes.append(RefiNote(
+            guid=export_guid("summary", summary.case.name, summary.dimension),
+            name=f"Summary: {summary.case.name} / {summary.dimension}", text=summary.text,
+            creating_user=_user_guid(summary.author.name) if summary.author else None,
+            created=xsd_datetime(summary.written_at)))
+    return notes
+
+
+def export_project(session: Session, path: Path, *, overwrite: bool = False) -> RefiExport:
+    """The whole project as a .qdpx: project.qde and sources/<guid>.txt (UTF-8, no BOM)."""
+    path = Path(path)
+    _check_target(path, ".qdpx", overwrite)
+    result = RefiExport(path=str(path), kind="project")
+    info = dict(session.execute(select(ProjectInfo.key, ProjectInfo.value)).all())
+    created = info.get("created_at")
+    project = RefiProject(name=info.get("name") or path.stem, origin=ORIGIN,
+                          created=xsd_datetime(dt.datetime.fromisoformat(created)) if created
+                          else None,
+                          description=f"Exported by {ORIGIN}. Selection positions: "
+                                      f"{EXPORT_CONVENTION}.")
+    project.users = [RefiUser(guid=_user_guid(c.name), name=c.name)
+                     for c in session.scalars(select(Coder).order_by(Coder.name))]
+    project.codes = _refi_codes(session, result)
+    variables = _Variables()
+    project.cases = [_case(c, variables) for c in session.scalars(select(Case).order_by(Case.name))]
+    notes: list[RefiNote] = []
+    for doc in session.scalars(select(Document).order_by(Document.name)):
+        project.sources.append(_source(session, doc, variables, notes, result))
+    summaries = _summary_notes(session)
+    project.notes = notes + summaries
+    project.note_refs = [n.guid for n in summaries]
+    project.variables = list(variables.items.values())
+    write_atomically(path, qdpx_bytes(project))
+    result.users = len(project.users)
+    result.variables = len(project.variables)
+    result.cases = len(project.cases)
+    result.sources = len(project.sources)
+    result.notes = len(project.notes)
+    return result
+
+
+# == import ======================================================================================
+
+
