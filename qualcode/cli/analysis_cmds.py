@@ -129,7 +129,8 @@ def _matrix_grid(m) -> RichTable:
     else:
         grid.add_column(m.row_header, overflow="fold")
         for name in names:
-            grid.add_column(name, justify="right", overflow="fold")
+            grid.add_column(_header(name) if m.cols == "dimension" else name, justify="right",
+                            overflow="fold")
         for label, row in zip(m.row_labels, m.cells, strict=True):
             grid.add_row(label, *[_cell_text(v, m.value) for v in row])
     return grid
@@ -398,6 +399,11 @@ def search(
 # --------------------------------------------------------------------------- gaps
 
 
+def _header(dimension: str) -> str:
+    """"market-position" as "market position", so a narrow column wraps between the words."""
+    return dimension.replace("-", " ")
+
+
 def _gap_cell(n: int) -> Text:
     if n == 0:
         return Text("\u2717", style="red")
@@ -438,7 +444,8 @@ def gaps(
     else:
         grid.add_column("case", overflow="fold")
         for column in result.columns:
-            grid.add_column(column, justify="center", overflow="fold")
+            grid.add_column(_header(column) if by == "dimension" else column, justify="center",
+                            overflow="fold")
         for case, row in zip(result.cases, result.counts, strict=True):
             grid.add_row(case, *[_gap_cell(n) for n in row])
     console.print(grid)
