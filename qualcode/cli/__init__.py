@@ -21,8 +21,10 @@ from qualcode.cli import (
     coding_cmds,
     exchange_cmds,
     import_cmds,
+    learning_cmds,
     memo_cmds,
     project_cmds,
+    review_cmds,
     show_cmds,
     suggest_cmds,
     synthesis_cmds,
@@ -101,6 +103,8 @@ project_cmds.register(app)
 import_cmds.register(app)
 show_cmds.register(app)
 suggest_cmds.register(app)
+review_cmds.register(app)
+learning_cmds.register(app)
 analysis_cmds.register(app)
 synthesis_cmds.register(app)
 agreement_cmds.register(app)

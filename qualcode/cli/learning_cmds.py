@@ -1,0 +1,119 @@
+"""train and evaluate: learning from the coder, and the suggester scored as a second coder."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from qualcode.cli.common import JsonOpt, console, emit_json, project_session
+from qualcode.cli.suggest_cmds import MethodOpt
+
+
+def register(app: typer.Typer) -> None:
+    app.command("train")(train)
+    app.command("evaluate")(evaluate)
+
+
+def train(
+    ctx: typer.Context,
+    by: Annotated[
+        str | None,
+        typer.Option(
+            "--by", help="Learn only from this coder's codings (default: every human coding)."
+        ),
+    ] = None,
+    epochs: Annotated[int, typer.Option("--epochs")] = 10,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+    force: Annotated[bool, typer.Option("--force", help="Retrain on unchanged data.")] = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Train a spaCy textcat_multilabel on the project's human coding (CPU, no download)."""
+    from qualcode.services.learning import train as run
+
+    with project_session(ctx) as session:
+        report = run(session, coder=by, seed=seed, epochs=epochs, force=force)
+    if json_out:
+        emit_json(report)
+        return
+    if report.up_to_date:
+        console.print(
+            f"Model {report.model_id} is up to date with the coding "
+            f"(fingerprint {report.fingerprint[:12]}); use --force to retrain."
+        )
+        return
+    console.print(
+        f"Trained model {report.model_id} on {report.examples} sentences, "
+        f"{len(report.labels)} codes, in {report.seconds:.1f} s "
+        f"(fingerprint {report.fingerprint[:12]})."
+    )
+    if report.skipped_labels:
+        console.print(
+            Text("Too few examples to learn: " + ", ".join(report.skipped_labels), style="yellow")
+        )
+
+
+def _score_table(title: str, scores) -> Table:
+    table = Table(title=title)
+    for col in ("", "gold", "suggested", "both", "precision", "recall", "F1", "kappa"):
+        table.add_column(col, justify="left" if col == "" else "right", no_wrap=col == "")
+
+    def f(x):
+        return "-" if x is None else f"{x:.2f}".replace("-0.00", "0.00")
+
+    for s in scores:
+        table.add_row(
+            s.name,
+            str(s.gold),
+            str(s.predicted),
+            str(s.true_positive),
+            f(s.precision),
+            f(s.recall),
+            f(s.f1),
+            f(s.kappa),
+        )
+    return table
+
+
+def evaluate(
+    ctx: typer.Context,
+    against: Annotated[str, typer.Option("--against", help="The human coder to compare with.")],
+    method: MethodOpt = "lexicon",
+    threshold: Annotated[
+        float,
+        typer.Option("--threshold", help="Learned: the probability at which a code is suggested."),
+    ] = 0.5,
+    min_score: Annotated[
+        float,
+        typer.Option("--min-score", help="Lexicon: count only suggestions scoring at least this."),
+    ] = 0.0,
+    folds: Annotated[int, typer.Option("--folds", help="Cross-validation folds (learned).")] = 5,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+    json_out: JsonOpt = False,
+) -> None:
+    """Score the suggester as if it were a second coder: precision, recall, F1, Cohen's kappa."""
+    from qualcode.services.learning import evaluate as run
+
+    with project_session(ctx) as session:
+        report = run(
+            session,
+            against=against,
+            method=method,
+            threshold=threshold,
+            min_score=min_score,
+            folds=folds,
+            seed=seed,
+        )
+    if json_out:
+        emit_json(report)
+        return
+    console.print(
+        f"{report.method} suggestions vs {report.against}: {report.sentences} "
+        f"respondent sentences in {report.documents} documents."
+    )
+    console.print(_score_table("Per dimension", [*report.dimensions, report.overall]))
+    console.print(_score_table("Per code", report.codes))
+    for note in report.notes:
+        console.print(Text(note, style="dim"))

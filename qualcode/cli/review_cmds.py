@@ -1,0 +1,161 @@
+"""review: the keyboard-driven queue of suggestions; each decision is saved as it is made."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+import typer
+from rich.panel import Panel
+from rich.text import Text
+
+from qualcode.cli.common import CoderOpt, coder_name, console, project_session
+from qualcode.cli.suggest_cmds import CaseOpt, CodeOpt, DimensionOpt, DocOpt, MinScoreOpt
+from qualcode.errors import QualcodeError
+
+
+def register(app: typer.Typer) -> None:
+    app.command("review")(review)
+
+
+def _render(view, span: tuple[int, int], position: str) -> None:
+    if console.is_terminal:  # one suggestion per screen; pipes and logs keep the history
+        console.clear()
+    row = view.row
+    body = Text(view.turn_text)
+    s, e = span[0] - view.turn_start, span[1] - view.turn_start
+    body.stylize("bold underline", max(0, s), min(len(view.turn_text), e))
+    for ev in row.evidence:
+        if "start" in ev and "end" in ev:
+            body.stylize(
+                f"black on {view.colour or 'yellow'}",
+                ev["start"] - view.turn_start,
+                ev["end"] - view.turn_start,
+            )
+    title = (
+        f"{position} · {row.document} · {row.case or '-'} · turn {view.turn_number} "
+        f"({view.speaker or '?'})"
+    )
+    console.print(Panel(body, title=title, title_align="left"))
+    info = Text()
+    info.append(f"{row.code}", style="bold")
+    info.append(f"  {view.code_name}   score {row.score:.2f} ({row.method}, {row.unit})\n")
+    info.append("Definition: ", style="bold")
+    info.append(view.definition + "\n")
+    for label, rules, style in (("Include", view.include, "green"),
+                                ("Exclude", view.exclude, "red")):
+        if rules:
+            info.append(f"{label}:\n", style=style)
+            for rule in rules:
+                info.append(f"  \u2022 {rule}\n")
+    why = [
+        f"\u201c{ev.get('text', '')}\u201d ({ev.get('kind')}, {ev.get('rule', '')})"
+        if ev.get("kind") != "learned"
+        else f"learned p={ev.get('probability', 0):.2f}"
+        for ev in row.evidence
+    ]
+    info.append("Evidence: ", style="bold")
+    info.append(", ".join(why) or "-")
+    console.print(info)
+    console.print(
+        Text("[a]ccept  [r]eject  re[c]ode  [w]iden  [s]kip  [u]ndo  [q]uit", style="cyan")
+    )
+
+
+def _read_key() -> str:
+    """One key press from a terminal; from a pipe (scripts, tests), the next character, with the
+    end of the input meaning quit."""
+    try:
+        if sys.stdin.isatty():
+            key = click.getchar()
+        else:
+            key = sys.stdin.read(1)
+            while key in ("\n", "\r"):
+                key = sys.stdin.read(1)
+    except (EOFError, KeyboardInterrupt):
+        return "q"
+    return (key or "q").lower()
+
+
+def _read_line(prompt: str) -> str:
+    if sys.stdin.isatty():
+        return typer.prompt(prompt)
+    console.print(f"{prompt}: ", end="")
+    return sys.stdin.readline().strip()
+
+
+def review(
+    ctx: typer.Context,
+    dimension: DimensionOpt = None,
+    code: CodeOpt = None,
+    document: DocOpt = None,
+    case: CaseOpt = None,
+    min_score: MinScoreOpt = None,
+    coder: CoderOpt = None,
+) -> None:
+    """Review pending suggestions one key at a time; each decision is saved as it is made."""
+    from qualcode.services import review as svc
+
+    who = coder_name(coder)
+    with project_session(ctx) as session:
+        ids = svc.queue(
+            session,
+            dimension=dimension,
+            code=code,
+            document=document,
+            case=case,
+            min_score=min_score,
+        )
+    if not ids:
+        console.print("No pending suggestions match. Run `qualcode suggest` first?")
+        return
+    counts = {"accept": 0, "reject": 0, "recode": 0, "skip": 0, "undo": 0}
+    history: list[int] = []
+    i = 0
+    span: tuple[int, int] | None = None
+    while i < len(ids):
+        sid = ids[i]
+        with project_session(ctx) as session:
+            view = svc.view(session, sid)
+        if view.row.status != "pending":
+            i += 1
+            span = None
+            continue
+        span = span or (view.row.start, view.row.end)
+        _render(view, span, f"{i + 1}/{len(ids)}")
+        key = _read_key()
+        try:
+            if key in ("a", "r", "c"):
+                action = {"a": "accept", "r": "reject", "c": "recode"}[key]
+                recode_to = _read_line("code") if action == "recode" else None
+                with project_session(ctx) as session:
+                    svc.decide(session, sid, action, coder=who, recode_to=recode_to, span=span)
+                counts[action] += 1
+                history.append(i)
+                i, span = i + 1, None
+            elif key == "w":
+                with project_session(ctx) as session:
+                    span = svc.widen(session, sid, span)
+            elif key == "s":
+                counts["skip"] += 1
+                i, span = i + 1, None
+            elif key == "u":
+                if not history:
+                    console.print("Nothing to undo.")
+                    continue
+                i, span = history.pop(), None
+                with project_session(ctx) as session:
+                    svc.undo(session, ids[i], coder=who)
+                counts["undo"] += 1
+            elif key == "q":
+                break
+            else:
+                console.print(f"Unknown key {key!r}.")
+        except QualcodeError as exc:
+            console.print(f"[red]{exc.one_line()}[/red]")
+    remaining = len(ids) - sum(counts[k] for k in ("accept", "reject", "recode")) + counts["undo"]
+    console.print(
+        f"Accepted {counts['accept']}, rejected {counts['reject']}, recoded "
+        f"{counts['recode']}, skipped {counts['skip']}, undone {counts['undo']}; "
+        f"{remaining} still pending in this queue."
+    )
