@@ -57,8 +57,8 @@ def show(
         )
     table = Table(show_header=False, box=None, padding=(0, 1), expand=True)
     table.add_column("turn", style="dim", no_wrap=True, width=4, justify="right")
-    table.add_column("text", ratio=3)
-    table.add_column("codes", ratio=1)
+    table.add_column("text", ratio=2)
+    table.add_column("codes", ratio=1, overflow="fold")
     for turn in view.turns:
         if not lo <= turn.number <= hi:
             continue
@@ -78,9 +78,15 @@ def show(
             )
         body.append_text(segment)
         codes = Text()
+        # One line per code and coder in this turn, however many spans they coded in it.
+        grouped: dict[tuple[str, str], list] = {}
         for c in inside:
-            codes.append("■ ", style=Style(color=_style(view.colours.get(c.code)).bgcolor))
-            codes.append(f"{c.code}" + (" ★" if c.key else "") + f" ({c.coder})\n")
+            grouped.setdefault((c.code, c.coder), []).append(c)
+        for (code, coder), items in grouped.items():
+            codes.append("\u25a0 ", style=Style(color=_style(view.colours.get(code)).bgcolor))
+            times = f" \u00d7{len(items)}" if len(items) > 1 else ""
+            star = " \u2605" if any(c.key for c in items) else ""
+            codes.append(f"{code}{times}{star} ({coder})\n")
         table.add_row(str(turn.number), body, codes)
         table.add_row("", "", "")
     console.print(table)
