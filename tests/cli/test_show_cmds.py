@@ -45,3 +45,14 @@ def test_show_json_and_turn_range(project: Project):
     second = doc["text"][doc["turns"][1]["start"] : doc["turns"][1]["end"]].split()[0]
     assert second in out
     assert "N or N-M" in project.fails("show", "interview-03", "--turns", "a-b")
+
+
+def test_show_lists_a_code_once_per_turn_with_its_count(project: Project):
+    project.ok("codebook", "load", str(CODEBOOK))
+    project.ok("import", str(DEMO / "interview-03.md"))
+    for quote in ("we still buy our cell design", "we license it"):
+        project.ok("code", "add", "interview-03", "innovation.cell-design.dependence",
+                   "--quote", quote)
+    out = project.ok("show", "interview-03", "--turns", "24")
+    assert "×2" in out
+    assert out.count("(tester)") == 1
