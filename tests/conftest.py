@@ -117,10 +117,19 @@ def project(tmp_path: Path) -> Project:
     return Project(folder)
 
 
+def build_demo_project(folder: Path) -> Project:
+    """The synthetic demo: codebook, interviews, and the hand-made coding with its summaries."""
+    from qualcode.services.project import init_project
+
+    init_project(folder)
+    demo = Project(folder)
+    demo.ok("codebook", "load", str(CODEBOOK))
+    demo.ok("import", str(DEMO))
+    demo.ok("codings", "import", str(DEMO_CODING))
+    return demo
+
+
 @pytest.fixture
-def coded_project(project: Project) -> Project:
+def coded_project(tmp_path: Path) -> Project:
     """The synthetic demo corpus with its codebook and hand-made coding."""
-    project.ok("codebook", "load", str(CODEBOOK))
-    project.ok("import", str(DEMO))
-    project.ok("codings", "import", str(DEMO_CODING))
-    return project
+    return build_demo_project(tmp_path / "demo")

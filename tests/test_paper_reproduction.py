@@ -9,20 +9,13 @@ import pytest
 
 from qualcode.domain import DIMENSIONS
 from qualcode.services.synthesis import CaseRow, Synthesis, build_synthesis
-from tests.conftest import CODEBOOK, DEMO, DEMO_CODING, Project
+from tests.conftest import build_demo_project
 
 
 @pytest.fixture(scope="module")
 def table(tmp_path_factory) -> Synthesis:
-    # The steps of conftest's `coded_project`, built once for the module: the checks only read.
-    from qualcode.services.project import init_project
-
-    folder = tmp_path_factory.mktemp("paper") / "proj"
-    init_project(folder)
-    project = Project(folder)
-    project.ok("codebook", "load", str(CODEBOOK))
-    project.ok("import", str(DEMO))
-    project.ok("codings", "import", str(DEMO_CODING))
+    # Built once for the module: the checks only read.
+    project = build_demo_project(tmp_path_factory.mktemp("paper") / "proj")
     with project.session() as s:
         return build_synthesis(s, coder="wei")
 

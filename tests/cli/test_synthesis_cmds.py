@@ -14,11 +14,8 @@ from typer.testing import CliRunner
 
 from qualcode.cli import app
 from qualcode.domain import DIMENSIONS
-from qualcode.formats.codings_yaml import read_coding_file
-from qualcode.services import lookup
 from qualcode.services.coding import add_coding
-from qualcode.services.summaries import import_summaries
-from tests.conftest import CODEBOOK, DEMO, DEMO_CODING, Project
+from tests.conftest import Project, build_demo_project
 
 CASES = [f"Firm {x}" for x in "ABCDEFG"] + ["Association I", "Official H"]
 
@@ -26,19 +23,8 @@ CASES = [f"Firm {x}" for x in "ABCDEFG"] + ["Association I", "Official H"]
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory) -> Project:
     """The demo project with the researcher's summaries; Firm C's innovation one made stale."""
-    from qualcode.services.project import init_project
-
-    folder = tmp_path_factory.mktemp("synth") / "proj"
-    init_project(folder)
-    project = Project(folder)
-    project.ok("codebook", "load", str(CODEBOOK))
-    project.ok("import", str(DEMO))
-    project.ok("codings", "import", str(DEMO_CODING))
+    project = build_demo_project(tmp_path_factory.mktemp("synth") / "proj")
     with project.session() as s:
-        for path in sorted(DEMO_CODING.glob("*.yaml")):
-            parsed = read_coding_file(path)
-            case = lookup.document(s, parsed.document).case.name
-            import_summaries(s, case, parsed.summaries, author=parsed.coder, actor="test")
         add_coding(s, document="interview-03", code="innovation.cell-design.dependence",
                    coder="ana", actor="ana", quote="we still buy our cell design")
     return project

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from qualcode.formats.codings_yaml import read_coding_file
 from qualcode.formats.report_html import (
     AppendixDocument,
     MarkedSpan,
@@ -17,12 +16,10 @@ from qualcode.formats.report_html import (
     marked_text,
     render_report,
 )
-from qualcode.services import lookup
 from qualcode.services.coding import add_coding
 from qualcode.services.report import build_report, write_report
-from qualcode.services.summaries import import_summaries
 from qualcode.storage.database import make_engine, session_scope
-from tests.conftest import CODEBOOK, DEMO, DEMO_CODING, Project
+from tests.conftest import Project, build_demo_project
 
 
 class Page(HTMLParser):
@@ -75,19 +72,8 @@ class Page(HTMLParser):
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory) -> Project:
     """The demo project with the researcher's summaries, one of them made stale."""
-    from qualcode.services.project import init_project
-
-    folder = tmp_path_factory.mktemp("report") / "proj"
-    init_project(folder)
-    project = Project(folder)
-    project.ok("codebook", "load", str(CODEBOOK))
-    project.ok("import", str(DEMO))
-    project.ok("codings", "import", str(DEMO_CODING))
+    project = build_demo_project(tmp_path_factory.mktemp("report") / "proj")
     with project.session() as s:
-        for path in sorted(DEMO_CODING.glob("*.yaml")):
-            parsed = read_coding_file(path)
-            case = lookup.document(s, parsed.document).case.name
-            import_summaries(s, case, parsed.summaries, author=parsed.coder, actor="test")
         add_coding(s, document="interview-03", code="innovation.cell-design.dependence",
                    coder="ana", actor="ana", quote="we still buy our cell design")
     return project
