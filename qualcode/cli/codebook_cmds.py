@@ -18,6 +18,7 @@ from qualcode.cli.common import (
     err,
     project_session,
 )
+from qualcode.errors import QualcodeError
 
 app = typer.Typer(help="Check, load and show the codebook.", no_args_is_help=True)
 CodebookArg = Annotated[
@@ -135,3 +136,26 @@ def show(
             label.append(f"\n{node.definition}", style="italic dim")
         stack.append(stack[-1].add(label))
     console.print(root)
+
+
+@app.command("export")
+def export(ctx: typer.Context,
+           output: Annotated[Path | None, typer.Option(
+               "-o", "--output", help="Write to this file (default: print).")] = None,
+           json_out: JsonOpt = False) -> None:
+    """The project's codebook as YAML (retired codes left out), e.g. after a REFI-QDA import."""
+    from qualcode.services.codebook import export_codebook_yaml
+
+    with project_session(ctx) as session:
+        text = export_codebook_yaml(session)
+    if output is not None:
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise QualcodeError(f"cannot write: {exc.strerror}", where=str(output)) from exc
+    if json_out:
+        emit_json({"path": str(output) if output else None, "yaml": text})
+    elif output is None:
+        typer.echo(text, nl=False)
+    else:
+        console.print(f"Wrote the codebook to {output}.")

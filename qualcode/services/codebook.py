@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from qualcode.domain import Codebook, CodebookProblem, CodeDef
-from qualcode.errors import CodebookError
+from qualcode.domain import Codebook, CodebookProblem, CodeDef, PatternDef
+from qualcode.errors import CodebookError, QualcodeError
 from qualcode.formats.codebook_yaml import parse_codebook, read_codebook_text
 from qualcode.services import events
 from qualcode.storage.models import Code, CodebookVersion, Coding
@@ -82,10 +83,17 @@ def require_valid(path: Path) -> Codebook:
 
 
 def _patterns_json(code: CodeDef) -> list[dict]:
-    return [
-        {"kind": p.kind, "value": p.value, "language": p.language, "rule_id": p.rule_id}
-        for p in code.patterns
-    ]
+    # Through JSON and back, so the comparison with what the database returns (lists, never
+    # tuples) sees only real changes.
+    return json.loads(
+        json.dumps(
+            [
+                {"kind": p.kind, "value": p.value, "language": p.language, "rule_id": p.rule_id}
+                for p in code.patterns
+            ],
+            default=list,
+        )
+    )
 
 
 def _wanted(code: CodeDef) -> dict:
@@ -270,3 +278,65 @@ def code_tree(session: Session, *, include_retired: bool = False) -> list[CodeNo
 
     walk(None, 0)
     return nodes
+
+
+def live_codebook(session: Session) -> Codebook:
+    """The codebook as loaded in the project, retired codes left out (they get no suggestions)."""
+    codes = list(
+        session.scalars(
+            select(Code).where(Code.retired.is_(False)).order_by(Code.sort_order, Code.key)
+        )
+    )
+    if not codes:
+        raise QualcodeError("the project has no codebook", hint="run `qualcode codebook load FILE`")
+    version = session.scalars(
+        select(CodebookVersion).order_by(CodebookVersion.loaded_at.desc())
+    ).first()
+    by_id = {c.id: c for c in codes}
+    defs = []
+    languages = set()
+    for c in codes:
+        patterns = tuple(
+            PatternDef(
+                kind=p["kind"],
+                value=p["value"],
+                language=p["language"],
+                line=None,
+                rule_id=p["rule_id"],
+            )
+            for p in c.patterns
+        )
+        languages.update(p.language for p in patterns)
+        parent = by_id.get(c.parent_id) if c.parent_id else None
+        defs.append(
+            CodeDef(
+                key=c.key,
+                name=c.name,
+                dimension=c.dimension,
+                parent=parent.key if parent else None,
+                definition=c.definition,
+                include=tuple(c.include),
+                exclude=tuple(c.exclude),
+                examples=tuple(c.examples),
+                colour=c.colour,
+                patterns=patterns,
+                is_dimension=c.is_dimension,
+                order=c.sort_order,
+            )
+        )
+    return Codebook(
+        name=version.name if version else "codebook",
+        version=version.version if version else "",
+        language="en",
+        languages=tuple(sorted(languages)),
+        codes=defs,
+        sha256=version.sha256 if version else "",
+    )
+
+
+def export_codebook_yaml(session: Session) -> str:
+    """The project's live codebook as a YAML file (retired codes left out): after a REFI-QDA
+    import, or to start a codebook file from the project's codes."""
+    from qualcode.formats.codebook_yaml import codebook_to_yaml
+
+    return codebook_to_yaml(live_codebook(session))

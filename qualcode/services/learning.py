@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 from qualcode import reliability
 from qualcode.errors import QualcodeError
 from qualcode.services import lookup
-from qualcode.services.suggest import generate_hits, live_codebook, text_units
+from qualcode.services.codebook import live_codebook
+from qualcode.services.suggest import generate_hits, text_units
 from qualcode.storage.models import Code, Coder, Coding, Suggestion, TrainedModel
 
 # A code needs this many positive sentences before the classifier learns it.

@@ -17,14 +17,12 @@ from sqlalchemy.orm import Session
 from qualcode.domain import (
     INTERVIEWER,
     RESPONDENT,
-    Codebook,
-    CodeDef,
-    PatternDef,
     SuggestionHit,
     TextUnit,
 )
 from qualcode.errors import QualcodeError
 from qualcode.services import lookup
+from qualcode.services.codebook import live_codebook
 from qualcode.storage.models import Code, Coding, Document, Suggestion, TrainedModel, Turn
 
 METHODS = ("lexicon", "learned", "both")
@@ -47,62 +45,6 @@ class SuggestReport:
     already_coded: int = 0
     removed_stale: int = 0
     by_code_case: dict[str, dict[str, int]] = field(default_factory=dict)
-
-
-def live_codebook(session: Session) -> Codebook:
-    """The codebook as loaded in the project, retired codes left out (they get no suggestions)."""
-    codes = list(
-        session.scalars(
-            select(Code).where(Code.retired.is_(False)).order_by(Code.sort_order, Code.key)
-        )
-    )
-    if not codes:
-        raise QualcodeError("the project has no codebook", hint="run `qualcode codebook load FILE`")
-    from qualcode.storage.models import CodebookVersion
-
-    version = session.scalars(
-        select(CodebookVersion).order_by(CodebookVersion.loaded_at.desc())
-    ).first()
-    by_id = {c.id: c for c in codes}
-    defs = []
-    languages = set()
-    for c in codes:
-        patterns = tuple(
-            PatternDef(
-                kind=p["kind"],
-                value=p["value"],
-                language=p["language"],
-                line=None,
-                rule_id=p["rule_id"],
-            )
-            for p in c.patterns
-        )
-        languages.update(p.language for p in patterns)
-        parent = by_id.get(c.parent_id) if c.parent_id else None
-        defs.append(
-            CodeDef(
-                key=c.key,
-                name=c.name,
-                dimension=c.dimension,
-                parent=parent.key if parent else None,
-                definition=c.definition,
-                include=tuple(c.include),
-                exclude=tuple(c.exclude),
-                examples=tuple(c.examples),
-                colour=c.colour,
-                patterns=patterns,
-                is_dimension=c.is_dimension,
-                order=c.sort_order,
-            )
-        )
-    return Codebook(
-        name=version.name if version else "codebook",
-        version=version.version if version else "",
-        language="en",
-        languages=tuple(sorted(languages)),
-        codes=defs,
-        sha256=version.sha256 if version else "",
-    )
 
 
 def text_units(

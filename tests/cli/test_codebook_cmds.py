@@ -147,3 +147,34 @@ def test_show_prints_the_tree_with_rolled_up_counts(project: Project):
     assert nodes["policy"]["total"] == 0
     text = project.ok("codebook", "show")
     assert "INNOVATION" in text and "dependence" in text
+
+
+def test_export_writes_the_live_codebook_back_as_yaml(project: Project, tmp_path: Path):
+    from qualcode.formats.codebook_yaml import load_codebook
+
+    project.ok("codebook", "load", str(CODEBOOK))
+    out = tmp_path / "exported.yaml"
+    project.ok("codebook", "export", "-o", str(out))
+    exported, bundled = load_codebook(out), load_codebook(CODEBOOK)
+    assert [c.key for c in exported.codes] == [c.key for c in bundled.codes]
+    for mine, theirs in zip(exported.codes, bundled.codes, strict=True):
+        assert (mine.definition, mine.include, mine.exclude, mine.examples, mine.colour) == (
+            theirs.definition, theirs.include, theirs.exclude, theirs.examples, theirs.colour)
+        assert [(p.kind, p.value, p.language) for p in mine.patterns] == [
+            (p.kind, p.value, p.language) for p in theirs.patterns]
+    # Loading the export changes nothing: it is the same codebook.
+    again = json.loads(project.ok("codebook", "load", str(out), "--json"))
+    assert again["added"] == [] and again["changed"] == {} and again["removed"] == []
+
+
+def test_export_without_a_codebook_is_a_clear_error(project: Project):
+    assert "no codebook" in project.fails("codebook", "export")
+
+
+def test_reloading_the_bundled_codebook_reports_nothing_changed(project: Project):
+    """Phrase lists and token patterns survive the database unchanged (a list is not a tuple)."""
+    project.ok("codebook", "load", str(CODEBOOK))
+    before = project.snapshot()
+    again = json.loads(project.ok("codebook", "load", str(CODEBOOK), "--json"))
+    assert again["changed"] == {} and again["added"] == [] and again["unchanged"] == 36
+    assert project.snapshot()["codes"] == before["codes"]
