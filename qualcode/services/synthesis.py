@@ -145,12 +145,20 @@ class Synthesis:
             rows.append(values)
         return Table(columns, rows, title="Synthesis", notes=list(self.notes))
 
+    @property
+    def title(self) -> str:
+        """Said first in every export, so a table from synthetic data never passes for real."""
+        if self.synthetic_documents:
+            return (f"Synthesis (SYNTHETIC: {self.synthetic_documents} of {self.documents} "
+                    "documents are invented, illustrative interviews)")
+        return "Synthesis"
+
     def grid_table(self) -> Table:
         """Case x dimension, each cell summary + codes + quotes as lines of text (Markdown)."""
         rows = []
         for row in self.rows:
             rows.append([row.name, *[cell_text(row.cells[d]) for d in self.dimensions]])
-        return Table(["case", *self.dimensions], rows, title="Synthesis", notes=list(self.notes))
+        return Table(["case", *self.dimensions], rows, title=self.title, notes=list(self.notes))
 
 
 def cell_text(cell: Cell, *, quotes: int | None = None) -> str:

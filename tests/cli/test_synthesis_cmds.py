@@ -229,3 +229,10 @@ def test_stdout_export_without_a_file(demo: Project):
     text = run(demo, "synthesize", "--format", "csv", "--case", "Firm A")
     rows = list(csv.DictReader(io.StringIO(text)))
     assert [r["case"] for r in rows] == ["Firm A"]
+
+
+def test_a_markdown_export_of_synthetic_data_says_so_first(demo: Project, tmp_path):
+    out = tmp_path / "firms.md"
+    run(demo, "synthesize", "--format", "md", "-o", str(out))
+    first = out.read_text(encoding="utf-8").splitlines()[0]
+    assert first.startswith("## Synthesis (SYNTHETIC: 9 of 9 documents")
