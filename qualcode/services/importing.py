@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from qualcode.domain import ParsedTranscript
@@ -162,20 +162,27 @@ def _store(
         newlines_normalised=t.newlines_normalised,
         synthetic=t.meta.synthetic,
     )
-    doc.turns = [
-        Turn(
-            number=turn.number,
-            speaker=turn.speaker,
-            role=turn.role,
-            start=turn.start,
-            end=turn.end,
-            label_start=turn.label_start,
-            time=turn.time,
-        )
-        for turn in t.turns
-    ]
     session.add(doc)
     session.flush()
+    # Turns go in as one multi-row insert: through the ORM's unit of work they were half of an
+    # import's time (benchmarks/RESULTS.md).
+    if t.turns:
+        session.execute(
+            insert(Turn),
+            [
+                {
+                    "document_id": doc.id,
+                    "number": turn.number,
+                    "speaker": turn.speaker,
+                    "role": turn.role,
+                    "start": turn.start,
+                    "end": turn.end,
+                    "label_start": turn.label_start,
+                    "time": turn.time,
+                }
+                for turn in t.turns
+            ],
+        )
     for name, value in t.meta.document_attributes.items():
         if value is None:
             continue
