@@ -79,6 +79,7 @@ def suggest(
     threshold: Annotated[
         float, typer.Option("--threshold", help="Learned method: minimum probability.")
     ] = 0.5,
+    coder: CoderOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Suggest codes from the codebook's patterns (and/or the learned model) in respondent turns.
@@ -97,6 +98,7 @@ def suggest(
             include_interviewer=include_interviewer,
             threshold=threshold,
             progress=progress,
+            actor=coder_name(coder),
         )
     if json_out:
         emit_json(report)

@@ -21,7 +21,7 @@ from qualcode.domain import (
     TextUnit,
 )
 from qualcode.errors import QualcodeError
-from qualcode.services import lookup
+from qualcode.services import events, lookup
 from qualcode.services.codebook import live_codebook
 from qualcode.storage.models import Code, Coding, Document, Suggestion, TrainedModel, Turn
 
@@ -166,6 +166,7 @@ def run_suggest(
     include_interviewer: bool = False,
     threshold: float = 0.5,
     progress: Callable[[int, int], None] | None = None,
+    actor: str = "qualcode",
 ) -> SuggestReport:
     if method not in METHODS:
         raise QualcodeError(f"unknown method {method!r}", hint="one of " + ", ".join(METHODS))
@@ -249,6 +250,11 @@ def run_suggest(
     report.removed_stale = len(stale)
     report.updated = len(updates)
     report.written = len(new_rows)
+    # One audit event per run (not per suggestion): what was proposed, by which pipeline.
+    events.record(session, actor, "suggestions.generate", "project", None, after={
+        "method": method, "unit": unit, "pipeline": pipeline, "codebook_sha256": codebook_sha,
+        "written": report.written, "updated": report.updated,
+        "removed_stale": report.removed_stale, "documents": report.documents})
     return report
 
 

@@ -74,6 +74,8 @@ def _text(project: Project, name: str = "li") -> str:
 def test_suggest_writes_sentence_suggestions_whose_offsets_cut_the_evidence(mini: Project):
     report = json.loads(mini.ok("suggest", "--json"))
     assert report["written"] == len(_suggestions(mini)) > 0
+    runs = [e for e in mini.snapshot()["events"] if e[3] == "suggestions.generate"]
+    assert len(runs) == 1 and runs[0][2] == "tester"  # one audit event per run, with its actor
     text = _text(mini)
     got = {(s["code"], text[s["start"] : s["end"]]) for s in _suggestions(mini)}
     assert got == {
