@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from qualcode.cli.common import JsonOpt, console, emit_json, project_session
+from qualcode.cli.common import CoderOpt, JsonOpt, coder_name, console, emit_json, project_session
 from qualcode.cli.suggest_cmds import MethodOpt
 
 
@@ -28,13 +28,15 @@ def train(
     epochs: Annotated[int, typer.Option("--epochs")] = 10,
     seed: Annotated[int, typer.Option("--seed")] = 0,
     force: Annotated[bool, typer.Option("--force", help="Retrain on unchanged data.")] = False,
+    coder: CoderOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Train a spaCy textcat_multilabel on the project's human coding (CPU, no download)."""
     from qualcode.services.learning import train as run
 
     with project_session(ctx) as session:
-        report = run(session, coder=by, seed=seed, epochs=epochs, force=force)
+        report = run(session, coder=by, seed=seed, epochs=epochs, force=force,
+                     actor=coder_name(coder))
     if json_out:
         emit_json(report)
         return

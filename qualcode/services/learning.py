@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from qualcode import reliability
 from qualcode.errors import QualcodeError
-from qualcode.services import lookup
+from qualcode.services import events, lookup
 from qualcode.services.codebook import live_codebook
 from qualcode.services.suggest import generate_hits, text_units
 from qualcode.storage.models import Code, Coder, Coding, Suggestion, TrainedModel
@@ -145,6 +145,7 @@ def train(
     epochs: int = 10,
     force: bool = False,
     min_positives: int = MIN_POSITIVES,
+    actor: str = "qualcode",
 ) -> TrainReport:
     from qualcode.nlp.learned import fingerprint
 
@@ -186,6 +187,9 @@ def train(
     )
     session.add(row)
     session.flush()
+    events.record(session, actor, "model.train", "trained_model", row.id,
+                  after={"fingerprint": probe, "labels": len(labels), "examples": len(examples),
+                         "coder": coder})
     return TrainReport(
         model_id=row.id,
         fingerprint=probe,

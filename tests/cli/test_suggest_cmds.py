@@ -270,6 +270,8 @@ def test_train_then_suggest_learned_on_the_demo(coded_project: Project):
     assert "policy.made-in-china-2025" in report["labels"]
     again = json.loads(coded_project.ok("train", "--json"))
     assert again["up_to_date"] is True and again["fingerprint"] == report["fingerprint"]
+    trained = [e for e in coded_project.snapshot()["events"] if e[3] == "model.train"]
+    assert len(trained) == 1  # the up-to-date run trained nothing and logged nothing
     learned = json.loads(coded_project.ok("suggest", "--method", "learned", "--json"))
     assert learned["hits"] >= 0 and "textcat" in learned["pipeline"]
     rows = json.loads(coded_project.ok("suggestions", "list", "--json"))
