@@ -341,3 +341,19 @@ def test_char_agreement_rejects_bad_spans():
         coded_char_agreement([], [(4, 4)], 20)
     with pytest.raises(QualcodeError, match="positive whole number"):
         coded_char_agreement([], [], 0)
+
+
+def test_weights_stand_for_repeated_units_in_fleiss_and_alpha():
+    """A unit with weight w counts as w identical units: grouped and expanded data agree."""
+    fleiss = _load(REPO_VECTORS)["Wikipedia_fleiss_10x14"]["counts"]
+    weights = [1, 3, 1, 2, 1, 1, 4, 1, 1, 2]
+    expanded = [row for row, w in zip(fleiss, weights, strict=True) for _ in range(w)]
+    assert fleiss_kappa(fleiss, weights) == fleiss_kappa(expanded) != fleiss_kappa(fleiss)
+    data = _load(REPO_VECTORS)["K2011_C_4coders_missing"]["data"]
+    columns = list(zip(*data, strict=True))
+    weights = [2, 1, 1, 3, 1, 1, 1, 2, 1, 1, 1, 1]
+    wide = [col for col, w in zip(columns, weights, strict=True) for _ in range(w)]
+    expanded = [list(row) for row in zip(*wide, strict=True)]
+    assert krippendorff_alpha(data, weights=weights) == krippendorff_alpha(expanded)
+    with pytest.raises(QualcodeError, match="one weight per unit"):
+        krippendorff_alpha(data, weights=[1, 2])
