@@ -40,7 +40,6 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from qualcode.errors import QualcodeError
-from qualcode.reliability import UndefinedStatistic
 
 # One observer's unitization of one continuum: half-open [start, end) segments with a value.
 Segment = tuple[int, int, Hashable]
@@ -226,15 +225,23 @@ def merge_spans(spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
     return [(s, e) for s, e in merged]
 
 
-def require(value: Fraction | None, what: str) -> Fraction:
-    """A coefficient that must exist, or UndefinedStatistic saying why it does not."""
-    if value is None:
-        raise UndefinedStatistic(
-            f"{what} is undefined: the coders' units leave nothing to compare by chance",
-            hint="report the observed coincidences instead",
-        )
-    return value
+def one_value_each(spans: Sequence[tuple[int, int, Hashable]]) -> list[Segment]:
+    """One coder's codings as a unitization: where several codes cover a stretch, its value is
+    the tuple of those codes (sorted), so every position has one value. A piece ends wherever a
+    coding starts or ends, so two touching codings stay two units."""
+    cuts: set[int] = set()
+    for start, end, _v in spans:
+        cuts.update((start, end))
+    bounds = sorted(cuts)
+    out: list[Segment] = []
+    for a, b in zip(bounds, bounds[1:], strict=False):
+        value = tuple(sorted({v for s, e, v in spans if s < b and e > a}, key=repr))
+        if value:
+            out.append((a, b, value))
+    return out
 
 
-__all__ = ["GAP", "UnitizingResult", "merge_spans", "require", "unitizing_alpha"]
+__all__ = [
+    "GAP", "UnitizingResult", "merge_spans", "one_value_each", "unitizing_alpha"
+]
 

@@ -10,7 +10,7 @@ import pytest
 
 from qualcode.errors import QualcodeError
 from qualcode.reliability import format_decimal
-from qualcode.unitizing import merge_spans, unitizing_alpha
+from qualcode.unitizing import merge_spans, one_value_each, unitizing_alpha
 
 VECTORS = Path(__file__).resolve().parent / "data" / "reliability_vectors.json"
 
@@ -99,3 +99,10 @@ def test_malformed_unitizations_are_refused(continua, message):
 
 def test_merge_spans_joins_overlaps_but_keeps_touching_units_apart():
     assert merge_spans([(5, 9), (0, 3), (2, 4), (9, 12)]) == [(0, 4), (5, 9), (9, 12)]
+
+
+def test_one_value_each_gives_multi_coded_stretches_the_set_of_codes():
+    spans = [(0, 10, "a"), (3, 6, "b"), (10, 14, "a")]
+    assert one_value_each(spans) == [
+        (0, 3, ("a",)), (3, 6, ("a", "b")), (6, 10, ("a",)), (10, 14, ("a",))
+    ]

@@ -19,6 +19,7 @@ from qualcode.cli import (
     cases_cmds,
     codebook_cmds,
     coding_cmds,
+    consensus_cmds,
     exchange_cmds,
     import_cmds,
     learning_cmds,
@@ -114,6 +115,7 @@ app.add_typer(coding_cmds.code_app, name="code")
 app.add_typer(coding_cmds.codings_app, name="codings")
 app.add_typer(memo_cmds.app, name="memo")
 app.add_typer(exchange_cmds.app, name="refi")
+app.add_typer(consensus_cmds.app, name="consensus")
 
 
 def main() -> None:

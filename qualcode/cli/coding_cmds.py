@@ -8,7 +8,15 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from qualcode.cli.common import CoderOpt, JsonOpt, coder_name, console, emit_json, project_session
+from qualcode.cli.common import (
+    BlindOpt,
+    CoderOpt,
+    JsonOpt,
+    coder_name,
+    console,
+    emit_json,
+    project_session,
+)
 from qualcode.errors import QualcodeError
 
 code_app = typer.Typer(help="Code passages by hand.", no_args_is_help=True)
@@ -114,6 +122,8 @@ def list_(
         str | None, typer.Option("--origin", help="manual, suggested or imported.")
     ] = None,
     limit: Annotated[int | None, typer.Option("--limit", help="At most this many.")] = None,
+    blind: BlindOpt = False,
+    coder: CoderOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Codings with their quotes, filtered."""
@@ -129,6 +139,7 @@ def list_(
             coder=by,
             origin=origin,
             limit=limit,
+            blind_for=coder_name(coder) if blind else None,
         )
     if json_out:
         emit_json(rows)

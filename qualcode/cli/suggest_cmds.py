@@ -10,7 +10,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from qualcode.cli.common import CoderOpt, JsonOpt, coder_name, console, emit_json, project_session
+from qualcode.cli.common import (
+    BlindOpt,
+    CoderOpt,
+    JsonOpt,
+    coder_name,
+    console,
+    emit_json,
+    project_session,
+)
 from qualcode.errors import QualcodeError
 
 suggestions_app = typer.Typer(
@@ -158,6 +166,8 @@ def list_(
         str, typer.Option("--status", help="pending, accepted, rejected or all.")
     ] = "pending",
     limit: Annotated[int | None, typer.Option("--limit")] = None,
+    blind: BlindOpt = False,
+    coder: CoderOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Suggestions with their scores and evidence."""
@@ -167,6 +177,7 @@ def list_(
         rows = list_suggestions(
             session,
             limit=limit,
+            blind_for=coder_name(coder) if blind else None,
             **_filters(
                 dimension,
                 code,

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from qualcode.domain import ORIGIN_MANUAL, ORIGINS
 from qualcode.errors import ConflictError, NotFoundError, QualcodeError, SpanError
 from qualcode.services import events, lookup
+from qualcode.services.blind import codings_visible_to
 from qualcode.storage.models import Code, Coder, Coding, Document, Turn
 
 
@@ -218,7 +219,9 @@ def list_codings(
     coder: str | None = None,
     origin: str | None = None,
     limit: int | None = None,
+    blind_for: str | None = None,
 ) -> list[CodingRow]:
+    """Codings matching the filters; with `blind_for`, only that coder's own (blind coding)."""
     query = (
         select(Coding)
         .join(Document, Coding.document_id == Document.id)
@@ -235,7 +238,14 @@ def list_codings(
         query = query.where(Coding.code_id.in_(lookup.subtree_ids(session, root)))
     if dimension is not None:
         query = query.where(Code.dimension == dimension)
-    if coder is not None:
+    if blind_for is not None:
+        if coder is not None and coder.strip() != blind_for.strip():
+            raise QualcodeError(
+                f"blind coding shows only {blind_for}'s own codings, not {coder}'s",
+                hint="drop --by, or drop --blind",
+            )
+        query = query.where(codings_visible_to(session, blind_for))
+    elif coder is not None:
         query = query.where(Coding.coder_id == lookup.coder(session, coder, create=False).id)
     if origin is not None:
         if origin not in ORIGINS:

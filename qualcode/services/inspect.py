@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from qualcode.errors import QualcodeError
 from qualcode.services import lookup
 from qualcode.services.coding import CodingRow, list_codings
 from qualcode.storage.models import Case, Code, Coder, Coding, Document, Event, Turn
@@ -42,9 +43,12 @@ class DocumentView:
     colours: dict[str, str | None]
 
 
-def document_view(session: Session, name: str, *, coder: str | None = None) -> DocumentView:
+def document_view(
+    session: Session, name: str, *, coder: str | None = None, blind_for: str | None = None
+) -> DocumentView:
+    """A document with its turns and codings (only `blind_for`'s own under blind coding)."""
     doc = lookup.document(session, name)
-    codings = list_codings(session, document=name, coder=coder)
+    codings = list_codings(session, document=name, coder=coder, blind_for=blind_for)
     colours = dict(session.execute(select(Code.key, Code.colour)).all())
     return DocumentView(
         name=doc.name,
@@ -122,3 +126,21 @@ def project_stats(session: Session) -> dict[str, Any]:
         "codings_by_dimension": by_dimension,
         "document_list": documents,
     }
+
+
+def turn_at(session: Session, name: str, offset: int) -> int:
+    """The number of the turn holding `offset` in the document; an offset between turns (in a
+    speaker label, say) belongs to the next turn, or to the last one at the end."""
+    doc = lookup.document(session, name)
+    if not 0 <= offset < max(len(doc.text), 1):
+        raise QualcodeError(
+            f"offset {offset} is outside the document",
+            where=doc.name,
+            hint=f"offsets run from 0 to {len(doc.text) - 1}",
+        )
+    if not doc.turns:
+        raise QualcodeError("the document has no turns", where=doc.name)
+    for turn in doc.turns:
+        if offset < turn.end:
+            return turn.number
+    return doc.turns[-1].number
