@@ -79,6 +79,7 @@ def stats(ctx: typer.Context, json_out: JsonOpt = False) -> None:
         "documents",
         "words",
         "turns",
+        "dimensions",
         "codes",
         "retired_codes",
         "codings",

@@ -110,6 +110,13 @@ def project_stats(session: Session) -> dict[str, Any]:
         "documents": count(Document),
         "words": words,
         "turns": count(Turn),
+        # As `refi import` reports them: dimensions are the top-level codes, codes the ones
+        # below them; retired codes (either kind) are counted apart.
+        "dimensions": session.scalar(
+            select(func.count())
+            .select_from(Code)
+            .where(Code.retired.is_(False), Code.is_dimension.is_(True))
+        ),
         "codes": session.scalar(
             select(func.count())
             .select_from(Code)

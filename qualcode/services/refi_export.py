@@ -19,6 +19,7 @@ from qualcode import __version__
 from qualcode.errors import ConflictError, InputError, QualcodeError
 from qualcode.formats.refiqda import EXPORT_CONVENTION
 from qualcode.formats.refiqda.codetext import CodeText, compose
+from qualcode.formats.refiqda.extension import EXTENSION_MEMBER, extension_bytes
 from qualcode.formats.refiqda.model import (
     COLOUR_RE,
     VARIABLE_TYPES,
@@ -48,6 +49,7 @@ from qualcode.storage.models import (
     Coding,
     Document,
     ProjectInfo,
+    Suggestion,
     Summary,
 )
 
@@ -80,6 +82,11 @@ class RefiExport:
     selections: int = 0
     codings: int = 0
     notes: int = 0
+    # In qualcode/extension.json beside project.qde (REFI-QDA has no place for them):
+    patterns: int = 0  # codes with spaCy patterns
+    key_quotes: int = 0
+    summaries: int = 0
+    suggestions: int = 0
     positions: str = EXPORT_CONVENTION
     warnings: list[str] = field(default_factory=list)
 
@@ -97,6 +104,15 @@ def _check_target(path: Path, suffix: str, overwrite: bool) -> None:
 
 def _user_guid(name: str) -> str:
     return export_guid("user", name)
+
+
+def coding_guid(coding: Coding) -> str:
+    return export_guid("coding", coding.document.name, coding.code.key, coding.coder.name,
+                       coding.start, coding.end)
+
+
+def summary_guid(summary: Summary) -> str:
+    return export_guid("summary", summary.case.name, summary.dimension)
 
 
 def _refi_codes(session: Session, result: RefiExport) -> list[RefiCode]:
@@ -200,7 +216,7 @@ def _source(session: Session, doc: Document, variables: _Variables, notes: list[
             name=doc.text[start:end], creating_user=_user_guid(group[0].coder.name),
             created=xsd_datetime(min(times)) if times else None)
         for coding in group:
-            cguid = export_guid("coding", doc.name, coding.code.key, coding.coder.name, start, end)
+            cguid = coding_guid(coding)
             refi = RefiCoding(guid=cguid, code=coding.code.guid,
                               creating_user=_user_guid(coding.coder.name),
                               created=xsd_datetime(coding.created_at))
@@ -231,7 +247,7 @@ def _summary_notes(session: Session) -> list[RefiNote]:
     summaries = session.scalars(select(Summary).join(Case).order_by(Case.name, Summary.dimension))
     for summary in summaries:
         notes.append(RefiNote(
-            guid=export_guid("summary", summary.case.name, summary.dimension),
+            guid=summary_guid(summary),
             name=f"Summary: {summary.case.name} / {summary.dimension}", text=summary.text,
             creating_user=_user_guid(summary.author.name) if summary.author else None,
             created=xsd_datetime(summary.written_at)))
@@ -262,13 +278,72 @@ def export_project(session: Session, path: Path, *, overwrite: bool = False) -> 
     project.notes = notes + summaries
     project.note_refs = [n.guid for n in summaries]
     project.variables = list(variables.items.values())
-    write_atomically(path, qdpx_bytes(project))
+    extension = _extension(session, result)
+    write_atomically(path, qdpx_bytes(project, {EXTENSION_MEMBER: extension_bytes(extension)}))
     result.users = len(project.users)
     result.variables = len(project.variables)
     result.cases = len(project.cases)
     result.sources = len(project.sources)
     result.notes = len(project.notes)
     return result
+
+
+def _time(value: dt.datetime | None) -> str | None:
+    """Full precision for the extension (the XML's xsd:dateTime keeps whole seconds)."""
+    if value is None:
+        return None
+    return (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).astimezone(dt.UTC).isoformat()
+
+
+def _extension(session: Session, result: RefiExport) -> dict:
+    """What REFI-QDA has no place for: formats/refiqda/extension.py describes the member."""
+    from qualcode.services.summaries import evidence_by_cell, fingerprint
+
+    codes = {
+        c.guid: {"key": c.key, "patterns": list(c.patterns)}
+        for c in session.scalars(select(Code).order_by(Code.key))
+        if c.patterns
+    }
+    codings = {}
+    for c in session.scalars(select(Coding).order_by(Coding.id)):
+        entry: dict = {"origin": c.origin}
+        if c.key_quote:
+            entry["key_quote"] = True
+            result.key_quotes += 1
+        codings[coding_guid(c)] = entry
+    evidence = evidence_by_cell(session)
+    summaries = [
+        {
+            "note": summary_guid(s), "case": s.case.name, "dimension": s.dimension,
+            "author": s.author.name if s.author else None, "written_at": _time(s.written_at),
+            "stale": fingerprint(evidence.get((s.case_id, s.dimension), []))
+            != s.evidence_fingerprint,
+            "evidence_count": s.evidence_count,
+        }
+        for s in session.scalars(select(Summary).join(Case).order_by(Case.name, Summary.dimension))
+    ]
+    suggestions = [
+        {
+            "source": export_guid("source", s.document.name), "code": s.code.guid,
+            "start": s.start, "end": s.end, "score": s.score, "method": s.method,
+            "unit": s.unit, "evidence": s.evidence, "pipeline": s.pipeline,
+            "codebook_sha256": s.codebook_sha256, "status": s.status,
+            "decided_by": _user_guid(s.decided_by.name) if s.decided_by else None,
+            "decided_at": _time(s.decided_at),
+            "coding": coding_guid(coding) if (coding := s.coding_id and session.get(
+                Coding, s.coding_id)) else None,
+            "created_at": _time(s.created_at),
+        }
+        for s in session.scalars(
+            select(Suggestion).join(Document).join(Code, Suggestion.code_id == Code.id)
+            .order_by(Document.name, Suggestion.start, Suggestion.end, Code.key,
+                      Suggestion.method))
+    ]
+    result.patterns = len(codes)
+    result.summaries = len(summaries)
+    result.suggestions = len(suggestions)
+    return {"producer": ORIGIN, "codes": codes, "codings": codings, "summaries": summaries,
+            "suggestions": suggestions}
 
 
 # == import ======================================================================================
