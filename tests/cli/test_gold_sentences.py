@@ -120,3 +120,24 @@ def test_a_bad_sentence_is_refused_with_its_line_and_nothing_changes(
     err = mini.fails("codings", "import", str(path))
     assert message in err and f"{path}:6" in err
     assert mini.snapshot() == before
+
+
+def test_occurrences_count_a_quote_whether_or_not_it_crosses_a_line_break(
+    mini: Project, tmp_path: Path
+):
+    project = mini
+    # The first "Anybody displaced." is hard-wrapped, the second is on one line: both count, in
+    # document order, so `occurrence: 2` is the one-line one (found in a real transcript).
+    doc = tmp_path / "wrap.txt"
+    doc.write_text("Mr. B: Who gets the jobs? Anybody\ndisplaced. Anybody displaced. Yes.\n",
+                   encoding="utf-8")
+    project.ok("import", str(doc))
+    text = json.loads(project.ok("show", "wrap", "--json"))["text"]
+    for n, expected in ((1, text.index("Anybody\n")), (2, text.index("Anybody displaced."))):
+        project.ok("code", "add", "wrap", "strategy.relocation", "--quote", "Anybody displaced.",
+                   "--occurrence", str(n), "--coder", f"c{n}")
+        coding = json.loads(project.ok("codings", "list", "--by", f"c{n}", "--json"))[0]
+        assert coding["start"] == expected
+    assert "occurs 2 times" in project.fails(
+        "code", "add", "wrap", "strategy.relocation", "--quote", "Anybody displaced."
+    )
