@@ -59,7 +59,7 @@ def export(
         console.print(
             f"  qualcode/extension.json: patterns of {result.patterns} codes, "
             f"{result.key_quotes} key quotes, {result.summaries} summaries, "
-            f"{result.suggestions} suggestions."
+            f"{result.suggestions} suggestions, {result.judged} judged sentences."
         )
         console.print(f"Positions: {result.positions}.", style="dim")
     for warning in result.warnings:
@@ -129,7 +129,8 @@ def import_(
         )
         extras = [(report.patterns_set, "codes' patterns"), (report.key_quotes, "key quotes"),
                   (len(report.summaries_added), "summaries"),
-                  (report.suggestions_added, "suggestions")]
+                  (report.suggestions_added, "suggestions"),
+                  (report.judged_added, "judged sentences")]
         if any(n for n, _what in extras):
             console.print("  Also " + ", ".join(f"{n} {what}" for n, what in extras) + ".")
         if report.summaries_kept:

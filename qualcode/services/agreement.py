@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from qualcode import reliability, unitizing
 from qualcode.errors import QualcodeError
 from qualcode.services import lookup
+from qualcode.services.learning import judged_spans
 from qualcode.services.suggest import text_units
 from qualcode.storage.models import Code, Coding, Document
 
@@ -103,9 +104,25 @@ class Comparison:
     dims: dict[str, str]  # code key -> dimension
     codes: list[str]  # codes any coder used in the compared documents
     left_out: list[LeftOut]
+    # per coder: doc id -> the stretches they recorded as read and labelled (judged spans);
+    # where a coder has some in a document, the rest of it is missing for them, not "no code"
+    judged: list[dict[int, list[tuple[int, int]]]] = field(default_factory=list)
 
     def missing(self, doc_id: int) -> list[bool]:
         return [i not in self.coded[doc_id] for i in range(len(self.coders))]
+
+    def value(self, i: int, doc_id: int, start: int, end: int) -> set[str] | None:
+        """Coder i's codes on [start, end): None when they did not code the document, or
+        recorded what they judged in it and this stretch is not mostly in it (nor coded)."""
+        if i not in self.coded[doc_id]:
+            return None
+        codes = {k for s, e, k in self.spans[i].get(doc_id, ()) if s < end and e > start}
+        judged = self.judged[i].get(doc_id) if self.judged else None
+        if judged is not None and not codes:
+            inside = sum(max(0, min(e, end) - max(s, start)) for s, e in judged)
+            if 2 * inside < end - start:
+                return None
+        return codes
 
 
 def compare(
@@ -123,10 +140,11 @@ def compare(
         raise QualcodeError(f"a coder is named twice: {', '.join(twice)}",
                             hint="compare different coders")
     rows = [lookup.coder(session, n, create=False) for n in names]
+    judged = [judged_spans(session, coder.id) for coder in rows]
     by_doc: dict[int, set[int]] = {}
     for i, coder in enumerate(rows):
         for doc_id in set(session.scalars(select(Coding.document_id).where(
-                Coding.coder_id == coder.id))):
+                Coding.coder_id == coder.id))) | set(judged[i]):
             by_doc.setdefault(doc_id, set()).add(i)
     wanted = None
     if documents:
@@ -177,6 +195,7 @@ def compare(
         dims=dims,
         codes=sorted(used, key=lambda k: (dims.get(k, k), order.get(k, 0), k)),
         left_out=left_out,
+        judged=[{d: spans for d, spans in per.items() if d in docs} for per in judged],
     )
 
 
@@ -211,16 +230,11 @@ def units(session: Session, comp: Comparison, unit: str) -> tuple[list[Unit], st
         bounds = [(s.document_id, s.start, s.end) for s in sents]
         what = (f"{len(bounds)} respondent sentences; a coding marks every sentence it touches; "
                 "codings in interviewer turns are not compared")
-    out = []
-    for doc_id, start, end in sorted(bounds):
-        missing = comp.missing(doc_id)
-        codes: list[set[str] | None] = []
-        for i, per in enumerate(comp.spans):
-            if missing[i]:
-                codes.append(None)
-                continue
-            codes.append({k for s, e, k in per.get(doc_id, ()) if s < end and e > start})
-        out.append(Unit(doc_id, start, end, codes))
+    out = [
+        Unit(doc_id, start, end, [comp.value(i, doc_id, start, end)
+                                  for i in range(len(comp.coders))])
+        for doc_id, start, end in sorted(bounds)
+    ]
     return out, what
 
 
@@ -229,22 +243,18 @@ def character_runs(comp: Comparison, select_codes: set[str] | None = None
     """(doc id, start, end, each coder's codes) for every stretch of text where no coder's
     coding starts or ends: the characters of a run all carry the same codes."""
     for doc_id, doc in comp.docs.items():
-        missing = comp.missing(doc_id)
-        mine = [
-            [(s, e, k) for s, e, k in per.get(doc_id, ())
-             if select_codes is None or k in select_codes]
-            for per in comp.spans
-        ]
         cuts = {0, len(doc.text)}
-        for items in mine:
-            for s, e, _k in items:
+        for i, per in enumerate(comp.spans):
+            for s, e, _k in per.get(doc_id, ()):
+                cuts.update((s, e))
+            for s, e in comp.judged[i].get(doc_id, ()) if comp.judged else ():
                 cuts.update((s, e))
         bounds = sorted(cuts)
         for a, b in zip(bounds, bounds[1:], strict=False):
-            yield doc_id, a, b, [
-                None if missing[i] else {k for s, e, k in items if s < b and e > a}
-                for i, items in enumerate(mine)
-            ]
+            values = [comp.value(i, doc_id, a, b) for i in range(len(comp.coders))]
+            if select_codes is not None:
+                values = [None if v is None else v & select_codes for v in values]
+            yield doc_id, a, b, values
 
 
 # --------------------------------------------------------------------------- statistics
@@ -411,9 +421,16 @@ def agreement(
         found, what = units(session, comp, unit)
         codes, dims, overall = _by_units(comp, [(1, u.codes) for u in found])
         notes.append(what)
-    if partial:
-        notes.append("values of a coder on a document they did not code are missing: alpha "
-                     "uses them, kappa only the units every coder coded")
+    judging = [c for c, per in zip(comp.coders, comp.judged, strict=True) if per]
+    if judging and unit != "span":
+        notes.append(f"{', '.join(judging)} recorded the sentences they judged: elsewhere in "
+                     "those documents their values are missing, not \"no code\"")
+    if partial or (judging and unit != "span"):
+        notes.append("missing values: alpha uses every unit two or more coders coded, kappa "
+                     "only the units every coder coded")
+    if judging and unit == "span":
+        notes.append("unitizing alpha takes every character as read: the judged sentences "
+                     f"recorded by {', '.join(judging)} are not used")
     return AgreementReport(
         coders=comp.coders,
         unit=unit,

@@ -48,6 +48,7 @@ from qualcode.storage.models import (
     Coder,
     Coding,
     Document,
+    JudgedSpan,
     ProjectInfo,
     Suggestion,
     Summary,
@@ -87,6 +88,7 @@ class RefiExport:
     key_quotes: int = 0
     summaries: int = 0
     suggestions: int = 0
+    judged: int = 0  # sentences coders recorded as judged (codes or none)
     positions: str = EXPORT_CONVENTION
     warnings: list[str] = field(default_factory=list)
 
@@ -339,11 +341,22 @@ def _extension(session: Session, result: RefiExport) -> dict:
             .order_by(Document.name, Suggestion.start, Suggestion.end, Code.key,
                       Suggestion.method))
     ]
+    judged = [
+        {"source": export_guid("source", doc), "user": _user_guid(coder), "start": start,
+         "end": end, "note": note, "created_at": _time(created)}
+        for doc, coder, start, end, note, created in session.execute(
+            select(Document.name, Coder.name, JudgedSpan.start, JudgedSpan.end, JudgedSpan.note,
+                   JudgedSpan.created_at)
+            .join(Document, JudgedSpan.document_id == Document.id)
+            .join(Coder, JudgedSpan.coder_id == Coder.id)
+            .order_by(Document.name, Coder.name, JudgedSpan.start, JudgedSpan.end))
+    ]
     result.patterns = len(codes)
     result.summaries = len(summaries)
     result.suggestions = len(suggestions)
+    result.judged = len(judged)
     return {"producer": ORIGIN, "codes": codes, "codings": codings, "summaries": summaries,
-            "suggestions": suggestions}
+            "suggestions": suggestions, "judged": judged}
 
 
 # == import ======================================================================================

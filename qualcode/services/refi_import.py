@@ -55,6 +55,7 @@ from qualcode.storage.models import (
     Coding,
     Document,
     DocumentValue,
+    JudgedSpan,
     Suggestion,
     Summary,
     Turn,
@@ -103,6 +104,7 @@ class RefiImport:
     summaries_kept: list[str] = field(default_factory=list)  # the project's differing one kept
     suggestions_added: int = 0
     suggestions_unchanged: int = 0
+    judged_added: int = 0
     skipped: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -251,6 +253,7 @@ class _Importer:
                 self._codings(source)
         self._summaries()
         self._suggestions()
+        self._judged()
         self.report.coders = sorted(c.name for c in self.coders.values())
         unused = [n for n in self.project.notes if norm_guid(n.guid) not in self.notes_used]
         if unused:
@@ -633,4 +636,34 @@ class _Importer:
                 row.created_at = created
             self.session.add(row)
             self.report.suggestions_added += 1
+        self.session.flush()
+
+    def _judged(self) -> None:
+        """Sentences coders recorded as read and labelled (with codes or none)."""
+        for n, entry in enumerate(self.extension.get("judged", []), start=1):
+            where = f"judged sentence {n} in qualcode's extension"
+            doc = self.documents.get(norm_guid(str(entry.get("source", "")))) if isinstance(
+                entry, dict) else None
+            if doc is None or not entry.get("user"):
+                self.report.skipped.append(f"{where}: its document was not imported")
+                continue
+            start, end = entry.get("start"), entry.get("end")
+            if not isinstance(start, int) or not isinstance(end, int) or not (
+                    0 <= start < end <= len(doc.text)):
+                self.report.skipped.append(f"{where}: its span does not fit {doc.name!r}")
+                continue
+            coder = self._coder(str(entry["user"]))
+            exists = self.session.scalars(select(JudgedSpan.id).where(
+                JudgedSpan.document_id == doc.id, JudgedSpan.coder_id == coder.id,
+                JudgedSpan.start == start, JudgedSpan.end == end)).first()
+            if exists is not None:
+                continue
+            row = JudgedSpan(document_id=doc.id, coder_id=coder.id, start=start, end=end,
+                             note=entry.get("note") if isinstance(entry.get("note"), str)
+                             else None)
+            created = parse_xsd_datetime(entry.get("created_at"))
+            if created is not None:
+                row.created_at = created
+            self.session.add(row)
+            self.report.judged_added += 1
         self.session.flush()

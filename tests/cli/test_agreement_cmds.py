@@ -229,3 +229,26 @@ def test_agreement_and_consensus_refusals_change_nothing(two_coders: Project, tm
     two_coders.ok("import", str(other))
     _code(two_coders, "other", "solo", "policy.land", "cheap")
     assert "no document in common" in two_coders.fails("agreement", "wei", "solo")
+
+
+def test_a_coder_who_recorded_judged_sentences_is_missing_elsewhere(
+    two_coders: Project, tmp_path: Path
+):
+    gold = tmp_path / "gold.yaml"
+    gold.write_text(
+        "document: li\ncoder: gold\nsentences:\n"
+        f'  - quote: "{S1}"\n    codes: [policy.subsidies]\n'
+        f'  - quote: "{S4}"\n    codes: []\n',
+        encoding="utf-8",
+    )
+    two_coders.ok("codings", "import", str(gold))
+    report = json.loads(two_coders.ok("agreement", "wei", "gold", "--json"))
+    sub = _row(report, "policy.subsidies")
+    # gold judged S1 (subsidies) and S4 (nothing); S2, S3, S5 are missing for gold, not "no".
+    # wei: S1 yes, S4 yes -> TT 1, TF 1: po 1/2, pe 1/2 -> kappa 0; alpha 1 - 3 * 2 / 6 = 0.
+    assert (sub["units"], sub["coded"], sub["all_coded"]) == (2, {"wei": 2, "gold": 1}, 1)
+    assert (sub["kappa"], sub["alpha"], sub["percent_agreement"]) == (0.0, 0.0, 0.5)
+    assert any("gold recorded the sentences they judged" in n for n in report["notes"])
+    passages = json.loads(two_coders.ok("agreement", "wei", "gold", "--disagreements",
+                                        "--json"))["passages"]
+    assert [p["text"] for p in passages] == [S4]  # S2, S3, S5: gold did not judge them

@@ -16,18 +16,32 @@ from sqlalchemy import select
 
 from qualcode.formats.refiqda import PROJECT_XSD
 from qualcode.formats.refiqda.extension import EXTENSION_MEMBER, NAMESPACE
-from qualcode.storage.models import Code, Coding, Suggestion, Summary
+from qualcode.storage.models import Code, Coder, Coding, Document, JudgedSpan, Suggestion, Summary
 from tests.conftest import Project
 from tests.services.test_refiqda import do_import, export, fresh, sample, validate
 
 KEY_QUOTE = "we still buy our cell design"
 
 
+GOLD = """\
+document: interview-03
+coder: gold
+sentences:
+  - quote: "we still buy our cell design"
+    codes: [innovation.cell-design.dependence]
+    note: "dependence, not own research"
+"""
+
+
 @pytest.fixture
-def rich_project(coded_project: Project) -> Project:
+def rich_project(coded_project: Project, tmp_path: Path) -> Project:
     """The demo with everything REFI-QDA cannot hold: suggestions (pending, accepted by li,
-    rejected by li), a manual coding with a memo, and one summary made stale."""
+    rejected by li), a manual coding with a memo and a key mark, a summary made stale by it,
+    and a judged sentence of a gold coder."""
     p = coded_project
+    gold = tmp_path / "gold.yaml"
+    gold.write_text(GOLD, encoding="utf-8")
+    p.ok("codings", "import", str(gold))
     p.ok("suggest")
     p.ok("review", "--coder", "li", "--document", "interview-03", input="arq")
     p.ok("code", "add", "interview-03", "innovation.cell-design", "--quote", KEY_QUOTE,
@@ -62,6 +76,11 @@ def _extras(project: Project) -> dict:
                  x.status, x.decided_by.name if x.decided_by else None,
                  coding(s.get(Coding, x.coding_id)) if x.coding_id else None)
                 for x in s.scalars(select(Suggestion))),
+            "judged": sorted(s.execute(
+                select(Document.name, Coder.name, JudgedSpan.start, JudgedSpan.end,
+                       JudgedSpan.note)
+                .join(Document, JudgedSpan.document_id == Document.id)
+                .join(Coder, JudgedSpan.coder_id == Coder.id)).all()),
         }
 
 
@@ -85,6 +104,7 @@ def test_round_trip_is_lossless_and_the_second_export_is_identical(
                                                           before["patterns"].values())
     assert len(report.summaries_added) == result.summaries == len(before["summaries"])
     assert report.suggestions_added == result.suggestions == len(before["suggestions"])
+    assert report.judged_added == result.judged == len(before["judged"]) == 1
     # Staleness survives too: the summaries stale before are the stale ones after.
     stale = rich_project.ok("summary", "list", "--stale", "--json")
     assert json.loads(target.ok("summary", "list", "--stale", "--json")) == json.loads(stale)

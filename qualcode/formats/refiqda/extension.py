@@ -17,7 +17,9 @@ they ignore it; qualcode reads it back on import. Everything in it refers to pro
                        "score": 0.6, "method": ..., "unit": ..., "evidence": {...},
                        "pipeline": ..., "codebook_sha256": ..., "status": ...,
                        "decided_by": USER_GUID|null, "decided_at": ..., "coding": CODING_GUID|null,
-                       "created_at": ...}]
+                       "created_at": ...}],
+      "judged":      [{"source": SOURCE_GUID, "user": USER_GUID, "start": 0, "end": 10,
+                       "note": ..., "created_at": ...}]             sentences read and labelled
     }
 
 Offsets are Unicode code points into the source's text as written in the archive (the export's
@@ -34,7 +36,8 @@ from qualcode.errors import InputError
 
 EXTENSION_MEMBER = "qualcode/extension.json"
 NAMESPACE = "urn:qualcode:refi-qda-extension:1"
-SECTIONS = {"codes": dict, "codings": dict, "summaries": list, "suggestions": list}
+SECTIONS = {"codes": dict, "codings": dict, "summaries": list, "suggestions": list,
+            "judged": list}
 
 
 def extension_bytes(data: dict[str, Any]) -> bytes:
