@@ -49,9 +49,15 @@ def _coded_cells(r, report, cell) -> list[str]:
 
 def _units_table(title: str, rows, report) -> Table:
     unit = "chars" if report.unit == "character" else f"{report.unit}s"
+    counts = {r.units for r in rows if not isinstance(r, Text)}
+    # Every code is rated on the same units: say how many once, in the title.
+    same = len(counts) == 1
+    if same:
+        title += f" ({counts.pop():,} {unit})"
     table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("", overflow="fold", min_width=_name_width(rows))
-    table.add_column(unit, justify="right", no_wrap=True)
+    if not same:
+        table.add_column(unit, justify="right", no_wrap=True)
     _coded_columns(table, report)
     every = "both" if len(report.coders) == 2 else "all"
     for col in (every, "agree", "kappa", "alpha"):
@@ -61,7 +67,7 @@ def _units_table(title: str, rows, report) -> Table:
             table.add_row(r)
             continue
         agreement = "-" if r.percent_agreement is None else f"{r.percent_agreement:.0%}"
-        table.add_row(r.name, f"{r.units:,}",
+        table.add_row(r.name, *([] if same else [f"{r.units:,}"]),
                       *_coded_cells(r, report, lambda r, c: f"{r.coded[c]:,}"),
                       f"{r.all_coded:,}", agreement, _num(r.kappa), _num(r.alpha))
     return table
@@ -97,7 +103,8 @@ def _by_dimension(rows) -> list:
         if dim != current:
             out.append(Text(dim, style="bold"))
             current = dim
-        out.append(replace(r, name="  " + (rest or r.name)))
+        # A coding on the dimension itself is a dimension-level label (gold standards use them).
+        out.append(replace(r, name="  " + (rest or "(on the dimension itself)")))
     return out
 
 
