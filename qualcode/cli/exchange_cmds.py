@@ -59,7 +59,8 @@ def export(
         console.print(
             f"  qualcode/extension.json: patterns of {result.patterns} codes, "
             f"{result.key_quotes} key quotes, {result.summaries} summaries, "
-            f"{result.suggestions} suggestions, {result.judged} judged sentences."
+            f"{result.suggestions} suggestions, {result.judged} judged sentences; "
+            f"{result.memos} memos also as notes."
         )
         console.print(f"Positions: {result.positions}.", style="dim")
     for warning in result.warnings:
@@ -130,7 +131,7 @@ def import_(
         extras = [(report.patterns_set, "codes' patterns"), (report.key_quotes, "key quotes"),
                   (len(report.summaries_added), "summaries"),
                   (report.suggestions_added, "suggestions"),
-                  (report.judged_added, "judged sentences")]
+                  (report.judged_added, "judged sentences"), (report.memos_added, "memos")]
         if any(n for n, _what in extras):
             console.print("  Also " + ", ".join(f"{n} {what}" for n, what in extras) + ".")
         if report.summaries_kept:

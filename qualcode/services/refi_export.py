@@ -49,6 +49,7 @@ from qualcode.storage.models import (
     Coding,
     Document,
     JudgedSpan,
+    Memo,
     ProjectInfo,
     Suggestion,
     Summary,
@@ -89,6 +90,7 @@ class RefiExport:
     summaries: int = 0
     suggestions: int = 0
     judged: int = 0  # sentences coders recorded as judged (codes or none)
+    memos: int = 0  # memos on the project, cases, documents, codes and codings (as notes)
     positions: str = EXPORT_CONVENTION
     warnings: list[str] = field(default_factory=list)
 
@@ -200,12 +202,13 @@ def _document_values(doc: Document, variables: _Variables) -> list[RefiValue]:
 
 
 def _source(session: Session, doc: Document, variables: _Variables, notes: list[RefiNote],
-            result: RefiExport) -> RefiSource:
+            result: RefiExport, memo_refs: dict[tuple, list[str]]) -> RefiSource:
     guid = export_guid("source", doc.name)
     source = RefiSource(kind="TextSource", guid=guid, name=doc.name,
                         plain_text_path=f"internal://{guid}.txt", text=doc.text,
                         created=xsd_datetime(doc.imported_at),
-                        values=_document_values(doc, variables))
+                        values=_document_values(doc, variables),
+                        note_refs=memo_refs.get(("document", doc.name), []))
     codings = session.scalars(select(Coding).where(Coding.document_id == doc.id))
     by_span: dict[tuple[int, int], list[Coding]] = defaultdict(list)
     for coding in codings:
@@ -228,6 +231,7 @@ def _source(session: Session, doc: Document, variables: _Variables, notes: list[
                                 creating_user=refi.creating_user, created=refi.created)
                 notes.append(note)
                 refi.note_refs.append(note.guid)
+            refi.note_refs.extend(memo_refs.get(("coding", cguid), []))
             selection.codings.append(refi)
             result.codings += 1
         source.selections.append(selection)
@@ -256,6 +260,42 @@ def _summary_notes(session: Session) -> list[RefiNote]:
     return notes
 
 
+def _memo_notes(session: Session) -> tuple[list[RefiNote], list[dict], dict[tuple, list[str]]]:
+    """The memos (`memo add`) as notes, the extension's record of what each is about, and the
+    note refs by what they hang on: the project, a document (its source), a code or a coding.
+    REFI cases take no notes: a case memo is a note whose case only the extension names."""
+    notes, entries, refs = [], [], defaultdict(list)
+    memos = list(session.scalars(select(Memo)))
+    targets = []
+    for m in memos:
+        coding = session.get(Coding, m.coding_id) if m.coding_id else None
+        target = (("case", session.get(Case, m.case_id).name) if m.case_id else
+                  ("document", session.get(Document, m.document_id).name) if m.document_id else
+                  ("code", session.get(Code, m.code_id).guid) if m.code_id else
+                  ("coding", coding_guid(coding)) if coding else ("project", ""))
+        targets.append((target, m))
+    targets.sort(key=lambda t: (t[0], _time(t[1].created_at) or "", t[1].text))
+    for (kind, name), m in targets:
+        author = session.get(Coder, m.coder_id).name if m.coder_id else None
+        created = _time(m.created_at)
+        guid = export_guid("memo-note", kind, name, m.title or "", m.text, created or "")
+        if any(n.guid == guid for n in notes):
+            continue  # the same memo twice: once is enough
+        notes.append(RefiNote(guid=guid, name=m.title or f"Memo on {kind} {name}".strip(),
+                              text=m.text, created=xsd_datetime(m.created_at),
+                              creating_user=_user_guid(author) if author else None))
+        refs[(kind, name)].append(guid)
+        entries.append({"note": guid, kind: name or None, "title": m.title, "author": author,
+                        "created_at": created})
+    return notes, entries, refs
+
+
+def _attach_code_refs(codes: list[RefiCode], refs: dict[tuple, list[str]]) -> None:
+    for code in codes:
+        code.note_refs = refs.get(("code", code.guid), [])
+        _attach_code_refs(code.children, refs)
+
+
 def export_project(session: Session, path: Path, *, overwrite: bool = False) -> RefiExport:
     """The whole project as a .qdpx: project.qde and sources/<guid>.txt (UTF-8, no BOM)."""
     path = Path(path)
@@ -271,16 +311,20 @@ def export_project(session: Session, path: Path, *, overwrite: bool = False) -> 
     project.users = [RefiUser(guid=_user_guid(c.name), name=c.name)
                      for c in session.scalars(select(Coder).order_by(Coder.name))]
     project.codes = _refi_codes(session, result)
+    memo_notes, memo_entries, memo_refs = _memo_notes(session)
+    _attach_code_refs(project.codes, memo_refs)
     variables = _Variables()
     project.cases = [_case(c, variables) for c in session.scalars(select(Case).order_by(Case.name))]
     notes: list[RefiNote] = []
     for doc in session.scalars(select(Document).order_by(Document.name)):
-        project.sources.append(_source(session, doc, variables, notes, result))
+        project.sources.append(_source(session, doc, variables, notes, result, memo_refs))
     summaries = _summary_notes(session)
-    project.notes = notes + summaries
-    project.note_refs = [n.guid for n in summaries]
+    project.notes = notes + summaries + memo_notes
+    project.note_refs = [n.guid for n in summaries] + memo_refs.get(("project", ""), [])
     project.variables = list(variables.items.values())
     extension = _extension(session, result)
+    extension["memos"] = memo_entries
+    result.memos = len(memo_entries)
     write_atomically(path, qdpx_bytes(project, {EXTENSION_MEMBER: extension_bytes(extension)}))
     result.users = len(project.users)
     result.variables = len(project.variables)

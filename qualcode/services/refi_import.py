@@ -40,6 +40,7 @@ from qualcode.formats.refiqda.model import (
     fit,
     norm_guid,
     parse_xsd_datetime,
+    walk_codes,
 )
 from qualcode.formats.refiqda.reader import RefiFile, SourceText
 from qualcode.formats.transcripts import detect_turns
@@ -56,6 +57,7 @@ from qualcode.storage.models import (
     Document,
     DocumentValue,
     JudgedSpan,
+    Memo,
     Suggestion,
     Summary,
     Turn,
@@ -105,6 +107,7 @@ class RefiImport:
     suggestions_added: int = 0
     suggestions_unchanged: int = 0
     judged_added: int = 0
+    memos_added: int = 0
     skipped: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -237,6 +240,9 @@ class _Importer:
         self.notes_used: set[str] = set()
         self.extension = refi.extension or {}
         self.codings_by_guid: dict[str, Coding] = {}
+        # Notes the extension says are memos (`memo add`), not part of a coding's own memo.
+        self.memo_notes = {norm_guid(str(m.get("note"))) for m in self.extension.get("memos", [])
+                           if isinstance(m, dict) and m.get("note")}
 
     def run(self) -> None:
         names: set[str] = set()
@@ -254,11 +260,13 @@ class _Importer:
         self._summaries()
         self._suggestions()
         self._judged()
+        self._memos()
         self.report.coders = sorted(c.name for c in self.coders.values())
         unused = [n for n in self.project.notes if norm_guid(n.guid) not in self.notes_used]
         if unused:
-            self.report.skipped.append(f"{len(unused)} note(s) not attached to an imported "
-                                       "selection or coding: qualcode keeps memos on codings only")
+            self.report.skipped.append(f"{len(unused)} note(s) attached to nothing qualcode "
+                                       "imported (memos belong to the project, a case, a "
+                                       "document, a code or a coding)")
 
     # -- documents -------------------------------------------------------------------------------
 
@@ -451,6 +459,8 @@ class _Importer:
         """A selection's description and the notes on it and its coding, as one memo."""
         texts = [description] if description else []
         for ref in note_refs:
+            if norm_guid(ref) in self.memo_notes:
+                continue  # a memo of its own, imported by _memos
             self.notes_used.add(norm_guid(ref))
             note = self.refi.notes.get(norm_guid(ref))
             if note and note not in texts:
@@ -666,4 +676,68 @@ class _Importer:
                 row.created_at = created
             self.session.add(row)
             self.report.judged_added += 1
+        self.session.flush()
+
+    def _memos(self) -> None:
+        """Memos on the project, cases, documents, codes and codings: from the extension, else
+        from the notes the project, a source or a code refers to (as other programs write)."""
+        wanted: list[tuple[str, dict]] = []
+        for entry in self.extension.get("memos", []):
+            if isinstance(entry, dict) and entry.get("note"):
+                wanted.append((norm_guid(str(entry["note"])), entry))
+        for ref in self.project.note_refs:
+            wanted.append((norm_guid(ref), {"project": ""}))
+        for source in self.project.sources:
+            for ref in source.note_refs:
+                wanted.append((norm_guid(ref), {"source": source.guid}))
+        for code in walk_codes(self.refi.codes):
+            for ref in code.note_refs:
+                wanted.append((norm_guid(ref), {"code": code.guid}))
+        cases = {c.name: c for c in self.session.scalars(select(Case))}
+        notes = {norm_guid(n.guid): n for n in self.project.notes}
+        for guid, entry in wanted:
+            if guid in self.notes_used or guid not in notes:
+                continue
+            text = self.refi.notes.get(guid, "")
+            if not text:
+                continue
+            self.notes_used.add(guid)
+            memo = Memo(text=text, title=entry.get("title") if "title" in entry
+                        else notes[guid].name)
+            if entry.get("case"):
+                case = cases.get(str(entry["case"]))
+                memo.case_id = case.id if case else None
+            elif entry.get("source") or entry.get("document"):
+                doc = self.documents.get(norm_guid(str(entry.get("source") or "")))
+                if doc is None and entry.get("document"):
+                    doc = next((d for d in self.documents.values()
+                                if d.name == entry["document"]), None)
+                memo.document_id = doc.id if doc else None
+            elif entry.get("code"):
+                code = self.codes.get(norm_guid(str(entry["code"])))
+                memo.code_id = code.id if code else None
+            elif entry.get("coding"):
+                coding = self.codings_by_guid.get(norm_guid(str(entry["coding"])))
+                memo.coding_id = coding.id if coding else None
+            targets = (memo.case_id, memo.document_id, memo.code_id, memo.coding_id)
+            if not any(targets) and "project" not in entry:
+                self.report.skipped.append(f"memo {notes[guid].name!r}: what it is about was "
+                                           "not imported")
+                continue
+            author = entry.get("author")
+            if isinstance(author, str) and author:
+                memo.coder_id = lookup.coder(self.session, fit(self.prefix + author, 100)).id
+            elif notes[guid].creating_user:
+                memo.coder_id = self._coder(notes[guid].creating_user).id
+            created = parse_xsd_datetime(entry.get("created_at") or notes[guid].created)
+            if created is not None:
+                memo.created_at = created
+            columns = (Memo.case_id, Memo.document_id, Memo.code_id, Memo.coding_id)
+            same = self.session.scalars(select(Memo.id).where(Memo.text == memo.text, *(
+                column.is_(None) if value is None else column == value
+                for column, value in zip(columns, targets, strict=True)))).first()
+            if same is not None:
+                continue
+            self.session.add(memo)
+            self.report.memos_added += 1
         self.session.flush()

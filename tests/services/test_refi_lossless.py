@@ -16,7 +16,17 @@ from sqlalchemy import select
 
 from qualcode.formats.refiqda import PROJECT_XSD
 from qualcode.formats.refiqda.extension import EXTENSION_MEMBER, NAMESPACE
-from qualcode.storage.models import Code, Coder, Coding, Document, JudgedSpan, Suggestion, Summary
+from qualcode.storage.models import (
+    Case,
+    Code,
+    Coder,
+    Coding,
+    Document,
+    JudgedSpan,
+    Memo,
+    Suggestion,
+    Summary,
+)
 from tests.conftest import Project
 from tests.services.test_refiqda import do_import, export, fresh, sample, validate
 
@@ -44,8 +54,13 @@ def rich_project(coded_project: Project, tmp_path: Path) -> Project:
     p.ok("codings", "import", str(gold))
     p.ok("suggest")
     p.ok("review", "--coder", "li", "--document", "interview-03", input="arq")
-    p.ok("code", "add", "interview-03", "innovation.cell-design", "--quote", KEY_QUOTE,
-         "--coder", "li", "--memo", "Compare with Firm D.", "--key")
+    row = json.loads(p.ok("code", "add", "interview-03", "innovation.cell-design", "--quote",
+                          KEY_QUOTE, "--coder", "li", "--memo", "Compare with Firm D.", "--key",
+                          "--json"))
+    for target in ([], ["--case", "Firm C"], ["--document", "interview-03"],
+                   ["--code", "innovation.cell-design"], ["--coding", str(row["id"])]):
+        p.ok("memo", "add", f"memo on {target or 'the project'}", "--title", "a memo",
+             *target, "--coder", "li")
     return p
 
 
@@ -76,6 +91,13 @@ def _extras(project: Project) -> dict:
                  x.status, x.decided_by.name if x.decided_by else None,
                  coding(s.get(Coding, x.coding_id)) if x.coding_id else None)
                 for x in s.scalars(select(Suggestion))),
+            "memos": sorted(((m.case_id and s.get(Case, m.case_id).name,
+                             m.document_id and s.get(Document, m.document_id).name,
+                             m.code_id and s.get(Code, m.code_id).key,
+                             coding(s.get(Coding, m.coding_id)) if m.coding_id else None,
+                             m.title, m.text, m.coder_id and s.get(Coder, m.coder_id).name,
+                             m.created_at.isoformat()) for m in s.scalars(select(Memo))),
+                            key=repr),
             "judged": sorted(s.execute(
                 select(Document.name, Coder.name, JudgedSpan.start, JudgedSpan.end,
                        JudgedSpan.note)
@@ -105,6 +127,7 @@ def test_round_trip_is_lossless_and_the_second_export_is_identical(
     assert len(report.summaries_added) == result.summaries == len(before["summaries"])
     assert report.suggestions_added == result.suggestions == len(before["suggestions"])
     assert report.judged_added == result.judged == len(before["judged"]) == 1
+    assert report.memos_added == result.memos == len(before["memos"]) == 5
     # Staleness survives too: the summaries stale before are the stale ones after.
     stale = rich_project.ok("summary", "list", "--stale", "--json")
     assert json.loads(target.ok("summary", "list", "--stale", "--json")) == json.loads(stale)
@@ -139,6 +162,9 @@ def test_without_the_extension_summaries_still_come_back_from_their_notes(
     coded_project: Project, tmp_path: Path
 ):
     # As if another program had opened and saved the file: the notes survive, our member not.
+    for target in ([], ["--case", "Firm C"], ["--document", "interview-03"],
+                   ["--code", "innovation.cell-design"]):
+        coded_project.ok("memo", "add", f"memo on {target or 'the project'}", *target)
     path = tmp_path / "demo.qdpx"
     export(coded_project, path)
     bare = _without_extension(path, tmp_path / "bare.qdpx")
@@ -149,7 +175,14 @@ def test_without_the_extension_summaries_still_come_back_from_their_notes(
     assert [s[:3] for s in got["summaries"]] == [s[:3] for s in _extras(coded_project)
                                                  ["summaries"]]
     assert not any(got["patterns"].values()) and report.key_quotes == 0
-    assert not any("note(s) not attached" in line for line in report.skipped)
+    # Memos REFI can place (on the project, a source, a code) come back from their NoteRefs;
+    # REFI cases take no notes, so the case memo is reported, not dropped silently.
+    assert sorted(((m[0], m[1], m[2], m[5]) for m in got["memos"]), key=repr) == sorted([
+        (None, None, None, "memo on the project"),
+        (None, "interview-03", None, "memo on ['--document', 'interview-03']"),
+        (None, None, "innovation.cell-design", "memo on ['--code', 'innovation.cell-design']")],
+        key=repr)
+    assert any(line.startswith("1 note(s) attached to nothing") for line in report.skipped)
 
 
 def test_an_extension_of_another_version_is_left_out_with_a_warning(

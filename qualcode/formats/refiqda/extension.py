@@ -19,7 +19,9 @@ they ignore it; qualcode reads it back on import. Everything in it refers to pro
                        "decided_by": USER_GUID|null, "decided_at": ..., "coding": CODING_GUID|null,
                        "created_at": ...}],
       "judged":      [{"source": SOURCE_GUID, "user": USER_GUID, "start": 0, "end": 10,
-                       "note": ..., "created_at": ...}]             sentences read and labelled
+                       "note": ..., "created_at": ...}],            sentences read and labelled
+      "memos":       [{"note": NOTE_GUID, "case"|"document"|"code"|"coding"|"project": ...,
+                       "title": ..., "author": ..., "created_at": ...}]  what each memo is about
     }
 
 Offsets are Unicode code points into the source's text as written in the archive (the export's
@@ -37,7 +39,7 @@ from qualcode.errors import InputError
 EXTENSION_MEMBER = "qualcode/extension.json"
 NAMESPACE = "urn:qualcode:refi-qda-extension:1"
 SECTIONS = {"codes": dict, "codings": dict, "summaries": list, "suggestions": list,
-            "judged": list}
+            "judged": list, "memos": list}
 
 
 def extension_bytes(data: dict[str, Any]) -> bytes:
