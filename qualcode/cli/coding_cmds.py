@@ -174,6 +174,7 @@ def import_(
                 "skipped": result.skipped,
                 "summaries": result.summaries,
                 "files": result.files,
+                "skipped_links": [link.describe() for link in result.skipped_links],
             }
         )
         return
@@ -181,3 +182,5 @@ def import_(
         f"Imported {result.added} codings ({result.skipped} already present) and "
         f"{result.summaries} summaries from {len(result.files)} file(s)."
     )
+    for link in result.skipped_links:
+        console.print(f"[yellow]skipped[/yellow] {link.describe()}", soft_wrap=True)

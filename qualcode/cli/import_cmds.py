@@ -8,7 +8,15 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from qualcode.cli.common import CoderOpt, JsonOpt, coder_name, console, emit_json, project_session
+from qualcode.cli.common import (
+    CoderOpt,
+    JsonOpt,
+    coder_name,
+    console,
+    emit_json,
+    err,
+    project_session,
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -53,6 +61,8 @@ def import_files(
             case=case,
         )
     if json_out:
+        for link in report.skipped_links:  # stderr, so the JSON stays a list of files
+            err(f"skipped {link.describe()}")
         emit_json(report.files)
         return
     table = Table(title=f"Imported {report.imported}, skipped {report.skipped} (unchanged)")
@@ -68,3 +78,5 @@ def import_files(
     for f in report.files:
         for warning in f.warnings:
             console.print(f"[yellow]warning[/yellow] {Path(f.path).name}: {warning}")
+    for link in report.skipped_links:
+        console.print(f"[yellow]skipped[/yellow] {link.describe()}", soft_wrap=True)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from qualcode.domain import ParsedTranscript
 from qualcode.errors import ConflictError, InputError
+from qualcode.formats.folders import SkippedLink, folder_files
 from qualcode.formats.transcripts import SUPPORTED_SUFFIXES, read_transcript
 from qualcode.services import attributes, events
 from qualcode.storage.models import Case, CaseValue, Document, DocumentValue, Turn
@@ -35,6 +36,7 @@ class ImportedFile:
 @dataclass
 class ImportReport:
     files: list[ImportedFile]
+    skipped_links: list[SkippedLink] = field(default_factory=list)
 
     @property
     def imported(self) -> int:
@@ -45,23 +47,23 @@ class ImportReport:
         return sum(1 for f in self.files if f.status == "skipped")
 
 
-def expand_paths(paths: Sequence[Path]) -> list[Path]:
-    """Files as given; folders contribute their transcript files (not recursively, sorted)."""
+def expand_paths(
+    paths: Sequence[Path], skipped: list[SkippedLink] | None = None
+) -> list[Path]:
+    """Files as given; folders contribute their transcript files (not recursively, sorted). Links
+    in a folder that lead out of it are not followed; they are appended to `skipped`."""
     files: list[Path] = []
     for path in paths:
         if not path.exists():
             raise InputError("no such file or folder", where=str(path))
         if path.is_dir():
-            found = sorted(
-                p
-                for p in path.iterdir()
-                if p.is_file()
-                and p.suffix.lower() in SUPPORTED_SUFFIXES
-                and not p.name.startswith(".")
-            )
+            found, links = folder_files(path, SUPPORTED_SUFFIXES)
+            if skipped is not None:
+                skipped.extend(links)
             if not found:
                 raise InputError(
-                    "the folder holds no transcript files",
+                    "the folder holds no transcript files"
+                    + (f" (links out of it are not followed: {len(links)})" if links else ""),
                     where=str(path),
                     hint="supported: " + ", ".join(SUPPORTED_SUFFIXES),
                 )
@@ -87,7 +89,8 @@ def import_transcripts(
     case: str | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> ImportReport:
-    files = expand_paths(paths)
+    skipped: list[SkippedLink] = []
+    files = expand_paths(paths, skipped)
     parsed: list[tuple[Path, ParsedTranscript]] = []
     for path in files:  # read everything first: a bad file stops the import before any write
         if progress:
@@ -101,7 +104,7 @@ def import_transcripts(
             )
         )
     _refuse_duplicate_names(parsed)
-    report = ImportReport(files=[])
+    report = ImportReport(files=[], skipped_links=skipped)
     for path, transcript in parsed:
         report.files.append(_store(session, path, transcript, actor=actor, case_override=case))
     return report
