@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 
 import docx
 from docx.opc.exceptions import PackageNotFoundError
@@ -15,7 +16,8 @@ from qualcode.errors import InputError
 from .decoding import normalise_newlines
 from .source import ReaderOutput
 
-_BROKEN = (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, LxmlError, OSError)
+_BROKEN = (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, LxmlError, OSError,
+           zlib.error, EOFError, zipfile.LargeZipFile)
 # python-docx trusts the package's structure: a main part that is not a w:document, or one without
 # a body, ends in AttributeError or TypeError deep inside it. A .docx is untrusted input, so these
 # mean "not a readable Word document" too.
