@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from qualcode.alignment import Alignment, normalise
@@ -189,16 +189,19 @@ def _replace_text(session: Session, doc: Document, t: ParsedTranscript, path: Pa
 def _move_codings(session: Session, codings: list[Coding], places: dict[int, _Place],
                   shift: int, new_text: str) -> None:
     # Spans are unique per code and coder: park every moving coding past both texts first, so a
-    # coding can take a place another one is leaving in the same flush.
+    # coding can take a place another one is leaving. ORM bulk UPDATEs by primary key (one
+    # executemany each) rather than the unit of work's per-object flush.
+    session.flush()
     moving = [c for c in codings if (c.start, c.end) != (places[c.id].start, places[c.id].end)]
-    for coding in moving:
-        coding.start, coding.end = coding.start + shift, coding.end + shift
-    session.flush()
+    if moving:
+        session.execute(update(Coding), [
+            {"id": c.id, "start": c.start + shift, "end": c.end + shift} for c in moving])
+    rows = [{"id": c.id, "start": places[c.id].start, "end": places[c.id].end,
+             "quote": new_text[places[c.id].start:places[c.id].end]} for c in codings]
+    if rows:
+        session.execute(update(Coding), rows)
     for coding in codings:
-        place = places[coding.id]
-        coding.start, coding.end = place.start, place.end
-        coding.quote = new_text[place.start:place.end]
-    session.flush()
+        session.expire(coding)
 
 
 def _flag(session: Session, revision: Revision) -> None:
