@@ -119,6 +119,9 @@ def _print_revision(rev) -> None:
         console.print(f"  suggestions: {rev.suggestions_moved} moved, {rev.suggestions_dropped} "
                       "dropped (their text changed; `qualcode suggest` recomputes them)",
                       soft_wrap=True)
+    if rev.judged_moved or rev.judged_dropped:
+        console.print(f"  judged sentences: {rev.judged_moved} moved, {rev.judged_dropped} dropped "
+                      "(their text is gone)", soft_wrap=True)
     if rev.summaries_kept_fresh or rev.summaries_now_stale:
         stale = ", ".join(rev.summaries_now_stale) or "none"
         console.print(f"  summaries: {len(rev.summaries_kept_fresh)} still current; now stale "

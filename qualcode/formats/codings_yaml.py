@@ -11,6 +11,18 @@ as qc keeps its corpus), one file per document.
         memo: "..."        # optional
     summaries:             # optional: the researcher's synthesis per dimension for the case
       innovation: "..."
+
+A gold standard lists the sentences it judged, each with its codes; `codes: []` records that the
+sentence was read and carries no code (not that nobody looked). A dimension's key as a code is a
+dimension-level label, for a sentence on a dimension that no code of it fits:
+
+    sentences:
+      - quote: "We got a grant from the state."
+        codes: [policy.subsidies, market-position]
+      - quote: "Thank you."
+        occurrence: 2
+        codes: []
+        note: "..."        # optional: why, for a borderline decision
 """
 
 from __future__ import annotations
@@ -24,7 +36,7 @@ from yaml.nodes import MappingNode, Node, SequenceNode
 from qualcode.errors import InputError
 
 from . import safe_yaml
-from .yaml_fields import Fields
+from .yaml_fields import Fields, describe
 
 
 @dataclass(frozen=True)
@@ -37,6 +49,15 @@ class QuotedCoding:
     line: int | None
 
 
+@dataclass(frozen=True)
+class JudgedSentence:
+    quote: str
+    occurrence: int | None
+    codes: tuple[str, ...]
+    note: str | None
+    line: int | None
+
+
 @dataclass
 class CodingFile:
     path: str
@@ -44,10 +65,12 @@ class CodingFile:
     coder: str
     codings: list[QuotedCoding]
     summaries: dict[str, str] = field(default_factory=dict)
+    sentences: list[JudgedSentence] = field(default_factory=list)
 
 
-TOP_FIELDS = ("document", "coder", "codings", "summaries")
+TOP_FIELDS = ("document", "coder", "codings", "sentences", "summaries")
 ENTRY_FIELDS = ("code", "quote", "occurrence", "key", "memo")
+SENTENCE_FIELDS = ("quote", "occurrence", "codes", "note")
 
 
 def read_coding_file(path: Path) -> CodingFile:
@@ -86,12 +109,12 @@ def read_coding_file(path: Path) -> CodingFile:
         if not value:
             raise InputError(f"missing `{required}`", where=where)
         values[required] = value
-    if "codings" not in found or Fields.is_empty(found["codings"][1]):
-        raise InputError("missing `codings`", where=where)
-    entries = found["codings"][1]
-    if not isinstance(entries, SequenceNode):
-        fields.refuse(entries, "codings", "a list (one '- code: ...' entry per coding)")
-    codings = [_entry(fields, node) for node in entries.value]
+    given = {name for name in ("codings", "sentences")
+             if name in found and not Fields.is_empty(found[name][1])}
+    if not given:
+        raise InputError("missing `codings` (or `sentences`)", where=where)
+    codings = [_entry(fields, node) for node in _list(fields, found, "codings")]
+    sentences = [_sentence(fields, node) for node in _list(fields, found, "sentences")]
     summaries: dict[str, str] = {}
     if "summaries" in found and not Fields.is_empty(found["summaries"][1]):
         for dimension, _, node in fields.mapping(found["summaries"][1], "summaries"):
@@ -99,7 +122,50 @@ def read_coding_file(path: Path) -> CodingFile:
             if text is not None:
                 summaries[dimension] = text
     return CodingFile(path=where, document=values["document"], coder=values["coder"],
-                      codings=codings, summaries=summaries)
+                      codings=codings, summaries=summaries, sentences=sentences)
+
+
+def _list(fields: Fields, found: dict, name: str) -> list[Node]:
+    if name not in found or Fields.is_empty(found[name][1]):
+        return []
+    node = found[name][1]
+    if not isinstance(node, SequenceNode):
+        fields.refuse(node, name, f"a list (one '- ...' entry per {name[:-1]})")
+    return node.value
+
+
+def _sentence(fields: Fields, node: Node) -> JudgedSentence:
+    if not isinstance(node, MappingNode):
+        fields.refuse(node, "sentences", "a list of mappings with `quote` and `codes`")
+    entry = {key: value for key, _, value in fields.mapping(node, "a sentence")}
+    unknown = set(entry) - set(SENTENCE_FIELDS)
+    if unknown:
+        raise InputError(f"unknown field(s) {', '.join(sorted(unknown))}", where=fields.at(node),
+                         hint="a sentence has " + ", ".join(SENTENCE_FIELDS))
+    quote = fields.text(entry["quote"], "quote") if "quote" in entry else None
+    if not quote or "codes" not in entry:
+        raise InputError("each sentence needs a `quote` (text) and `codes` (a list)",
+                         where=fields.at(node))
+    codes_node = entry["codes"]
+    if not isinstance(codes_node, SequenceNode):  # reported on the sentence's line, like the rest
+        raise InputError(f"'codes' must be a list of code keys ([] for a sentence with no code), "
+                         f"not {describe(codes_node)}", where=fields.at(node))
+    codes = [fields.name(item, "codes") for item in codes_node.value]
+    if not all(codes):
+        raise InputError("`codes` must be a list of code keys ([] for a sentence with no code)",
+                         where=fields.at(node))
+    if len(set(codes)) != len(codes):
+        raise InputError("a code is listed twice for one sentence", where=fields.at(node))
+    occurrence = entry.get("occurrence")
+    note = entry.get("note")
+    return JudgedSentence(
+        quote=quote,
+        occurrence=None if occurrence is None or Fields.is_empty(occurrence)
+        else fields.count(occurrence, "occurrence"),
+        codes=tuple(c for c in codes if c),
+        note=None if note is None else fields.text(note, "note"),
+        line=node.start_mark.line + 1,
+    )
 
 
 def _entry(fields: Fields, node: Node) -> QuotedCoding:

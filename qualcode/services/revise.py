@@ -26,7 +26,15 @@ from qualcode.errors import ConflictError, NotFoundError
 from qualcode.services import events
 from qualcode.services.coding import CodingRow, find_quote, resolve_span, to_row
 from qualcode.services.summaries import evidence_by_cell, fingerprint
-from qualcode.storage.models import Coding, CodingFlag, Document, Suggestion, Summary, Turn
+from qualcode.storage.models import (
+    Coding,
+    CodingFlag,
+    Document,
+    JudgedSpan,
+    Suggestion,
+    Summary,
+    Turn,
+)
 
 MIN_KEPT = 0.5  # at least half of a coding's words found in order: the alignment is trusted
 KEPT, MOVED, CHANGED, FLAGGED = "kept", "moved", "changed", "flagged"
@@ -58,6 +66,8 @@ class Revision:
     codings: list[CodingMove] = field(default_factory=list)
     suggestions_moved: int = 0
     suggestions_dropped: int = 0
+    judged_moved: int = 0  # judged sentences (a gold standard's) moved with their text
+    judged_dropped: int = 0  # judged sentences whose text is gone
     summaries_kept_fresh: list[str] = field(default_factory=list)
     summaries_now_stale: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -148,6 +158,7 @@ def revise_document(session: Session, doc: Document, t: ParsedTranscript, path: 
     _move_codings(session, codings, places, len(old_text) + len(new_text) + 1, new_text)
     _flag(session, revision)
     _move_suggestions(session, doc, align, revision, len(old_text) + len(new_text) + 1, actor)
+    _move_judged(session, doc, align, revision, len(old_text) + len(new_text) + 1, actor)
     session.flush()
     _refresh_summaries(session, doc, fresh, revision)
     _record(session, actor, doc, old_text, old_turns, revision)
@@ -253,6 +264,37 @@ def _move_suggestions(session: Session, doc: Document, align: Alignment, revisio
     revision.suggestions_dropped = len(dropped)
 
 
+def _move_judged(session: Session, doc: Document, align: Alignment, revision: Revision,
+                 shift: int, actor: str) -> None:
+    """Judged sentences move like codings; one whose words are gone is dropped (it was read and
+    labelled on text that no longer exists), and the event log keeps it."""
+    spans = list(session.scalars(select(JudgedSpan).where(JudgedSpan.document_id == doc.id)
+                                 .order_by(JudgedSpan.id)))
+    taken: set[tuple[int, int, int]] = set()
+    kept: list[tuple[JudgedSpan, _Place]] = []
+    for span in spans:
+        old_quote = align.old_text[span.start:span.end]
+        place = _locate(align, span.start, span.end, old_quote)
+        key = (span.coder_id, place.start, place.end)
+        if place.status == FLAGGED or key in taken:
+            events.record(session, actor, "judged_span.drop", "judged_span", span.id,
+                          before={"start": span.start, "end": span.end, "quote": old_quote,
+                                  "note": span.note, "reason": "not in the revised text"})
+            session.delete(span)
+            revision.judged_dropped += 1
+            continue
+        taken.add(key)
+        kept.append((span, place))
+    session.flush()
+    for span, place in kept:
+        if (span.start, span.end) != (place.start, place.end):
+            span.start, span.end = span.start + shift, span.end + shift
+    session.flush()
+    for span, place in kept:
+        span.start, span.end = place.start, place.end
+    revision.judged_moved = sum(1 for _, p in kept if p.status != KEPT)
+
+
 def _moved_evidence(evidence: dict, align: Alignment) -> dict:
     items = []
     for item in evidence.get("items", []):
@@ -310,7 +352,8 @@ def _record(session: Session, actor: str, doc: Document, old_text: str, old_turn
                "turns": revision.turns_after,
                **{s: revision.count(s) for s in (KEPT, MOVED, CHANGED, FLAGGED)},
                "suggestions_moved": revision.suggestions_moved,
-               "suggestions_dropped": revision.suggestions_dropped})
+               "suggestions_dropped": revision.suggestions_dropped,
+               "judged_moved": revision.judged_moved, "judged_dropped": revision.judged_dropped})
 
 
 def unflag_coding(session: Session, coding_id: int, *, actor: str, turn: int | None = None,

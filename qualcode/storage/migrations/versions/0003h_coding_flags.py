@@ -1,7 +1,7 @@
 """coding flags: codings a revised transcript could not place, kept for the coder to check
 
 Revision ID: 0003h
-Revises: 0002
+Revises: 0003a
 Create Date: 2026-12-02
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0003h"
-down_revision = "0002"
+down_revision = "0003a"
 branch_labels = None
 depends_on = None
 
