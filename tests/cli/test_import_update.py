@@ -214,3 +214,19 @@ def test_suggestions_move_with_the_text_and_changed_pending_ones_are_dropped(cod
         assert new_text[item["start"]:item["end"]] == "supply chain"
         dropped = session.query(Event).filter_by(action="suggestion.drop").count()
     assert dropped == 2
+
+
+def test_judged_sentences_move_and_one_whose_text_is_gone_is_dropped(coded, tmp_path: Path):
+    project, path = coded
+    gold = tmp_path / "gold.yaml"
+    gold.write_text("document: sk\ncoder: judge\nsentences:\n"
+                    "  - quote: \"Take as long as you need,\\nTony.\"\n    codes: []\n"
+                    "  - quote: \"This is really, really consequential.\"\n"
+                    "    codes: [policy.subsidies]\n", encoding="utf-8")
+    project.ok("codings", "import", str(gold))
+    report = json.loads(project.ok("import", "--update", str(path), "--json"))[0]["revision"]
+    assert (report["judged_moved"], report["judged_dropped"]) == (1, 1)
+    new_text = path.read_text(encoding="utf-8")
+    (judged,) = project.snapshot()["judged_spans"]
+    start, end = judged[3], judged[4]
+    assert new_text[start:end] == "Take as long as you need,\nTony."
