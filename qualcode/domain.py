@@ -128,6 +128,8 @@ class Codebook:
     codes: list[CodeDef]
     source: str | None = None
     sha256: str | None = None
+    # What is allowed but worth fixing (a code without examples); never stops a load.
+    warnings: tuple[CodebookProblem, ...] = ()
 
     def by_key(self) -> dict[str, CodeDef]:
         return {c.key: c for c in self.codes}

@@ -41,6 +41,9 @@ def validate(path: CodebookArg, json_out: JsonOpt = False) -> None:
                 "problems": [
                     {"line": p.line, "code": p.key, "message": p.message} for p in result.problems
                 ],
+                "warnings": [
+                    {"line": w.line, "code": w.key, "message": w.message} for w in result.warnings
+                ],
             }
         )
     elif result.ok:
@@ -52,6 +55,8 @@ def validate(path: CodebookArg, json_out: JsonOpt = False) -> None:
             f"{path}: valid. {dims} dimensions, {len(cb.codes) - dims} codes, "
             f"{patterns} patterns, languages: {', '.join(cb.languages) or '-'}."
         )
+        for warning in result.warnings:
+            console.print(f"[yellow]warning:[/yellow] {warning.one_line(str(path))}")
     else:
         for problem in result.problems:
             err(problem.one_line(str(path)))
@@ -91,6 +96,8 @@ def load(
                 )
             )
     console.print(f"unchanged: {result.unchanged}")
+    for warning in result.warnings:
+        console.print(f"[yellow]warning:[/yellow] {warning}")
 
 
 @app.command("show")

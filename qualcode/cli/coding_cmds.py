@@ -8,10 +8,17 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from qualcode.cli.coder_cmd import CodeGroup, open_coder
 from qualcode.cli.common import CoderOpt, JsonOpt, coder_name, console, emit_json, project_session
 from qualcode.errors import QualcodeError
 
-code_app = typer.Typer(help="Code passages by hand.", no_args_is_help=True)
+code_app = typer.Typer(
+    cls=CodeGroup,
+    help="Code passages by hand: `qualcode code DOC` opens the full-screen coder; add and "
+    "remove work in scripts.",
+    no_args_is_help=True,
+)
+code_app.command("open")(open_coder)
 codings_app = typer.Typer(help="List codings, and import hand-made codings kept in YAML files.",
                           no_args_is_help=True)
 

@@ -75,6 +75,7 @@ class _Reader:
 
     def __init__(self) -> None:
         self.problems: list[CodebookProblem] = []
+        self.warnings: list[CodebookProblem] = []
         self.drafts: list[_Draft] = []
         self.name: str | None = None
         self.version = DEFAULT_VERSION
@@ -84,6 +85,10 @@ class _Reader:
     def problem(self, node_or_line: Node | int | None, key: str | None, message: str) -> None:
         line = _line(node_or_line) if isinstance(node_or_line, Node) else node_or_line
         self.problems.append(CodebookProblem(line=line, key=key, message=message))
+
+    def warn(self, node_or_line: Node | int | None, key: str | None, message: str) -> None:
+        line = _line(node_or_line) if isinstance(node_or_line, Node) else node_or_line
+        self.warnings.append(CodebookProblem(line=line, key=key, message=message))
 
     # -- generic node helpers ------------------------------------------------------------------
 
@@ -227,8 +232,9 @@ class _Reader:
             if list_field in found:
                 setattr(draft, list_field, self.text_list(found[list_field][1], key, list_field))
         if not is_dimension and not draft.examples:
-            self.problem(found["examples"][1] if "examples" in found else key_node, key,
-                         "no examples: add at least one example sentence under 'examples:'")
+            # Allowed (a code made while coding has none yet), but coders need them.
+            self.warn(found["examples"][1] if "examples" in found else key_node, key,
+                      "no examples yet: add an example sentence under 'examples:'")
         if "colour" in found:
             draft.colour = self.read_colour(found["colour"][1], key)
         if "parent" in found:
@@ -424,7 +430,8 @@ def _build(reader: _Reader, text: str, source: str | None) -> Codebook:
     name = reader.name or (Path(source).stem if source else "Codebook")
     return Codebook(name=name, version=reader.version, language=reader.language,
                     languages=tuple(sorted(languages)), codes=codes, source=source,
-                    sha256=hashlib.sha256(text.encode("utf-8")).hexdigest())
+                    sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+                    warnings=tuple(sorted(reader.warnings, key=lambda p: p.line or 0)))
 
 
 def _syntax_problem(exc: yaml.YAMLError, text: str) -> CodebookProblem:

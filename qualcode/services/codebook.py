@@ -41,6 +41,10 @@ class Validation:
     def ok(self) -> bool:
         return not self.problems
 
+    @property
+    def warnings(self) -> tuple[CodebookProblem, ...]:
+        return self.codebook.warnings if self.codebook else ()
+
 
 @dataclass
 class SyncResult:
@@ -53,6 +57,7 @@ class SyncResult:
     restored: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     unchanged: int = 0
+    warnings: list[str] = field(default_factory=list)  # one line each, with file:line
 
 
 def validate_codebook(path: Path) -> Validation:
@@ -142,7 +147,8 @@ def load_codebook(session: Session, path: Path, *, actor: str) -> SyncResult:
         )
         session.add(version)
         session.flush()
-    result = SyncResult(path=str(path), version=codebook.version, sha256=codebook.sha256 or "")
+    result = SyncResult(path=str(path), version=codebook.version, sha256=codebook.sha256 or "",
+                        warnings=[w.one_line(str(path)) for w in codebook.warnings])
     existing = {c.key: c for c in session.scalars(select(Code))}
     wanted_keys = {c.key for c in codebook.codes}
 
