@@ -13,6 +13,7 @@ Only this module imports Textual, and only `qualcode code DOC` imports this modu
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +36,7 @@ from qualcode.services import coder_view
 SessionFactory = Callable[[], contextlib.AbstractContextManager[Session]]
 
 SELECTED = Style(reverse=True)
+SINGLE_BREAK = re.compile(r"(?<!\n)\n(?!\n)")
 KEYS_LINE = "j/k J/K move  s/S w/W b/B size  a code  n new  x del  * key  m memo  u/r  ? q"
 
 
@@ -88,7 +90,7 @@ class HelpScreen(ModalScreen[None]):
 Moving                             Coding the selection
   j / down   next sentence           a or /  apply a code (fuzzy search)
   k / up     previous sentence       .       apply the last code again
-  J / pgdn   next turn               n       new code (into the codebook file)
+  J / pgdn   next turn               n       new code (into the codebook)
   K / pgup   previous turn           y       accept a suggestion shown here
   g / G      first / last sentence   tab     next item in the side panel
 Selection                            x       remove the chosen coding
@@ -141,7 +143,7 @@ class PickCode(ModalScreen[str | None]):
 
     def on_mount(self) -> None:
         self._refill("")
-        self.query_one(Input).focus()
+        self.set_focus(self.query_one(Input))
 
     def _refill(self, query: str) -> None:
         self.shown = coder_view.rank_codes(self.choices, query, recent=self.recent)
@@ -166,15 +168,18 @@ class PickCode(ModalScreen[str | None]):
                               style="dim"))
             return
         c = self.shown[i]
+        # Compact, so the exclusion rules still fit in 24 rows under a long definition.
         body = Text()
-        body.append(c.name + "\n", style="bold")
-        body.append(c.key + "\n\n", style="dim")
+        body.append(c.name, style="bold")
+        body.append(f"  {c.key}\n", style="dim")
         body.append(c.definition or "(no definition)")
         for label, rules, style in (("Include", c.include, "green"), ("Exclude", c.exclude, "red")):
             if rules:
-                body.append(f"\n\n{label}:", style=style)
+                body.append(f"\n{label}:", style=style)
                 for rule in rules:
                     body.append(f"\n\u2022 {rule}")
+        if not c.examples:
+            body.append("\nNo examples yet.", style="yellow")
         entry.update(body)
 
     def on_input_changed(self, event: Input.Changed) -> None:
@@ -219,7 +224,7 @@ class AskText(ModalScreen[str | None]):
             yield Static(Text(self.hint, style="dim"))
 
     def on_mount(self) -> None:
-        self.query_one(Input).focus()
+        self.set_focus(self.query_one(Input))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.dismiss(event.value)
@@ -254,36 +259,44 @@ class NewCode(ModalScreen[dict | None]):
                               no_wrap=True, overflow="ellipsis"))
             for name, label, _required in NEW_CODE_FIELDS:
                 yield Static(Text(label, style="dim"))
-                yield Input(value=self.key_prefix if name == "key" else "", id=f"new-{name}")
+                # The key's parent is filled in; typing goes on after it.
+                yield Input(value=self.key_prefix if name == "key" else "", id=f"new-{name}",
+                            select_on_focus=False)
             yield Static(Text("Enter: next field / save on the last   ctrl+s: save   "
                               "Esc: cancel", style="dim"))
 
     def on_mount(self) -> None:
-        self.query_one("#new-key", Input).focus()
+        self.set_focus(self.query_one("#new-key", Input))
 
     def values(self) -> dict[str, str]:
         return {name: self.query_one(f"#new-{name}", Input).value
                 for name, _label, _required in NEW_CODE_FIELDS}
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        # Enter is handled after the field has taken every key typed before it.
         names = [name for name, _label, _required in NEW_CODE_FIELDS]
-        current = (event.input.id or "").removeprefix("new-")
+        current = (event.input.id or "new-key").removeprefix("new-")
         if current == names[-1]:
             self.action_save()
         else:
-            self.query_one(f"#new-{names[names.index(current) + 1]}", Input).focus()
+            self.set_focus(self.query_one(f"#new-{names[names.index(current) + 1]}", Input))
 
     def action_save(self) -> None:
         values = self.values()
         for name, _label, required in NEW_CODE_FIELDS:
             if required and not values[name].strip():
-                self.query_one(f"#new-{name}", Input).focus()
+                self.set_focus(self.query_one(f"#new-{name}", Input))
                 self.notify(f"{name} is needed", severity="warning")
                 return
         self.dismiss(values)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+MAIN_ACTIONS = {"move", "turn", "jump", "sentences", "word_end", "word_start", "pick", "again",
+                "new_code", "remove", "key_quote", "memo", "accept", "undo", "redo", "help",
+                "quit"}
 
 
 class CoderApp(App[None]):
@@ -369,6 +382,13 @@ class CoderApp(App[None]):
         self.message = Text("? for help. Everything you do is saved at once.", style="dim")
         self.reload()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # While a picker or form is open, the coder's own keys do nothing: a key typed before
+        # the form's field has focus must not remove or move anything behind it.
+        if len(self.screen_stack) > 1 and action in MAIN_ACTIONS:
+            return False
+        return True
+
     # -- data --------------------------------------------------------------------------------
 
     def reload(self) -> None:
@@ -446,7 +466,9 @@ class CoderApp(App[None]):
         out = Text()
         label = f"{turn.number} {turn.speaker or '(no speaker)'}"
         out.append(label + "\n", style="bold cyan" if turn.role == "interviewer" else "bold")
-        body = Text(self.doc.text[turn.start:turn.end])
+        # Hard-wrapped transcripts read as ragged lines in a narrow pane: a single line break
+        # is drawn as a space (same length, so offsets hold); blank lines still part paragraphs.
+        body = Text(SINGLE_BREAK.sub(" ", self.doc.text[turn.start:turn.end]))
         for c in self.codings:
             if c.start < turn.end and c.end > turn.start:
                 body.stylize(code_style(self.colours.get(c.code)),
@@ -489,7 +511,9 @@ class CoderApp(App[None]):
         self.item = min(self.item, max(0, len(items) - 1))
         out = Text()
         s, e = self.sel
-        out.append(f"Selection {s}:{e}\n", style="bold")
+        words = sum(1 for w in self.doc.words if s <= w[0] and w[1] <= e)
+        out.append(f"{words} word{'s' if words != 1 else ''}", style="bold")
+        out.append(f" \u00b7 {s}:{e}\n", style="dim")
         codings = [x for x in items if hasattr(x, "coder")]
         if not codings:
             out.append("No codes here.\n", style="dim")
@@ -589,6 +613,9 @@ class CoderApp(App[None]):
         self._after_key()
 
     def action_next_item(self) -> None:
+        if len(self.screen_stack) > 1:  # in a form, tab moves between its fields
+            self.screen.focus_next()
+            return
         items = self.here()
         self.item = (self.item + 1) % len(items) if items else 0
         self._after_key()

@@ -109,9 +109,11 @@ def insert_code(text: str, key: str, fields: dict[str, str | list[str]]) -> str:
     else:
         raise CodebookError(f"{'.'.join(parts[:-1])}'s `codes:` is empty or not a mapping",
                             hint="give it at least one code in the file, or remove the line")
-    # Comments indented under the last sibling belong to it: keep them above the new code.
+    # Comments indented under the last sibling (or among the parent's fields) belong to it:
+    # keep them above the new code.
+    deeper = indent + 1 if codes is not None else indent
     while after + 1 < len(lines) and lines[after + 1].strip().startswith("#") and (
-            len(lines[after + 1]) - len(lines[after + 1].lstrip()) > indent):
+            len(lines[after + 1]) - len(lines[after + 1].lstrip()) >= deeper):
         after += 1
     insert = ([""] if spaced else []) + block
     out = lines[: after + 1] + insert + lines[after + 1 :]

@@ -72,6 +72,8 @@ def create_code(
         Path(path).write_bytes(raw)
         raise
     warnings = [w.one_line(str(path)) for w in codebook.warnings if w.key == key]
-    others = sorted(set(sync.added + list(sync.changed) + sync.restored + sync.retired
-                        + sync.removed) - {key})
+    # A new code shifts the order of the codes after it; that alone is not another edit.
+    changed = [k for k, fields in sync.changed.items() if set(fields) != {"sort_order"}]
+    others = sorted(set(sync.added + changed + sync.restored + sync.retired + sync.removed)
+                    - {key})
     return CreatedCode(key=key, path=str(path), warnings=warnings, also_loaded=others, sync=sync)

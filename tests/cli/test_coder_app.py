@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import difflib
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -292,12 +294,33 @@ def test_without_a_codebook_file_n_says_how_to_give_one(mini: Project):
 
 
 def _fits(run: Run, size=(80, 24)) -> None:
+    """Every row drawn within the size, and nothing of the transcript cut at the pane's edge:
+    the pane's lines between speaker labels, joined, are the document's own text."""
     assert len(run.lines) == size[1]
     assert all(Text(ln).cell_len <= size[0] for ln in run.lines)
+    assert run.lines[-1].rstrip().endswith("? q")  # the keys line is whole
+    labels = {f"{t.number} {t.speaker or '(no speaker)'}" for t in run.app.doc.turns}
+    squeezed = "".join(run.app.doc.text.split())
+    paragraphs, current = [], []
+    for line in run.lines[1:]:
+        if "\u258f" not in line:  # below the panes: message and keys
+            break
+        left = line[: line.index("\u258f")].strip()
+        if not left or left in labels:
+            paragraphs.append(current)
+            current = []
+        else:
+            current.append(left)
+    paragraphs.append(current)
+    shown = [p for p in paragraphs if p]
+    assert shown
+    for paragraph in shown:
+        assert "".join("".join(paragraph).split()) in squeezed, paragraph
 
 
 def test_80x24_layout_on_a_real_transcript_keeps_the_selection_in_view(project: Project):
-    transcript = need_shared(PUBLIC_DOMAIN / "03_wh_2022-07-26_sk_group_battery_investment_meeting.txt")
+    transcript = need_shared(
+        PUBLIC_DOMAIN / "03_wh_2022-07-26_sk_group_battery_investment_meeting.txt")
     project.ok("import", str(transcript))
     name = transcript.stem
     text = text_of(project, name)
@@ -348,3 +371,15 @@ def test_code_group_still_runs_add_and_names_the_coder_in_help(mini: Project):
     assert "DOC [OPTIONS] | COMMAND" in mini.ok("code", "--help")
     mini.ok("code", "add", "li", "policy.land", "--quote", "cheap land")
     assert [r["code"] for r in codings(mini)] == ["policy.land"]
+
+
+def test_only_code_doc_imports_textual():
+    code = (
+        "import sys; from qualcode.cli import app\n"
+        "from typer.testing import CliRunner\n"
+        "for args in (['--help'], ['code', '--help'], ['code', 'open', '--help']):\n"
+        "    assert CliRunner().invoke(app, args).exit_code == 0\n"
+        "print('textual' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
