@@ -7,12 +7,20 @@ split.yaml. Held-out figures come only from files nobody tuned on; `--part tune`
     python benchmarks/quality.py --demo          # also the synthetic demo against coder wei
 
 Every figure is computed by `qualcode evaluate` itself on a project built from the repo's files.
+
+Two views of the same labels. The gold files list EVERY sentence of the respondents' turns (bar
+pure formalities), so most carry no dimension, as in real talk: that is `all sentences`. The
+labelling rules (shared/corpus/public-domain/dev/LABELLING.md) ask for a sample in which about a
+third carry no dimension, hard negatives included: that is `sample` — every sentence with a
+label, every hard negative (a note starting "hard negative"), and a seeded random draw of the
+other unlabelled sentences up to a third of the whole. The draw is fixed by SAMPLE_SEED.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import random
 import shutil
 import sys
 from pathlib import Path
@@ -29,6 +37,8 @@ CODEBOOK = REPO / "codebooks" / "nev_battery_value_chain.yaml"
 REAL = REPO / "transcripts" / "public-domain"
 GOLD = REPO / "transcripts" / "public-domain-gold"
 METHODS = ("lexicon",)
+SAMPLE_SEED = 20261202
+NONE_SHARE = 1 / 3
 
 
 def qc(*args: str) -> str:
@@ -40,13 +50,45 @@ def build_real_project() -> Path:
     shutil.rmtree(folder, ignore_errors=True)
     qc("init", str(folder))
     qc("-p", str(folder), "codebook", "load", str(CODEBOOK))
-    qc("-p", str(folder), "import", str(REAL))
+    qc("-p", str(folder), "import", *map(str, sorted(REAL.glob("*.txt"))))  # not the README
     gold_files = sorted(GOLD.glob("*.yaml"))
     gold_files = [p for p in gold_files if p.name != "split.yaml"]
     if not gold_files:
         sys.exit(f"no gold files in {GOLD}")
     qc("-p", str(folder), "codings", "import", *map(str, gold_files), "--coder", "eval")
+    sample_dir = WORK / "gold-sample"
+    shutil.rmtree(sample_dir, ignore_errors=True)
+    sample_dir.mkdir(parents=True)
+    for path in gold_files:
+        (sample_dir / path.name).write_text(
+            yaml.safe_dump(labelling_sample(path), allow_unicode=True, sort_keys=False),
+            encoding="utf-8",
+        )
+    qc("-p", str(folder), "codings", "import", str(sample_dir), "--coder", "eval")
     return folder
+
+
+def labelling_sample(path: Path) -> dict:
+    """One gold file as coder `sample`: labelled sentences, hard negatives, and a seeded draw of
+    the other unlabelled sentences so that about a third of the sample carries no label."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    sents = data["sentences"]
+    labelled = [s for s in sents if s["codes"]]
+    hard = [s for s in sents if not s["codes"] and _hard_negative(s)]
+    rest = [s for s in sents if not s["codes"] and not _hard_negative(s)]
+    wanted = round(len(labelled) * NONE_SHARE / (1 - NONE_SHARE)) - len(hard)
+    rng = random.Random(f"{SAMPLE_SEED}:{data['document']}")
+    drawn = rng.sample(rest, max(0, min(wanted, len(rest))))
+    keep = {id(s) for s in [*labelled, *hard, *drawn]}
+    return {
+        "document": data["document"],
+        "coder": "sample",
+        "sentences": [s for s in sents if id(s) in keep],
+    }
+
+
+def _hard_negative(sentence: dict) -> bool:
+    return str(sentence.get("note") or "").lower().startswith("hard negative")
 
 
 def build_demo_project() -> Path:
@@ -96,8 +138,9 @@ def main() -> None:
         sys.exit(f"the {args.part} part has no gold file yet for: {', '.join(missing)}")
     folder = build_real_project()
     for method in METHODS:
-        print_report(f"Real transcripts, {args.part} files", evaluate(folder, "gold", documents,
-                                                                    method))
+        for coder, view in (("sample", "the labelling sample"), ("gold", "all sentences")):
+            report = evaluate(folder, coder, documents, method)
+            print_report(f"Real transcripts, {args.part} files, {view}", report)
     if args.demo:
         demo = build_demo_project()
         for method in METHODS:
