@@ -42,7 +42,8 @@ def validate(path: CodebookArg, json_out: JsonOpt = False) -> None:
                     {"line": p.line, "code": p.key, "message": p.message} for p in result.problems
                 ],
                 "warnings": [
-                    {"line": w.line, "code": w.key, "message": w.message} for w in result.warnings
+                    {"line": w.line, "code": w.key, "message": w.message}
+                    for w in (result.codebook.warnings if result.codebook else ())
                 ],
             }
         )
@@ -55,8 +56,8 @@ def validate(path: CodebookArg, json_out: JsonOpt = False) -> None:
             f"{path}: valid. {dims} dimensions, {len(cb.codes) - dims} codes, "
             f"{patterns} patterns, languages: {', '.join(cb.languages) or '-'}."
         )
-        for warning in result.warnings:
-            console.print(f"[yellow]warning:[/yellow] {warning.one_line(str(path))}")
+        for w in cb.warnings:
+            typer.echo(f"warning: {w.one_line(str(path))}")  # one unwrapped line each
     else:
         for problem in result.problems:
             err(problem.one_line(str(path)))
@@ -96,8 +97,8 @@ def load(
                 )
             )
     console.print(f"unchanged: {result.unchanged}")
-    for warning in result.warnings:
-        console.print(f"[yellow]warning:[/yellow] {warning}")
+    for line in result.warnings:
+        typer.echo(f"warning: {line}")  # one unwrapped line each
 
 
 @app.command("show")

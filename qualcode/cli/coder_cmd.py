@@ -16,6 +16,15 @@ from qualcode.errors import QualcodeError
 OPEN = "open"
 
 
+def register(code_app: typer.Typer) -> None:
+    """Make `code DOC` open the coder: the group routes a first word that is not one of its
+    commands to `open`."""
+    code_app.info.cls = CodeGroup
+    code_app.info.help = ("Code passages by hand: `qualcode code DOC` opens the full-screen "
+                          "coder; add and remove work in scripts.")
+    code_app.command(OPEN)(open_coder)
+
+
 class CodeGroup(TyperGroup):
     """`qualcode code DOC [OPTIONS]` is `qualcode code open DOC [OPTIONS]`."""
 

@@ -8,17 +8,10 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from qualcode.cli.coder_cmd import CodeGroup, open_coder
 from qualcode.cli.common import CoderOpt, JsonOpt, coder_name, console, emit_json, project_session
 from qualcode.errors import QualcodeError
 
-code_app = typer.Typer(
-    cls=CodeGroup,
-    help="Code passages by hand: `qualcode code DOC` opens the full-screen coder; add and "
-    "remove work in scripts.",
-    no_args_is_help=True,
-)
-code_app.command("open")(open_coder)
+code_app = typer.Typer(help="Code passages by hand.", no_args_is_help=True)
 codings_app = typer.Typer(help="List codings, and import hand-made codings kept in YAML files.",
                           no_args_is_help=True)
 
@@ -190,3 +183,9 @@ def import_(
         f"Imported {result.added} codings ({result.skipped} already present){judged} and "
         f"{result.summaries} summaries from {len(result.files)} file(s)."
     )
+
+
+# `qualcode code DOC`: the full-screen coder joins this group (cli/coder_cmd.py).
+from qualcode.cli.coder_cmd import register as _register_coder  # noqa: E402
+
+_register_coder(code_app)

@@ -86,10 +86,6 @@ class _Reader:
         line = _line(node_or_line) if isinstance(node_or_line, Node) else node_or_line
         self.problems.append(CodebookProblem(line=line, key=key, message=message))
 
-    def warn(self, node_or_line: Node | int | None, key: str | None, message: str) -> None:
-        line = _line(node_or_line) if isinstance(node_or_line, Node) else node_or_line
-        self.warnings.append(CodebookProblem(line=line, key=key, message=message))
-
     # -- generic node helpers ------------------------------------------------------------------
 
     def items(self, node: Node, key: str | None) -> list[tuple[str, Node, Node]]:
@@ -231,10 +227,11 @@ class _Reader:
         for list_field in ("include", "exclude", "examples"):
             if list_field in found:
                 setattr(draft, list_field, self.text_list(found[list_field][1], key, list_field))
-        if not is_dimension and not draft.examples:
-            # Allowed (a code made while coding has none yet), but coders need them.
-            self.warn(found["examples"][1] if "examples" in found else key_node, key,
-                      "no examples yet: add an example sentence under 'examples:'")
+        if not is_dimension and not draft.examples:  # a code made while coding has none yet
+            where = found["examples"][1] if "examples" in found else key_node
+            self.warnings.append(CodebookProblem(
+                line=_line(where), key=key,
+                message="no examples yet: add an example sentence under 'examples:'"))
         if "colour" in found:
             draft.colour = self.read_colour(found["colour"][1], key)
         if "parent" in found:
@@ -430,8 +427,8 @@ def _build(reader: _Reader, text: str, source: str | None) -> Codebook:
     name = reader.name or (Path(source).stem if source else "Codebook")
     return Codebook(name=name, version=reader.version, language=reader.language,
                     languages=tuple(sorted(languages)), codes=codes, source=source,
-                    sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
-                    warnings=tuple(sorted(reader.warnings, key=lambda p: p.line or 0)))
+                    warnings=tuple(sorted(reader.warnings, key=lambda p: p.line or 0)),
+                    sha256=hashlib.sha256(text.encode("utf-8")).hexdigest())
 
 
 def _syntax_problem(exc: yaml.YAMLError, text: str) -> CodebookProblem:

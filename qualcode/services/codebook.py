@@ -41,23 +41,19 @@ class Validation:
     def ok(self) -> bool:
         return not self.problems
 
-    @property
-    def warnings(self) -> tuple[CodebookProblem, ...]:
-        return self.codebook.warnings if self.codebook else ()
-
 
 @dataclass
 class SyncResult:
     path: str
     version: str
     sha256: str
+    warnings: list[str] = field(default_factory=list)  # one line each, with file:line
     added: list[str] = field(default_factory=list)
     changed: dict[str, list[str]] = field(default_factory=dict)
     retired: list[str] = field(default_factory=list)
     restored: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     unchanged: int = 0
-    warnings: list[str] = field(default_factory=list)  # one line each, with file:line
 
 
 def validate_codebook(path: Path) -> Validation:
@@ -147,8 +143,7 @@ def load_codebook(session: Session, path: Path, *, actor: str) -> SyncResult:
         )
         session.add(version)
         session.flush()
-    result = SyncResult(path=str(path), version=codebook.version, sha256=codebook.sha256 or "",
-                        warnings=[w.one_line(str(path)) for w in codebook.warnings])
+    result = SyncResult(path=str(path), version=codebook.version, sha256=codebook.sha256 or "")
     existing = {c.key: c for c in session.scalars(select(Code))}
     wanted_keys = {c.key for c in codebook.codes}
 
@@ -189,6 +184,7 @@ def load_codebook(session: Session, path: Path, *, actor: str) -> SyncResult:
 
     _retire_or_remove(session, existing, wanted_keys, result, actor)
     session.flush()
+    result.warnings = [w.one_line(str(path)) for w in codebook.warnings]
     return result
 
 
