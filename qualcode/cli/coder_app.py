@@ -446,14 +446,16 @@ class CoderApp(App[None]):
 
     def _draw_header(self) -> None:
         turn = self._turn()
-        who = (f"only {self.only_coder}'s codings" if self.only_coder else "all coders")
         left = Text(f" {self.doc.name}", style="bold")
         if self.doc.case:
             left.append(f" \u00b7 {self.doc.case}")
         if self.doc.synthetic:
             left.append(" \u00b7 SYNTHETIC", style="yellow")
-        left.append(f" \u00b7 {self.coder} \u00b7 {who}", style="dim")
-        right = (f"sentence {self.cur + 1}/{len(self.doc.sentences)} "
+        left.append(f" \u00b7 {self.coder}", style="dim")
+        if self.only_coder:  # the default, every coder's codings, goes without saying
+            who = "blind" if self.only_coder == self.coder else f"only {self.only_coder}'s"
+            left.append(f" ({who})", style="dim")
+        right = (f"sentence {self.cur + 1}/{len(self.doc.sentences)} \u00b7 "
                  f"turn {turn.number}/{self.doc.turns[-1].number} ")
         width = max(self.size.width, 20)
         left.truncate(max(1, width - len(right) - 1), overflow="ellipsis")
@@ -538,6 +540,11 @@ class CoderApp(App[None]):
                     out.append_text(memo)
             else:
                 out.append(f"    score {item.score:.2f} ({item.method})\n", style="dim")
+        chosen = items[self.item] if items else None
+        entry = next((c for c in self.choices if chosen and c.key == chosen.code), None)
+        if entry is not None:  # what the chosen code means, as far as the panel has room
+            out.append(f"\n{entry.name}\n", style="bold")
+            out.append(entry.definition, style="dim")
         panel.update(out)
 
     def say(self, text: str, style: str = "") -> None:

@@ -383,3 +383,30 @@ def test_only_code_doc_imports_textual():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_other_coders_work_appears_while_coding(mini: Project):
+    """Each action is committed at once, and the coder reads the others' codings again: what
+    wei saves from another process shows up in tester's open coder."""
+    engine = database.make_engine(mini.url)
+
+    async def go() -> tuple[str, str]:
+        app = CoderApp(lambda: database.session_scope(engine), "li", coder="tester",
+                       refresh_seconds=None)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("J", "J", "J", "a", *typed("land"), "enter")
+            # tester's coding is in the database while the coder is still open
+            seen_by_wei = [r["coder"] for r in codings(mini)]
+            mini.ok("code", "add", "li", "policy.subsidies", "--quote", "The city gave us land",
+                    "--coder", "wei")
+            app._refresh_from_db()  # what the timer does every 15 s
+            await pilot.pause()
+            strips = app.screen._compositor.render_strips()
+            return seen_by_wei, "\n".join(s.text for s in strips)
+
+    try:
+        seen_by_wei, screen = asyncio.run(go())
+    finally:
+        engine.dispose()
+    assert seen_by_wei == ["tester"]
+    assert "policy.subsidies" in screen and "wei" in screen
