@@ -16,6 +16,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from qualcode.errors import CodebookError
+from qualcode.formats import safe_yaml
 
 KEY_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
@@ -74,7 +75,7 @@ def insert_code(text: str, key: str, fields: dict[str, str | list[str]]) -> str:
         raise CodebookError(f"bad key part {bad[0]!r} in {key!r}",
                             hint="use lowercase letters, digits and single hyphens")
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = safe_yaml.compose(text, safe_yaml.CODEBOOK)
     except yaml.YAMLError as exc:
         raise CodebookError(f"the codebook file is not valid YAML: {exc}".splitlines()[0],
                             hint="fix it with `qualcode codebook validate FILE`") from None
