@@ -2,8 +2,9 @@
 
 Two coders (or more) coding the same documents for an agreement check must not see each other's
 work. Under blind coding a coder sees only their own codings, and only the suggestions that are
-still pending or that they decided themselves. `show`, `review`, `codings list` and
-`suggestions list` take `--blind`; a full-screen coding mode reuses the filters below.
+still pending or that they decided themselves. `show`, `review`, `codings list`,
+`suggestions list` and the full-screen coder (`code DOC`, services/coder_view.py) take
+`--blind` and all use the filters below.
 
 A suggestion is decided once for the project: one coder's accepting it makes that coder's
 coding, and it leaves every other coder's queue. For an independent second coding, let each
