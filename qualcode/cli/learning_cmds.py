@@ -116,6 +116,11 @@ def evaluate(
         f"respondent sentences in {report.documents} documents."
     )
     console.print(_score_table("Per dimension", [*report.dimensions, report.overall]))
+    if len(report.languages) > 1:
+        for part in report.languages:
+            console.print(_score_table(
+                f"Per dimension, language {part.language} ({part.sentences} sentences in "
+                f"{part.documents} documents)", [*part.dimensions, part.overall]))
     console.print(_score_table("Per code", report.codes))
     for note in report.notes:
         console.print(Text(note, style="dim"))

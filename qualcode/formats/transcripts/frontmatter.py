@@ -105,6 +105,8 @@ def _meta(data: dict, lines: dict[str, int], where: str) -> tuple[TranscriptMeta
                     extra.setdefault(sub_key, sub_value)
         elif key in ("language", "title"):
             setattr(meta, key, _text(value, key, at(key)))
+            if key == "language":
+                meta.language_line = lines.get(key)
         elif key == "name":
             name = _text(value, key, at(key))
         elif key == "interviewer_labels":
