@@ -63,11 +63,14 @@ def import_files(
         enc = f.encoding + (" (detected)" if f.encoding_detected else "")
         # The file name only when it differs from the document name it became.
         name = f.document if Path(f.path).stem == f.document else f"{f.document} ({f.path})"
-        language = f.language + (f" (detected: {f.language_note})" if f.language_detected
-                                  else "")
+        language = f.language + (" (detected)" if f.language_detected else "")
         table.add_row(name, f.case or "-", str(f.turns), f"{f.words:,}", language, enc,
                       f.status)
     console.print(table)
+    for f in report.files:
+        if f.language_detected and f.language != "en":
+            console.print(f"{f.document}: language detected as {f.language} "
+                          f"({f.language_note})")
     for f in report.files:
         for warning in f.warnings:
             console.print(f"[yellow]warning[/yellow] {Path(f.path).name}: {warning}")
