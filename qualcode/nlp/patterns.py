@@ -209,13 +209,18 @@ def _pattern_number(pattern: PatternDef) -> str:
     return pattern.rule_id.rsplit("#", 1)[-1]
 
 
-def check_patterns(codebook: Codebook) -> list[CodebookProblem]:
+def check_patterns(codebook: Codebook, languages: Iterable[str] | None = None
+                   ) -> list[CodebookProblem]:
     """Every pattern problem spaCy can see: invalid token patterns, phrases or lemmas with no words
-    once tokenised, and languages spaCy cannot load. Never raises for bad patterns."""
+    once tokenised, and languages spaCy cannot load. Never raises for bad patterns. With
+    `languages`, only the patterns of those languages are checked (a pipeline for English need
+    not load Chinese)."""
+    wanted = None if languages is None else set(languages)
     by_language: dict[str, list[tuple[CodeDef, PatternDef]]] = {}
     for code in codebook.codes:
         for pattern in code.patterns:
-            by_language.setdefault(pattern.language, []).append((code, pattern))
+            if wanted is None or pattern.language in wanted:
+                by_language.setdefault(pattern.language, []).append((code, pattern))
     problems = []
     for lang, entries in by_language.items():
         try:

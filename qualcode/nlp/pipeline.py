@@ -58,8 +58,8 @@ def build_pipeline(codebook: Codebook, *, lang: str | None = None,
     Without `model`: spacy.blank(lang) + sentencizer + lookup lemmatizer. With `model` (an
     installed package name or a path): that trained pipeline, plus a sentencizer only if it has no
     parser or senter. Either way lemmas are lowercased like lemma patterns, then the ruler runs."""
-    _raise_for_pattern_problems(codebook)
     if model is None:
+        _raise_for_pattern_problems(codebook, lang or codebook.language)
         lang = lang or codebook.language
         nlp = blank_pipeline(lang)
         add_sentencizer(nlp)
@@ -74,6 +74,7 @@ def build_pipeline(codebook: Codebook, *, lang: str | None = None,
         lazy = True
     else:
         nlp = _load_model(model)
+        _raise_for_pattern_problems(codebook, nlp.lang)
         if segments_by_characters(nlp.lang):
             raise QualcodeError(f"the spaCy pipeline '{model}' is for '{nlp.lang}', whose "
                                 "words qualcode segments with jieba", where="--model",
@@ -138,9 +139,9 @@ def codebook_fingerprint(codebook: Codebook) -> str:
                                      default=list).encode("utf-8")).hexdigest()
 
 
-def _raise_for_pattern_problems(codebook: Codebook) -> None:
+def _raise_for_pattern_problems(codebook: Codebook, lang: str) -> None:
     # spaCy would raise a traceback on the first bad pattern; we list them all as one error.
-    problems = check_patterns(codebook)
+    problems = check_patterns(codebook, {lang})
     if not problems:
         return
     listed = "; ".join(p.one_line(codebook.source) for p in problems[:_MAX_LISTED_PROBLEMS])

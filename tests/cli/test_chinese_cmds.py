@@ -12,7 +12,8 @@ import pytest
 from tests.conftest import CODEBOOK, DEMO, DEMO_CODING, Project
 
 # A named speaker (王总) counts as a label once it starts two turns.
-CHINESE = ("访谈者：你们为什么搬到惠州？\n王总：深圳的租金太高了，惠州政府给了土地，还有税收减免和补贴。\n"
+CHINESE = ("访谈者：你们为什么搬到惠州？\n"
+           "王总：深圳的租金太高了，惠州政府给了土地，还有税收减免和补贴。\n"
            "访谈者：后来呢？\n王总：后来就扩产了。\n")
 
 
