@@ -1,7 +1,7 @@
 """languages: whether a document's language was detected, and codes in other languages
 
 Revision ID: 0003c
-Revises: 0002
+Revises: 0003a
 Create Date: 2026-12-02
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0003c"
-down_revision = "0002"
+down_revision = "0003a"
 branch_labels = None
 depends_on = None
 
