@@ -129,3 +129,17 @@ def test_evaluate_reports_each_language_and_show_names_codes_in_chinese(zh_proje
     out = zh_project.run("show", "interview-10", "--turns", "26", columns=200).stdout
     assert "strategy.diversification 多元化 (wei)" in out
     assert "价格压力" not in zh_project.run("show", "interview-02", columns=200).stdout
+
+
+@pytest.mark.parametrize("interviewer, respondent", [
+    ("问", "答"), ("采访者", "受访者"), ("访谈者", "李主任")])
+def test_chinese_speaker_labels_with_full_width_colons_and_interviewer_roles(
+        interviewer, respondent):
+    from qualcode.formats.transcripts import detect_turns
+
+    text = (f"{interviewer}：惠州的优势是什么？\n{respondent}：离深圳近，土地便宜。\n"
+            f"{interviewer}：还有呢？\n{respondent}：产业链比较完整。\n")
+    turns = detect_turns(text)
+    assert [(t.speaker, t.role) for t in turns] == [
+        (interviewer, "interviewer"), (respondent, "respondent")] * 2
+    assert text[turns[1].start:turns[1].end].strip() == "离深圳近，土地便宜。"
