@@ -1,7 +1,7 @@
 """languages: whether a document's language was detected, and codes in other languages
 
 Revision ID: 0003c
-Revises: 0003a
+Revises: 0003h
 Create Date: 2026-12-02
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0003c"
-down_revision = "0003a"
+down_revision = "0003h"
 branch_labels = None
 depends_on = None
 
