@@ -15,6 +15,7 @@ from rich.table import Table as RichTable
 from rich.text import Text
 
 from qualcode.cli.common import CoderOpt, JsonOpt, coder_name, console, emit_json, project_session
+from qualcode.cli.wrapping import Wrapped
 from qualcode.domain import Table
 from qualcode.errors import QualcodeError
 
@@ -323,8 +324,10 @@ def _hits_table(hits, query: str) -> RichTable:
     grid.add_column("offsets", no_wrap=True)
     grid.add_column("in context", ratio=1)
     for h in hits:
+        # Wrapped: a Chinese context is one long "word" to Rich, which would cut it with "…"
+        # before the hit itself.
         grid.add_row(f"{h.case or '(no case)'}\n{h.document}", str(h.turn or "-"),
-                     h.speaker or "-", f"{h.start}:{h.end}", _hit_line(h))
+                     h.speaker or "-", f"{h.start}:{h.end}", Wrapped(_hit_line(h)))
     return grid
 
 

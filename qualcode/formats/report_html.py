@@ -54,6 +54,7 @@ class AppendixDocument:
     text: str
     synthetic: bool
     spans: list[MarkedSpan] = field(default_factory=list)
+    language: str = "en"
 
 
 @dataclass
@@ -90,7 +91,8 @@ def _clean(document: str) -> str:
 
 
 _STYLE = """
-body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem; color: #222;
+body { font-family: system-ui, -apple-system, "Segoe UI", "Noto Sans CJK SC", "Source Han Sans SC",
+       "PingFang SC", "Microsoft YaHei", sans-serif; margin: 2rem; color: #222;
        line-height: 1.4; max-width: 110rem; }
 h1, h2, h3 { font-weight: 600; }
 .synthetic { border: 2px solid #b00; background: #fff3f3; padding: .6rem 1rem; font-weight: 600; }
@@ -114,7 +116,8 @@ table.heat td.diag { background: #eee; }
 .bar-track { flex: 1; max-width: 40rem; background: #f3f3f3; }
 .bar { display: block; height: .9rem; }
 .bar-count { width: 3rem; text-align: right; flex: none; margin-left: .4rem; }
-.doc { white-space: pre-wrap; font-family: ui-monospace, "Cascadia Mono", Menlo, monospace;
+.doc { white-space: pre-wrap; font-family: ui-monospace, "Cascadia Mono", Menlo,
+       "Noto Sans Mono CJK SC", "Noto Sans CJK SC", monospace;
        font-size: .8rem; border: 1px solid #ddd; padding: 1rem; background: #fcfcfc; }
 mark { background: rgba(255, 210, 60, .35); }
 mark:target { outline: 2px solid #d60; background: rgba(255, 160, 0, .6); }
@@ -308,7 +311,7 @@ def appendix_section(documents: list[AppendixDocument]) -> str:
         case = f" &middot; {esc(doc.case)}" if doc.case else ""
         title = f"<p>{esc(doc.title)}</p>" if doc.title else ""
         parts.append(
-            f'<article id="{esc(document_id(doc.name))}">'
+            f'<article id="{esc(document_id(doc.name))}" lang="{esc(doc.language)}">'
             f"<h3>{esc(doc.name)}{case}{esc(label)}</h3>{title}"
             f'<div class="doc">{marked_text(doc.name, doc.text, doc.spans)}</div></article>'
         )

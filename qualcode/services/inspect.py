@@ -3,12 +3,13 @@ project's counts."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from qualcode.nlp.languages import count_words  # jieba only for zh; no spaCy
 from qualcode.services import lookup
 from qualcode.services.coding import CodingRow, list_codings
 from qualcode.storage.models import Case, Code, Coder, Coding, Document, Event, Turn
@@ -40,12 +41,16 @@ class DocumentView:
     turns: list[TurnView]
     codings: list[CodingRow]
     colours: dict[str, str | None]
+    # code key -> its name in the document's language, for codes that have a translation
+    translated_names: dict[str, str] = field(default_factory=dict)
 
 
 def document_view(session: Session, name: str, *, coder: str | None = None) -> DocumentView:
     doc = lookup.document(session, name)
     codings = list_codings(session, document=name, coder=coder)
     colours = dict(session.execute(select(Code.key, Code.colour)).all())
+    translated = {key: t[doc.language]["name"] for key, t in session.execute(
+        select(Code.key, Code.translations)) if t and t.get(doc.language, {}).get("name")}
     return DocumentView(
         name=doc.name,
         case=doc.case.name if doc.case else None,
@@ -61,6 +66,7 @@ def document_view(session: Session, name: str, *, coder: str | None = None) -> D
         turns=[TurnView(t.number, t.speaker, t.role, t.start, t.end, t.time) for t in doc.turns],
         codings=codings,
         colours=colours,
+        translated_names=translated,
     )
 
 
@@ -71,7 +77,7 @@ def project_stats(session: Session) -> dict[str, Any]:
     words = 0
     documents = []
     for doc in session.scalars(select(Document).order_by(Document.name)):
-        n = len(doc.text.split())
+        n = count_words(doc.text, doc.language)
         words += n
         documents.append(
             {

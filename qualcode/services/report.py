@@ -129,6 +129,7 @@ def _documents(session: Session, codings: list[Coding]) -> list[AppendixDocument
                 text=doc.text,
                 synthetic=doc.synthetic,
                 spans=[MarkedSpan(s, e, ", ".join(labels)) for (s, e), labels in marked.items()],
+                language=doc.language,
             )
         )
     return out

@@ -142,7 +142,7 @@ def test_the_report_shows_the_synthesis_heatmaps_and_frequencies(report):
     for section in ("synthesis", "heatmap-1", "heatmap-2", "frequencies", "documents"):
         assert section in parsed.ids
     assert "STALE" in parsed.ids["synthesis"]  # Firm C's innovation summary changed under it
-    assert len(page.documents) == 9 and all(d.synthetic for d in page.documents)
+    assert len(page.documents) == 12 and all(d.synthetic for d in page.documents)
 
 
 def test_a_coder_filter_narrows_the_report(demo: Project):
