@@ -81,6 +81,10 @@ class Counting:
         elif not self.shared_documents:
             text = (f"Coders counted: {names}; no document was coded by more than one of them, "
                     "so nothing was merged.")
+        elif self.codings == self.counted:
+            text = (f"Coders counted: {names}, merged; {len(self.shared_documents)} document(s) "
+                    "were coded by more than one of them, but no passage with the same code by "
+                    "two of them, so nothing was merged. One coder alone: --coder NAME.")
         else:
             shown = ", ".join(self.shared_documents[:SHOWN_DOCUMENTS])
             more = len(self.shared_documents) - SHOWN_DOCUMENTS
