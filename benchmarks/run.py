@@ -223,7 +223,7 @@ def render(rows: list[dict]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="a small run to check the harness")
-    parser.add_argument("--only", choices=["suggest", "analysis"])
+    parser.add_argument("--only", choices=["suggest", "analysis", "align"])
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
     rows: list[dict] = []
@@ -234,6 +234,10 @@ def main() -> None:
     if args.only in (None, "analysis"):
         bench_analysis(rows, firms=max(10, int(200 * scale)),
                        interviews=max(50, int(1000 * scale)), codings=int(200_000 * scale))
+    if args.only in (None, "align"):
+        from benchmarks.align import bench_align
+
+        rows += bench_align(WORK, row)
     import spacy
     import sqlalchemy
 

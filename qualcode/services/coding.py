@@ -6,12 +6,12 @@ import re
 from dataclasses import asdict, dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from qualcode.domain import ORIGIN_MANUAL, ORIGINS
 from qualcode.errors import ConflictError, NotFoundError, QualcodeError, SpanError
 from qualcode.services import events, lookup
-from qualcode.storage.models import Code, Coder, Coding, Document, Turn
+from qualcode.storage.models import Code, Coder, Coding, CodingFlag, Document, Turn
 
 
 @dataclass
@@ -36,6 +36,7 @@ class CodingRow:
     memo: str | None
     key: bool
     created_at: str
+    flag: dict | None = None  # a revised transcript could not place it: reason, old span, quote
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -203,6 +204,14 @@ def to_row(c: Coding) -> CodingRow:
         memo=c.memo,
         key=c.key_quote,
         created_at=c.created_at.isoformat() if c.created_at else "",
+        flag=None
+        if c.flag is None
+        else {
+            "reason": c.flag.reason,
+            "old_start": c.flag.old_start,
+            "old_end": c.flag.old_end,
+            "old_quote": c.flag.old_quote,
+        },
     )
 
 
@@ -215,10 +224,12 @@ def list_codings(
     dimension: str | None = None,
     coder: str | None = None,
     origin: str | None = None,
+    flagged: bool = False,
     limit: int | None = None,
 ) -> list[CodingRow]:
     query = (
         select(Coding)
+        .options(selectinload(Coding.flag))
         .join(Document, Coding.document_id == Document.id)
         .join(Code, Coding.code_id == Code.id)
         .join(Coder, Coding.coder_id == Coder.id)
@@ -239,6 +250,8 @@ def list_codings(
         if origin not in ORIGINS:
             raise QualcodeError(f"unknown origin {origin!r}", hint="one of " + ", ".join(ORIGINS))
         query = query.where(Coding.origin == origin)
+    if flagged:
+        query = query.where(Coding.id.in_(select(CodingFlag.coding_id)))
     query = query.order_by(Document.name, Coding.start, Code.key, Coding.id)
     if limit:
         query = query.limit(limit)
