@@ -21,7 +21,9 @@ from qualcode.errors import QualcodeError
 # --------------------------------------------------------------------------- shared options
 
 FilterCoderOpt = Annotated[
-    str | None, typer.Option("--coder", help="Only this coder's codings.")
+    str | None,
+    typer.Option("--coder", help="Only this coder's codings (default: every coder's, one code's "
+                 "overlapping codings by different coders counted once; see README)."),
 ]
 OriginOpt = Annotated[
     str | None, typer.Option("--origin", help="Only codings of this origin: manual, suggested "

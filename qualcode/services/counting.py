@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -39,10 +39,10 @@ ONE_CODER, MERGED, BY_CODER = "one coder", "merged", "by coder"
 SHOWN_DOCUMENTS = 5  # shared documents named in a note before "and N more"
 
 
-@dataclass(frozen=True)
-class Counted:
+class Counted(NamedTuple):
     """One coding as an analysis counts it. `coders` are everyone who coded its passage (itself
-    included); `passage_start`/`passage_end` the union of the passage's codings."""
+    included); `passage_start`/`passage_end` the union of the passage's codings. (A named tuple:
+    there may be 200,000 of them.)"""
 
     id: int
     document_id: int
@@ -104,7 +104,8 @@ class Counting:
     @property
     def short(self) -> str:
         """For a column of a CSV export: "li, wei (merged)"."""
-        return f"{', '.join(self.coders) or 'none'} ({self.mode})"
+        names = ", ".join(self.coders) or "none"
+        return names if self.mode == MERGED and len(self.coders) <= 1 else f"{names} ({self.mode})"
 
     def as_dict(self) -> dict[str, Any]:
         return {"mode": self.mode, "counted": self.coders,
@@ -134,11 +135,15 @@ class CountedGroups:
 _Row = tuple[int, int, int, int, int, int, bool, str]
 
 
+def _as_is(rows: list[_Row]) -> list[Counted]:
+    return [Counted(*r, (r[3],), r[4], r[5]) for r in rows]
+
+
 def _merge_group(rows: list[_Row], preference: dict[int, tuple]) -> list[Counted]:
     """The counted codings of one document and one code (the module docstring's rule).
     `preference` orders coders for ties (smaller first)."""
     if len({r[3] for r in rows}) == 1:
-        return [Counted(*r, coders=(r[3],), passage_start=r[4], passage_end=r[5]) for r in rows]
+        return _as_is(rows)
     rows = sorted(rows, key=lambda r: (r[4], r[5], r[0]))
     parent = list(range(len(rows)))
 
@@ -149,19 +154,27 @@ def _merge_group(rows: list[_Row], preference: dict[int, tuple]) -> list[Counted
         return i
 
     # Sweep in start order; a coding joins every still-open coding of another coder.
-    open_: list[int] = []
-    for i, (_, _, _, coder, start, _, _, _) in enumerate(rows):
-        open_ = [j for j in open_ if rows[j][5] > start]
-        for j in open_:
-            if rows[j][3] != coder:
+    open_: list[tuple[int, int, int]] = []  # (end, index, coder)
+    joined = False
+    for i, r in enumerate(rows):
+        start, coder = r[4], r[3]
+        open_ = [o for o in open_ if o[0] > start]
+        for _, j, other in open_:
+            if other != coder:
                 parent[find(j)] = find(i)
-        open_.append(i)
+                joined = True
+        open_.append((r[5], i, coder))
+    if not joined:
+        return _as_is(rows)
     passages: dict[int, list[int]] = defaultdict(list)
     for i in range(len(rows)):
         passages[find(i)].append(i)
 
     out = []
     for members in passages.values():
+        if len(members) == 1:
+            out += _as_is([rows[members[0]]])
+            continue
         per_coder = Counter(rows[i][3] for i in members)
         lead = min(per_coder, key=lambda c: (-per_coder[c], preference.get(c, (2, ""))))
         coders = tuple(sorted(per_coder, key=lambda c: preference.get(c, (2, ""))))
@@ -231,8 +244,7 @@ def counted_codings(session: Session, filt: CodingFilter, *, by_coder: bool = Fa
     out: list[Counted] = []
     for rows in groups.values():
         if by_coder:
-            out += [Counted(*r, coders=(r[3],), passage_start=r[4], passage_end=r[5])
-                    for r in rows]
+            out += _as_is(rows)
         else:
             out += _merge_group(rows, preference)
     out.sort(key=lambda c: (c.document_id, c.start, c.end, c.id))
