@@ -130,6 +130,7 @@ class Codebook:
     codes: list[CodeDef]
     source: str | None = None
     sha256: str | None = None
+    warnings: tuple[CodebookProblem, ...] = ()  # worth saying, not worth refusing the file
 
     def by_key(self) -> dict[str, CodeDef]:
         return {c.key: c for c in self.codes}

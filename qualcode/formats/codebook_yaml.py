@@ -77,6 +77,7 @@ class _Reader:
 
     def __init__(self) -> None:
         self.problems: list[CodebookProblem] = []
+        self.warnings: list[CodebookProblem] = []
         self.drafts: list[_Draft] = []
         self.name: str | None = None
         self.version = DEFAULT_VERSION
@@ -227,9 +228,11 @@ class _Reader:
         for list_field in ("include", "exclude", "examples"):
             if list_field in found:
                 setattr(draft, list_field, self.text_list(found[list_field][1], key, list_field))
-        if not is_dimension and not draft.examples:
-            self.problem(found["examples"][1] if "examples" in found else key_node, key,
-                         "no examples: add at least one example sentence under 'examples:'")
+        if not is_dimension and not draft.examples:  # a code made while coding has none yet
+            where = found["examples"][1] if "examples" in found else key_node
+            self.warnings.append(CodebookProblem(
+                line=_line(where), key=key,
+                message="no examples yet: add an example sentence under 'examples:'"))
         if "colour" in found:
             draft.colour = self.read_colour(found["colour"][1], key)
         if "parent" in found:
@@ -425,6 +428,7 @@ def _build(reader: _Reader, text: str, source: str | None) -> Codebook:
     name = reader.name or (Path(source).stem if source else "Codebook")
     return Codebook(name=name, version=reader.version, language=reader.language,
                     languages=tuple(sorted(languages)), codes=codes, source=source,
+                    warnings=tuple(sorted(reader.warnings, key=lambda p: p.line or 0)),
                     sha256=hashlib.sha256(text.encode("utf-8")).hexdigest())
 
 

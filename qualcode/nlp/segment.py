@@ -77,3 +77,22 @@ def lemma_matches(texts: list[str], lemmas: list[str], lang: str = "en"
                     found.append((words[i].idx, last.idx + len(last.text)))
         out.append(found)
     return out
+
+
+def sentences_and_words(texts: list[str], lang: str = "en"
+                        ) -> list[tuple[list[tuple[int, int]], list[tuple[int, int]]]]:
+    """For each text, its sentences (as sentence_bounds gives them) and its words: the tokenizer's
+    non-space tokens as (start, end) offsets, punctuation included. One pass of the same
+    sentencizer pipeline serves both, so the coding mode moves by exactly the sentences the
+    suggester proposes, and by the words of the language's own tokenizer (Chinese has no spaces)."""
+    nlp = _sentencizer(lang)
+    out = []
+    for text, doc in zip(texts, nlp.pipe(texts, batch_size=BATCH_SIZE), strict=True):
+        sentences = []
+        for sent in doc.sents:
+            start, end = _stripped(text, sent.start_char, sent.end_char)
+            if start < end:
+                sentences.append((start, end))
+        words = [(t.idx, t.idx + len(t.text)) for t in doc if not t.is_space and t.text.strip()]
+        out.append((sentences, words))
+    return out

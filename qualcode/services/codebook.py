@@ -47,6 +47,7 @@ class SyncResult:
     path: str
     version: str
     sha256: str
+    warnings: list[str] = field(default_factory=list)  # one line each, with file:line
     added: list[str] = field(default_factory=list)
     changed: dict[str, list[str]] = field(default_factory=dict)
     retired: list[str] = field(default_factory=list)
@@ -183,6 +184,7 @@ def load_codebook(session: Session, path: Path, *, actor: str) -> SyncResult:
 
     _retire_or_remove(session, existing, wanted_keys, result, actor)
     session.flush()
+    result.warnings = [w.one_line(str(path)) for w in codebook.warnings]
     return result
 
 

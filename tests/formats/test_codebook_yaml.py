@@ -221,9 +221,12 @@ def test_empty_and_missing_definition():
     assert [(p.line, p.key) for p in problems] == [(4, "strategy"), (7, "strategy.relocation")]
 
 
-def test_no_examples():
-    problem = only(problems_of(CLEAN.replace("[We moved.]", "[]")), "no examples")
-    assert problem.line == 9
+def test_no_examples_is_a_warning_not_a_problem():
+    """A code created while coding has no examples yet: the file is accepted, with a warning."""
+    codebook, problems = parse_codebook(CLEAN.replace("[We moved.]", "[]"))
+    assert problems == [] and codebook is not None
+    (warning,) = codebook.warnings
+    assert warning.line == 9 and "no examples" in warning.message
 
 
 def test_invalid_colour_and_unquoted_colour():
@@ -298,7 +301,8 @@ strategy:
 """
     problems = problems_of(text)
     got = [(p.line, p.message.split(" ")[0]) for p in problems]
-    assert got == [(2, "'EN'"), (4, "the"), (5, "invalid"), (7, "bad"), (10, "no"),
+    # code b's missing examples (line 10) is a warning now, not a problem
+    assert got == [(2, "'EN'"), (4, "the"), (5, "invalid"), (7, "bad"),
                    (12, "unknown"), (13, "unknown"), (15, "pattern")]
 
 
@@ -311,14 +315,14 @@ def test_load_reads_a_bom_and_raises_with_every_problem(tmp_path):
     assert [c.key for c in load_codebook(good).codes] == ["strategy", "strategy.relocation"]
 
     bad = tmp_path / "bad.yaml"
-    bad.write_text(CLEAN.replace("[We moved.]", "[]").replace("Moving production.", '""'),
-                   encoding="utf-8")
+    bad.write_text(CLEAN.replace("[We moved.]", "[]").replace("Moving production.", '""')
+                   .replace("codebook:", "codebook:\n  colour: red"), encoding="utf-8")
     with pytest.raises(CodebookError) as caught:
         load_codebook(bad)
     err = caught.value
     assert err.message == "2 problem(s) in the codebook" and err.where == str(bad)
-    assert [p.line for p in err.problems] == [8, 9]
-    assert f"{bad}:8" in err.one_line()
+    assert [p.line for p in err.problems] == [2, 9]  # the missing examples are a warning
+    assert f"{bad}:2" in err.one_line()
 
 
 def test_load_refuses_other_encodings(tmp_path):
