@@ -22,7 +22,9 @@ from qualcode.errors import QualcodeError
 # --------------------------------------------------------------------------- shared options
 
 FilterCoderOpt = Annotated[
-    str | None, typer.Option("--coder", help="Only this coder's codings.")
+    str | None,
+    typer.Option("--coder", help="Only this coder's codings (default: every coder's, one code's "
+                 "overlapping codings by different coders counted once; see README)."),
 ]
 OriginOpt = Annotated[
     str | None, typer.Option("--origin", help="Only codings of this origin: manual, suggested "
@@ -59,10 +61,17 @@ def register(app: typer.Typer) -> None:
     app.command("gaps")(gaps)
 
 
-def _export(table: Table, fmt: str | None, output: Path | None) -> bool:
-    """Write or print the table if --format or -o asked for it; False if neither did."""
+def _export(table: Table, fmt: str | None, output: Path | None, counting=None) -> bool:
+    """Write or print the table if --format or -o asked for it; False if neither did. CSV and
+    TSV leave notes out (pure data), so which coders were counted goes in a last column."""
     from qualcode.formats import tables
 
+    if counting is not None:
+        name = fmt or (tables.format_for_path(output) if output is not None else None)
+        if name is not None and name.lower() in ("csv", "tsv"):
+            table = Table([*table.columns, "coders counted"],
+                          [[*row, counting.short] for row in table.rows], table.title,
+                          table.notes)
     if output is not None:
         name = fmt or tables.format_for_path(output)
         tables.write_table(table, name, output)
@@ -168,7 +177,7 @@ def matrix(
         m = build_matrix(session, rows=rows, cols=cols, value=value, coder=coder, origin=origin,
                          code=code)
     table = m.long_table() if long else m.wide_table()
-    if _export(table, fmt, output):
+    if _export(table, fmt, output, m.counting):
         return
     if json_out:
         emit_json({**m.as_dict(), "long": [dict(zip(table.columns, r, strict=True))
@@ -283,7 +292,7 @@ def cooccur(
         _show_passages(passages, pair[0], pair[1], unit)
         return
     table = co.long_table() if long else co.wide_table()
-    if _export(table, fmt, output):
+    if _export(table, fmt, output, co.counting):
         return
     if json_out:
         emit_json({**co.as_dict(), "long": [dict(zip(table.columns, r, strict=True))
@@ -467,3 +476,5 @@ def gaps(
     if not result.missing and not result.single:
         console.print("Every case has at least two codings on every "
                       f"{'dimension' if by == 'dimension' else 'code'}.")
+    if result.counting is not None:
+        console.print(Text(result.counting.line, style="dim"))

@@ -163,8 +163,10 @@ def test_counts_by_case_and_code_roll_children_into_parents(tiny):
     m = matrix(tiny, rows="case", cols="code", value="count")
     assert m.row_labels == ["Firm X", "(no case)"]
     assert m.col_labels == CODE_COLUMNS
-    # cell-design = its own coding + own-research below it (Firm X); dependence ((no case)).
-    assert m.cells == [[3, 2, 1, 0, 0], [0, 1, 0, 1, 1]]
+    # relocation: wei's and ana's overlapping codings are one passage (counted once) plus
+    # wei's "Why Huizhou?"; cell-design = its own coding + own-research below it (Firm X, two
+    # codes, not merged); dependence ((no case)).
+    assert m.cells == [[2, 2, 1, 0, 0], [0, 1, 0, 1, 1]]
 
 
 def test_presence_and_documents(tiny):
@@ -212,7 +214,7 @@ def test_coverage_by_coder_uses_the_documents_that_coder_coded(tiny, project):
 def test_dimension_columns_hold_every_code_of_the_dimension(tiny):
     m = matrix(tiny, cols="dimension")
     assert m.col_labels == ["strategy", "innovation", "policy"]
-    assert m.cells == [[3, 2, 0], [0, 1, 1]]
+    assert m.cells == [[2, 2, 0], [0, 1, 1]]
     by_coder = matrix(tiny, rows="coder", cols="dimension")
     assert by_coder.cells == [[1, 2, 0], [2, 1, 1]]  # ana, wei
 
@@ -221,10 +223,10 @@ def test_attribute_rows_prefer_case_attributes_then_document_attributes(tiny):
     segment = matrix(tiny, rows="attribute:segment", cols="dimension")
     # doc-a also has a document attribute "segment"; the case attribute wins.
     assert segment.row_labels == ["cells", "(no value)"]
-    assert segment.cells == [[3, 2, 0], [0, 1, 1]]
+    assert segment.cells == [[2, 2, 0], [0, 1, 1]]
     wave = matrix(tiny, rows="attribute:wave", cols="dimension")
     assert wave.row_labels == ["1", "2"]
-    assert wave.cells == [[3, 2, 0], [0, 1, 1]]
+    assert wave.cells == [[2, 2, 0], [0, 1, 1]]
     founded = matrix(tiny, rows="attribute:founded", cols="dimension", value="coverage")
     assert founded.row_labels == ["2001", "(no value)"]
     assert founded.cells[0][0] == 44 / 97
