@@ -12,7 +12,8 @@ from functools import cache
 
 from spacy.language import Language
 
-from qualcode.nlp.patterns import blank_pipeline, make_lemmatizing_nlp
+from qualcode.nlp.languages import add_sentencizer, blank_pipeline
+from qualcode.nlp.patterns import make_lemmatizing_nlp
 
 BATCH_SIZE = 64
 
@@ -20,7 +21,7 @@ BATCH_SIZE = 64
 @cache
 def _sentencizer(lang: str) -> Language:
     nlp = blank_pipeline(lang)
-    nlp.add_pipe("sentencizer")
+    add_sentencizer(nlp)
     return nlp
 
 

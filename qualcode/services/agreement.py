@@ -224,9 +224,9 @@ def units(session: Session, comp: Comparison, unit: str) -> tuple[list[Unit], st
         bounds = [(t.document_id, t.start, t.start + len(t.text)) for t in turns]
         what = f"{len(bounds)} respondent turns; codings in interviewer turns are not compared"
     else:
-        from qualcode.services.learning import respondent_sentences, suggest_pipeline
+        from qualcode.services.learning import respondent_sentences
 
-        sents = respondent_sentences(session, suggest_pipeline(session), set(comp.docs))
+        sents = respondent_sentences(session, set(comp.docs))
         bounds = [(s.document_id, s.start, s.end) for s in sents]
         what = (f"{len(bounds)} respondent sentences; a coding marks every sentence it touches; "
                 "codings in interviewer turns are not compared")

@@ -28,6 +28,7 @@ SYNCED_FIELDS = (
     "colour",
     "sort_order",
     "parent",
+    "translations",
 )
 
 
@@ -110,6 +111,7 @@ def _wanted(code: CodeDef) -> dict:
         "colour": code.colour,
         "sort_order": code.order,
         "parent": code.parent,
+        "translations": code.translations_dict(),
     }
 
 
@@ -126,6 +128,7 @@ def _current(code: Code) -> dict:
         "colour": code.colour,
         "sort_order": code.sort_order,
         "parent": code.parent.key if code.parent else None,
+        "translations": code.translations or {},
     }
 
 
@@ -324,6 +327,10 @@ def live_codebook(session: Session) -> Codebook:
                 patterns=patterns,
                 is_dimension=c.is_dimension,
                 order=c.sort_order,
+                translations=tuple(
+                    (lang, t.get("name"), t.get("definition"))
+                    for lang, t in sorted((c.translations or {}).items())
+                ),
             )
         )
     return Codebook(

@@ -46,9 +46,9 @@ def _passage(session: Session, doc, at: int, unit: str) -> tuple[int, int]:
         raise QualcodeError(f"offset {at} is outside the document", where=doc.name,
                             hint=f"offsets run from 0 to {len(doc.text) - 1}")
     if unit == "sentence":
-        from qualcode.services.learning import respondent_sentences, suggest_pipeline
+        from qualcode.services.learning import respondent_sentences
 
-        for s in respondent_sentences(session, suggest_pipeline(session), {doc.id}):
+        for s in respondent_sentences(session, {doc.id}):
             if s.start <= at < s.end:
                 return s.start, s.end
     turn = session.scalars(

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qualcode.errors import QualcodeError
+from qualcode.services.counting import Counting, counted_codings
 from qualcode.services.matrix import (
     NO_CASE,
     build_matrix,
@@ -40,11 +41,13 @@ class Gaps:
     missing: list[Gap] = field(default_factory=list)
     single: list[Gap] = field(default_factory=list)
     filters: list[str] = field(default_factory=list)
+    counting: Counting | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {"by": self.by, "cases": self.cases, "columns": self.columns,
                 "counts": self.counts, "missing": self.missing, "single": self.single,
-                "filters": self.filters}
+                "filters": self.filters,
+                "coders": self.counting.as_dict() if self.counting else None}
 
 
 def _single_quotes(session: Session, by: str, wanted: set[tuple[str, str]], coder: str | None,
@@ -55,14 +58,18 @@ def _single_quotes(session: Session, by: str, wanted: set[tuple[str, str]], code
     filt = coding_filter(session, coder=coder, origin=origin)
     columns = layout_columns(session, by, filt, direct_counts(session, filt))
     query = filt.apply(
-        select(Case.name, Coding.code_id, Document.name, Coding.quote)
+        select(Coding.id, Case.name, Document.name, Coding.quote)
         .join(Document, Coding.document_id == Document.id)
         .join(Case, Document.case_id == Case.id)
-        .order_by(Document.name, Coding.start)
     )
+    details = {cid: rest for cid, *rest in session.execute(query)}
+    # The one counted coding behind the cell (several coders' copies of it merged).
     out = {}
-    for case, code_id, document, quote in session.execute(query):
-        for col in columns.targets.get(code_id, ()):
+    for c in counted_codings(session, filt).codings:
+        if c.id not in details:
+            continue  # a document without a case
+        case, document, quote = details[c.id]
+        for col in columns.targets.get(c.code_id, ()):
             key = (case, columns.labels[col])
             if key in wanted:
                 out[key] = (document, quote)
@@ -85,7 +92,7 @@ def find_gaps(session: Session, *, by: str = "dimension", coder: str | None = No
             counts.append([int(v) for v in row])
     columns = matrix.col_labels
     result = Gaps(by=by, cases=cases, columns=columns, counts=counts,
-                  filters=matrix.filters)
+                  filters=matrix.filters, counting=matrix.counting)
     wanted = set()
     for case, row in zip(cases, counts, strict=True):
         for column, n in zip(columns, row, strict=True):

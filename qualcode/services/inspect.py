@@ -3,13 +3,14 @@ project's counts."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from qualcode.errors import QualcodeError
+from qualcode.nlp.languages import count_words  # jieba only for zh; no spaCy
 from qualcode.services import lookup
 from qualcode.services.coding import CodingRow, list_codings
 from qualcode.storage.models import Case, Code, Coder, Coding, Document, Event, Turn
@@ -41,6 +42,8 @@ class DocumentView:
     turns: list[TurnView]
     codings: list[CodingRow]
     colours: dict[str, str | None]
+    # code key -> its name in the document's language, for codes that have a translation
+    translated_names: dict[str, str] = field(default_factory=dict)
 
 
 def document_view(
@@ -50,6 +53,8 @@ def document_view(
     doc = lookup.document(session, name)
     codings = list_codings(session, document=name, coder=coder, blind_for=blind_for)
     colours = dict(session.execute(select(Code.key, Code.colour)).all())
+    translated = {key: t[doc.language]["name"] for key, t in session.execute(
+        select(Code.key, Code.translations)) if t and t.get(doc.language, {}).get("name")}
     return DocumentView(
         name=doc.name,
         case=doc.case.name if doc.case else None,
@@ -65,6 +70,7 @@ def document_view(
         turns=[TurnView(t.number, t.speaker, t.role, t.start, t.end, t.time) for t in doc.turns],
         codings=codings,
         colours=colours,
+        translated_names=translated,
     )
 
 
@@ -75,7 +81,7 @@ def project_stats(session: Session) -> dict[str, Any]:
     words = 0
     documents = []
     for doc in session.scalars(select(Document).order_by(Document.name)):
-        n = len(doc.text.split())
+        n = count_words(doc.text, doc.language)
         words += n
         documents.append(
             {

@@ -191,6 +191,8 @@ def _replace_text(session: Session, doc: Document, t: ParsedTranscript, path: Pa
     doc.source_format = t.source_format
     doc.encoding = t.encoding
     doc.newlines_normalised = t.newlines_normalised
+    doc.language = t.language  # a revised text may be declared (or detected) differently
+    doc.language_detected = t.language_detected
     for turn in t.turns:
         doc.turns.append(Turn(number=turn.number, speaker=turn.speaker, role=turn.role,
                               start=turn.start, end=turn.end, label_start=turn.label_start,

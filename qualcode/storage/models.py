@@ -109,6 +109,8 @@ class Document(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     file_sha256: Mapped[str] = mapped_column(String(64))
     language: Mapped[str] = mapped_column(String(20), default="en")
+    # True when the language was detected at import rather than declared in front matter.
+    language_detected: Mapped[bool] = mapped_column(Boolean, default=False)
     title: Mapped[str | None] = mapped_column(Text)
     interviewee_role: Mapped[str | None] = mapped_column(Text)
     interview_date: Mapped[dt.date | None] = mapped_column(Date)
@@ -189,6 +191,9 @@ class Code(Base):
     exclude: Mapped[list[Any]] = mapped_column(JSON, default=list)
     examples: Mapped[list[Any]] = mapped_column(JSON, default=list)
     patterns: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # {language: {"name": ..., "definition": ...}}: the code in other languages, for documents
+    # in those languages.
+    translations: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     colour: Mapped[str | None] = mapped_column(String(9))
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
     retired: Mapped[bool] = mapped_column(Boolean, default=False)
