@@ -5,7 +5,7 @@ squeezes every column to nothing. The first of these that fits is used:
   1. the matrix as asked (or turned, codes down the side, when there are many more columns than
      rows), with full column headers on one line;
   2. the same with headers wrapped between their words;
-  3. numbered column headers with a legend under the table;
+  3. numbered column headers with a legend under the table (row labels folding, if need be);
   4. pages: numbered columns split into tables that each fit, every one with the row labels;
   5. the long form (one line per non-empty cell) when not even one column fits beside the
      labels.
@@ -22,8 +22,10 @@ from rich.text import Text
 
 # A matrix with more columns than this and more columns than rows is turned by preference.
 MAX_TERMINAL_COLUMNS = 8
-# Row labels longer than this fold.
+# Row labels longer than this fold; to avoid a page with a column or two, they may fold down to
+# MIN_LABEL.
 MAX_LABEL = 40
+MIN_LABEL = 12
 # Width a column costs beyond its content: a padding space each side and a border.
 COLUMN_COST = 3
 
@@ -104,9 +106,9 @@ def _total(label: int, widths: list[int]) -> int:
 
 
 def _table(m, o: _Orientation, headers: str, columns: range, widths: list[int],
-           title: str) -> Table:
+           title: str, label: int | None = None) -> Table:
     grid = Table(title=title, title_justify="left")
-    grid.add_column(o.corner, width=_label_width(o), overflow="fold")
+    grid.add_column(o.corner, width=label or _label_width(o), overflow="fold")
     for j in columns:
         if headers == "numbered":
             name = str(j + 1)
@@ -175,6 +177,12 @@ def render_matrix(m, width: int) -> list[RenderableType]:
                 if headers == "numbered":
                     out.append(_legend(o))
                 return out + ([caption] if caption else [])
+    for o in orientations:  # numbered, with the row labels folding to make room
+        widths = _widths(o, "numbered")
+        room = width - _total(0, widths)
+        if MIN_LABEL <= room < _label_width(o):
+            return [_table(m, o, "numbered", range(len(widths)), widths, m.title, label=room),
+                    _legend(o)] + ([caption] if caption else [])
     best = None
     for o in orientations:
         widths = _widths(o, "numbered")
