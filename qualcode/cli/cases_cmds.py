@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from qualcode.cli.common import CoderOpt, JsonOpt, coder_name, console, emit_json, project_session
+from qualcode.cli.listing import NoPagerOpt, emit_rows
 
 app = typer.Typer(help="Cases (firms, institutions) and their attributes.", no_args_is_help=True)
 
@@ -31,9 +31,10 @@ def list_(
             "--attributes", "-a", help="Comma-separated attributes to show (default: up to 4)."
         ),
     ] = None,
+    no_pager: NoPagerOpt = False,
     json_out: JsonOpt = False,
 ) -> None:
-    """Every case with its attributes and counts."""
+    """Every case with its attributes and counts (tab-separated when piped)."""
     from qualcode.services.cases import list_cases
 
     with project_session(ctx) as session:
@@ -50,20 +51,13 @@ def list_(
     else:  # a terminal has room for a few columns; --json has them all
         names = [a for a in PREFERRED if a in present] + [a for a in present if a not in PREFERRED]
         names = names[:4]
-    table = Table(title=f"{len(cases)} cases")
-    table.add_column("case", style="bold", no_wrap=True)
-    for name in names:
-        table.add_column(name, overflow="fold")
-    table.add_column("docs", justify="right")
-    table.add_column("codings", justify="right")
-    for c in cases:
-        table.add_row(
-            c.name,
-            *[_fmt(c.attributes.get(n, "")) for n in names],
-            str(c.documents),
-            str(c.codings),
-        )
-    console.print(table)
+    emit_rows(
+        ("case", *names, "docs", "codings"),
+        ((c.name, *[_fmt(c.attributes.get(n, "")) for n in names], str(c.documents),
+          str(c.codings)) for c in cases),
+        no_pager=no_pager,
+        title=f"{len(cases)} cases",
+    )
 
 
 @app.command("show")
@@ -84,6 +78,8 @@ def show(
 
 
 def _print_detail(detail) -> None:
+    from rich.table import Table
+
     attrs = Table(title=detail.name, show_header=True)
     attrs.add_column("attribute")
     attrs.add_column("value")

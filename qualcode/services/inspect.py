@@ -68,22 +68,20 @@ def project_stats(session: Session) -> dict[str, Any]:
     def count(model) -> int:
         return session.scalar(select(func.count()).select_from(model)) or 0
 
-    words = 0
-    documents = []
-    for doc in session.scalars(select(Document).order_by(Document.name)):
-        n = len(doc.text.split())
-        words += n
-        documents.append(
-            {
-                "name": doc.name,
-                "case": doc.case.name if doc.case else None,
-                "words": n,
-                "turns": len(doc.turns),
-                "codings": session.scalar(
-                    select(func.count(Coding.id)).where(Coding.document_id == doc.id)
-                ),
-            }
-        )
+    # One aggregate per table, joined in Python: no transcript text is read.
+    turns = dict(session.execute(
+        select(Turn.document_id, func.count()).group_by(Turn.document_id)).all())
+    coded = dict(session.execute(
+        select(Coding.document_id, func.count()).group_by(Coding.document_id)).all())
+    documents = [
+        {"name": name, "case": case, "words": n or 0, "turns": turns.get(doc_id, 0),
+         "codings": coded.get(doc_id, 0)}
+        for doc_id, name, case, n in session.execute(
+            select(Document.id, Document.name, Case.name, Document.words)
+            .outerjoin(Case, Document.case_id == Case.id)
+            .order_by(Document.name))
+    ]
+    words = sum(d["words"] for d in documents)
     by_origin = dict(
         session.execute(select(Coding.origin, func.count()).group_by(Coding.origin)).all()
     )
@@ -105,7 +103,7 @@ def project_stats(session: Session) -> dict[str, Any]:
         "cases": count(Case),
         "documents": count(Document),
         "words": words,
-        "turns": count(Turn),
+        "turns": sum(turns.values()),
         "codes": session.scalar(
             select(func.count())
             .select_from(Code)

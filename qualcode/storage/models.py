@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -119,12 +120,20 @@ class Document(Base):
     encoding: Mapped[str] = mapped_column(String(40))
     newlines_normalised: Mapped[bool] = mapped_column(Boolean, default=False)
     synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Whitespace-separated words of `text`, kept by the listener below so `stats` can add them
+    # up without reading every transcript.
+    words: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     imported_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     case: Mapped[Case | None] = relationship(back_populates="documents")
     turns: Mapped[list[Turn]] = relationship(
         back_populates="document", cascade="all, delete-orphan", order_by="Turn.number"
     )
     values: Mapped[list[DocumentValue]] = relationship(cascade="all, delete-orphan")
+
+
+@event.listens_for(Document.text, "set")
+def _count_words(target: Document, value: str | None, _old, _initiator) -> None:
+    target.words = len(value.split()) if value else 0
 
 
 class DocumentValue(Base):
@@ -266,6 +275,11 @@ class Event(Base):
     action: Mapped[str] = mapped_column(String(60))
     entity: Mapped[str] = mapped_column(String(30))
     entity_id: Mapped[int | None] = mapped_column(Integer)
+    # The event this one reverses (an undo reverses a change, a redo reverses an undo).
+    reverses_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # The document the change belongs to, for `qualcode log --document` (no foreign key: the log
+    # outlives a removed document).
+    document_id: Mapped[int | None] = mapped_column(Integer, index=True)
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
