@@ -6,7 +6,16 @@ from typing import Annotated
 
 import typer
 
-from qualcode.cli.common import CoderOpt, JsonOpt, coder_name, console, emit_json, project_session
+from qualcode.cli.common import (
+    CoderOpt,
+    JsonOpt,
+    YesOpt,
+    coder_name,
+    confirm,
+    console,
+    emit_json,
+    project_session,
+)
 from qualcode.cli.listing import NoPagerOpt, emit_rows
 
 app = typer.Typer(help="Cases (firms, institutions) and their attributes.", no_args_is_help=True)
@@ -128,3 +137,67 @@ def set_(
         emit_json(detail)
         return
     _print_detail(detail)
+
+
+@app.command("rename")
+def rename(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Case name.")],
+    new: Annotated[str, typer.Argument(help="The new name.")],
+    coder: CoderOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Rename a case; its documents, attributes, summaries and memos stay with it."""
+    from qualcode.services.documents import rename_case
+
+    with project_session(ctx) as session:
+        new = rename_case(session, name, new, actor=coder_name(coder))
+    if json_out:
+        emit_json({"renamed": name, "to": new})
+        return
+    typer.echo(f"Renamed case {name} to {new}.")
+
+
+@app.command("merge")
+def merge(
+    ctx: typer.Context,
+    source: Annotated[str, typer.Argument(help="The case merged away.")],
+    target: Annotated[str, typer.Argument(help="The case that absorbs it.")],
+    yes: YesOpt = False,
+    coder: CoderOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Merge case A into case B: documents, memos and summaries move, A's attributes fill B's
+    gaps, A is removed. Refused if they disagree on an attribute. Asks on a terminal."""
+    from qualcode.services.documents import merge_cases
+
+    with project_session(ctx) as session:
+        result = merge_cases(session, source, target, actor=coder_name(coder))
+        confirm(f"Merge {source} ({result['documents']} documents) into {target}?", yes)
+    if json_out:
+        emit_json(result)
+        return
+    typer.echo(f"Merged {source} into {result['into']}: {result['documents']} documents moved"
+               + (f", attributes added: {', '.join(result['attributes_added'])}"
+                  if result["attributes_added"] else "") + ".")
+
+
+@app.command("remove")
+def remove(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Case name.")],
+    yes: YesOpt = False,
+    coder: CoderOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Remove a case; its documents stay, without a case. Attributes, summaries and memos go to
+    the event log (`qualcode undo` restores them). Asks on a terminal (--yes in scripts)."""
+    from qualcode.services.documents import remove_case
+
+    with project_session(ctx) as session:
+        result = remove_case(session, name, actor=coder_name(coder))
+        confirm(f"Remove case {name} ({result['documents']} documents keep no case)?", yes)
+    if json_out:
+        emit_json(result)
+        return
+    typer.echo(f"Removed case {name}; {result['documents']} documents now have no case.")

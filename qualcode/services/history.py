@@ -295,6 +295,12 @@ def _memo_remove():
     return undo, redo
 
 
+def _load_handlers() -> None:
+    """Services that manage documents, cases and codes register their handlers on import."""
+    import qualcode.services.codes  # noqa: F401
+    import qualcode.services.documents  # noqa: F401
+
+
 # --------------------------------------------------------------------------- the log
 
 
@@ -315,6 +321,7 @@ def _summary(ev: Event) -> str:
 def _reversals(session: Session) -> tuple[dict[int, Event], set[int], set[int]]:
     """The undo and redo events (few), with the ids of the events currently undone and of the
     undos currently redone."""
+    _load_handlers()
     rows = list(session.scalars(select(Event).where(Event.action.in_([UNDO, REDO]))
                                 .order_by(Event.id)))
     by_id = {e.id: e for e in rows}

@@ -1,0 +1,70 @@
+"""codes rename | move | merge: managing codes in the project, their evidence following."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from qualcode.cli.common import (
+    CoderOpt,
+    JsonOpt,
+    YesOpt,
+    coder_name,
+    confirm,
+    emit_json,
+    project_session,
+)
+
+app = typer.Typer(help="Rename, move and merge codes; codings, suggestions and memos follow.",
+                  no_args_is_help=True)
+KeyArg = Annotated[str, typer.Argument(help="Code key, e.g. innovation.cell-design.")]
+
+
+def _print(change) -> None:
+    typer.echo(f"{change.action}: {change.old_key} -> {change.new_key}")
+    for old, new in list(change.keys.items())[1:]:
+        typer.echo(f"  {old} -> {new}")
+    for what, n in change.moved.items():
+        typer.echo(f"  {n} {what} moved")
+    typer.echo(change.codebook_hint)
+
+
+@app.command("rename")
+def rename(ctx: typer.Context, key: KeyArg,
+           new_key: Annotated[str, typer.Argument(help="The new full key.")],
+           coder: CoderOpt = None, json_out: JsonOpt = False) -> None:
+    """Give a code a new key (codes below it follow); it keeps its GUID. Prints what to change
+    in the codebook file."""
+    from qualcode.services.codes import rename_code
+
+    with project_session(ctx) as session:
+        change = rename_code(session, key, new_key, actor=coder_name(coder))
+    emit_json(change) if json_out else _print(change)
+
+
+@app.command("move")
+def move(ctx: typer.Context, key: KeyArg,
+         parent: Annotated[str, typer.Argument(help="The code to put it under.")],
+         coder: CoderOpt = None, json_out: JsonOpt = False) -> None:
+    """Move a code (and the codes below it) under another parent."""
+    from qualcode.services.codes import rename_code
+
+    with project_session(ctx) as session:
+        change = rename_code(session, key, f"{parent}.{key.split('.')[-1]}",
+                             actor=coder_name(coder), action="code.move")
+    emit_json(change) if json_out else _print(change)
+
+
+@app.command("merge")
+def merge(ctx: typer.Context, source: KeyArg,
+          target: Annotated[str, typer.Argument(help="The code that absorbs it.")],
+          yes: YesOpt = False, coder: CoderOpt = None, json_out: JsonOpt = False) -> None:
+    """Merge code A into code B: A's codings, suggestions and memos move to B, A is retired.
+    Asks on a terminal (--yes in scripts); `qualcode undo` separates them again."""
+    from qualcode.services.codes import merge_codes
+
+    with project_session(ctx) as session:
+        change = merge_codes(session, source, target, actor=coder_name(coder))
+        confirm(f"Merge {source} into {target} ({change.moved['codings']} codings)?", yes)
+    emit_json(change) if json_out else _print(change)
