@@ -1,0 +1,81 @@
+"""codes rename/move/merge: evidence follows, the GUID stays, undo reverses."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import DEMO, SMALL_CODEBOOK, Project
+
+
+@pytest.fixture
+def tiny(project: Project, tmp_path) -> Project:
+    book = tmp_path / "tiny.yaml"
+    book.write_text(SMALL_CODEBOOK, encoding="utf-8")
+    project.ok("codebook", "load", str(book))
+    project.ok("import", str(DEMO / "interview-03.md"))
+    project.ok("code", "add", "interview-03", "innovation.cell-design", "--turn", "2")
+    project.ok("code", "add", "interview-03", "innovation.cell-design.own-research", "--turn",
+               "4")
+    project.ok("memo", "add", "about the code", "--code", "innovation.cell-design")
+    return project
+
+
+def _codes(p: Project) -> list[str]:
+    return sorted(r["code"] for r in json.loads(p.ok("codings", "list", "--json")))
+
+
+def _guids(p: Project) -> dict[str, str]:
+    return {r[1]: r[2] for r in p.snapshot()["codes"]}
+
+
+def test_rename_moves_the_subtree_keeps_guid_and_says_what_to_edit(tiny: Project):
+    guid = _guids(tiny)["innovation.cell-design"]
+    out = tiny.ok("codes", "rename", "innovation.cell-design", "innovation.cell-designs")
+    assert "renamed_from: innovation.cell-design" in out
+    assert _codes(tiny) == ["innovation.cell-designs", "innovation.cell-designs.own-research"]
+    assert _guids(tiny)["innovation.cell-designs"] == guid
+    assert json.loads(tiny.ok("memo", "list", "--json"))[0]["target"] == (
+        "code innovation.cell-designs")
+    tiny.ok("undo")
+    assert _codes(tiny) == ["innovation.cell-design", "innovation.cell-design.own-research"]
+
+
+def test_move_to_another_dimension_and_refusals(tiny: Project):
+    snap = tiny.snapshot()
+    assert "already a code" in tiny.fails("codes", "rename", "innovation.cell-design",
+                                          "strategy.relocation")
+    assert "no code" in tiny.fails("codes", "move", "innovation.cell-design", "nowhere")
+    assert "under itself" in tiny.fails("codes", "rename", "innovation.cell-design",
+                                        "innovation.cell-design.x")
+    assert tiny.snapshot() == snap
+    tiny.ok("codes", "move", "innovation.cell-design", "strategy")
+    rows = json.loads(tiny.ok("codings", "list", "--json"))
+    assert {(r["code"], r["dimension"]) for r in rows} == {
+        ("strategy.cell-design", "strategy"), ("strategy.cell-design.own-research", "strategy")}
+    tiny.ok("undo")
+    assert tiny.snapshot()["codes"] == snap["codes"]
+
+
+def test_merge_moves_codings_and_memos_retires_the_source_and_undo_splits(tiny: Project):
+    snap = tiny.snapshot()
+    assert "codes below it" in tiny.fails("codes", "merge", "innovation.cell-design",
+                                          "strategy.relocation", "--yes")
+    assert "add --yes" in tiny.fails("codes", "merge", "innovation.cell-design.own-research",
+                                     "innovation.cell-design")
+    assert tiny.snapshot() == snap
+    tiny.ok("codes", "merge", "innovation.cell-design.own-research", "innovation.cell-design",
+            "--yes")
+    assert _codes(tiny) == ["innovation.cell-design", "innovation.cell-design"]
+    with tiny.session() as session:
+        from sqlalchemy import select
+
+        from qualcode.storage.models import Code
+
+        assert session.scalars(select(Code.retired).where(
+            Code.key == "innovation.cell-design.own-research")).one() is True
+    assert "own-research" not in tiny.ok("codebook", "show")  # retired codes are not listed
+    tiny.ok("undo")
+    assert tiny.snapshot()["codings"] == snap["codings"]
+    assert tiny.snapshot()["codes"] == snap["codes"]
