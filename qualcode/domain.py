@@ -113,6 +113,7 @@ class CodeDef:
     is_dimension: bool = False
     line: int | None = None
     order: int = 0
+    renamed_from: str | None = None  # the key this code had before (`renamed_from:`)
 
     @property
     def guid(self) -> str:
@@ -128,6 +129,7 @@ class Codebook:
     codes: list[CodeDef]
     source: str | None = None
     sha256: str | None = None
+    warnings: tuple[CodebookProblem, ...] = ()  # worth saying, not worth refusing the file
 
     def by_key(self) -> dict[str, CodeDef]:
         return {c.key: c for c in self.codes}

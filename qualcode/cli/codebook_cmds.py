@@ -41,6 +41,10 @@ def validate(path: CodebookArg, json_out: JsonOpt = False) -> None:
                 "problems": [
                     {"line": p.line, "code": p.key, "message": p.message} for p in result.problems
                 ],
+                "warnings": [
+                    {"line": w.line, "code": w.key, "message": w.message}
+                    for w in (result.codebook.warnings if result.codebook else ())
+                ],
             }
         )
     elif result.ok:
@@ -52,6 +56,8 @@ def validate(path: CodebookArg, json_out: JsonOpt = False) -> None:
             f"{path}: valid. {dims} dimensions, {len(cb.codes) - dims} codes, "
             f"{patterns} patterns, languages: {', '.join(cb.languages) or '-'}."
         )
+        for w in cb.warnings:
+            typer.echo(f"warning: {w.one_line(str(path))}")  # one unwrapped line each
     else:
         for problem in result.problems:
             err(problem.one_line(str(path)))
@@ -75,6 +81,9 @@ def load(
         emit_json(result)
         return
     console.print(f"Loaded {path} (version {result.version}).")
+    for old, new in result.renamed.items():
+        console.print(f"renamed: {old} -> {new} (renamed_from; its codings moved with it)",
+                      markup=False)
     for label, keys, style in (
         ("added", result.added, "green"),
         ("changed", list(result.changed), "yellow"),

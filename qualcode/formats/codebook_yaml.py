@@ -26,7 +26,7 @@ META_KEY = "codebook"
 META_FIELDS = ("name", "version", "language")
 DIMENSION_FIELDS = ("name", "definition", "colour", "include", "exclude", "examples", "patterns",
                     "codes")
-CODE_FIELDS = DIMENSION_FIELDS + ("parent",)
+CODE_FIELDS = DIMENSION_FIELDS + ("parent", "renamed_from")
 PATTERN_KINDS = ("phrase", "lemma", "tokens")
 PATTERN_FIELDS = PATTERN_KINDS + ("lang",)
 
@@ -68,6 +68,7 @@ class _Draft:
     patterns: list[PatternDef] = field(default_factory=list)
     parent_given: str | None = None
     parent_line: int | None = None
+    renamed_from: str | None = None
 
 
 class _Reader:
@@ -75,6 +76,7 @@ class _Reader:
 
     def __init__(self) -> None:
         self.problems: list[CodebookProblem] = []
+        self.warnings: list[CodebookProblem] = []
         self.drafts: list[_Draft] = []
         self.name: str | None = None
         self.version = DEFAULT_VERSION
@@ -226,9 +228,13 @@ class _Reader:
         for list_field in ("include", "exclude", "examples"):
             if list_field in found:
                 setattr(draft, list_field, self.text_list(found[list_field][1], key, list_field))
-        if not is_dimension and not draft.examples:
-            self.problem(found["examples"][1] if "examples" in found else key_node, key,
-                         "no examples: add at least one example sentence under 'examples:'")
+        if not is_dimension and not draft.examples:  # a code made while coding has none yet
+            where = found["examples"][1] if "examples" in found else key_node
+            self.warnings.append(CodebookProblem(
+                line=_line(where), key=key,
+                message="no examples yet: add an example sentence under 'examples:'"))
+        if "renamed_from" in found:
+            draft.renamed_from = self.text(found["renamed_from"][1], key, "renamed_from")
         if "colour" in found:
             draft.colour = self.read_colour(found["colour"][1], key)
         if "parent" in found:
@@ -420,10 +426,12 @@ def _build(reader: _Reader, text: str, source: str | None) -> Codebook:
             key=draft.key, name=draft.name, dimension=draft.dimension, parent=parents[draft.key],
             definition=draft.definition, include=draft.include, exclude=draft.exclude,
             examples=draft.examples, colour=draft.colour, patterns=tuple(patterns),
-            is_dimension=draft.is_dimension, line=draft.line, order=draft.order))
+            is_dimension=draft.is_dimension, line=draft.line, order=draft.order,
+            renamed_from=draft.renamed_from))
     name = reader.name or (Path(source).stem if source else "Codebook")
     return Codebook(name=name, version=reader.version, language=reader.language,
                     languages=tuple(sorted(languages)), codes=codes, source=source,
+                    warnings=tuple(sorted(reader.warnings, key=lambda p: p.line or 0)),
                     sha256=hashlib.sha256(text.encode("utf-8")).hexdigest())
 
 

@@ -79,3 +79,21 @@ def test_merge_moves_codings_and_memos_retires_the_source_and_undo_splits(tiny: 
     tiny.ok("undo")
     assert tiny.snapshot()["codings"] == snap["codings"]
     assert tiny.snapshot()["codes"] == snap["codes"]
+
+
+def test_codebook_load_follows_renamed_from_and_accepts_a_code_without_examples(
+        tiny: Project, tmp_path):
+    from tests.conftest import SMALL_CODEBOOK
+
+    renamed = SMALL_CODEBOOK.replace(
+        "    cell-design:\n      definition: Cell design research.\n",
+        "    cell-designs:\n      renamed_from: innovation.cell-design\n"
+        "      definition: Cell design research.\n").replace(
+        '      examples: ["The subsidy."]\n', "")
+    book = tmp_path / "renamed.yaml"
+    book.write_text(renamed, encoding="utf-8")
+    out = tiny.ok("codebook", "validate", str(book))
+    assert "valid" in out and "warning:" in out and "no examples yet" in out
+    out = tiny.ok("codebook", "load", str(book))
+    assert "renamed: innovation.cell-design -> innovation.cell-designs" in out
+    assert _codes(tiny) == ["innovation.cell-designs", "innovation.cell-designs.own-research"]

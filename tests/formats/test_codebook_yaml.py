@@ -221,9 +221,12 @@ def test_empty_and_missing_definition():
     assert [(p.line, p.key) for p in problems] == [(4, "strategy"), (7, "strategy.relocation")]
 
 
-def test_no_examples():
-    problem = only(problems_of(CLEAN.replace("[We moved.]", "[]")), "no examples")
-    assert problem.line == 9
+def test_no_examples_is_a_warning_not_a_problem():
+    """A code created while coding has no examples yet: the file is accepted, with a warning."""
+    codebook, problems = parse_codebook(CLEAN.replace("[We moved.]", "[]"))
+    assert problems == [] and codebook is not None
+    (warning,) = codebook.warnings
+    assert warning.line == 9 and "no examples" in warning.message
 
 
 def test_invalid_colour_and_unquoted_colour():
