@@ -206,8 +206,12 @@ def test_cooccur_pair_lists_the_passages(tiny):
 
 
 def test_search_shows_hits_in_context(tiny):
-    out = tiny.ok("search", "white list")
-    assert "1 hit(s)" in out and "doc-b" in out and "Ms. Wu" in out
+    out = tiny.ok("search", "white list")  # piped: a header and one tab-separated line a hit
+    header, *hits = out.splitlines()
+    assert header.split("\t") == ["case", "document", "turn", "speaker", "start", "end", "left",
+                                   "match", "right"]
+    (hit,) = [dict(zip(header.split("\t"), h.split("\t"), strict=True)) for h in hits]
+    assert (hit["document"], hit["speaker"], hit["match"]) == ("doc-b", "Ms. Wu", "white list")
     data = json.loads(tiny.ok("search", "subsid", "--regex", "--json",
                               "--speaker-role", "respondent"))
     assert [(h["document"], h["turn"], h["match"]) for h in data["hits"]] == [

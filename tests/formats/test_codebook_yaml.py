@@ -315,14 +315,14 @@ def test_load_reads_a_bom_and_raises_with_every_problem(tmp_path):
     assert [c.key for c in load_codebook(good).codes] == ["strategy", "strategy.relocation"]
 
     bad = tmp_path / "bad.yaml"
-    bad.write_text(CLEAN.replace("[We moved.]", "[]").replace("Moving production.", '""'),
-                   encoding="utf-8")
+    bad.write_text(CLEAN.replace("[We moved.]", "[]").replace("Moving production.", '""')
+                   .replace("codebook:", "codebook:\n  colour: red"), encoding="utf-8")
     with pytest.raises(CodebookError) as caught:
         load_codebook(bad)
     err = caught.value
     assert err.message == "2 problem(s) in the codebook" and err.where == str(bad)
-    assert [p.line for p in err.problems] == [8, 9]
-    assert f"{bad}:8" in err.one_line()
+    assert [p.line for p in err.problems] == [2, 9]  # the missing examples are a warning
+    assert f"{bad}:2" in err.one_line()
 
 
 def test_load_refuses_other_encodings(tmp_path):
