@@ -444,7 +444,8 @@ def gaps(
     """Cases with no evidence on a dimension (or code), and those resting on a single quote.
 
     The grid shows ✓ n (n codings), 1! (a single quote) and ✗ (none); child codes roll up into
-    their parents and dimensions. Documents without a case are left out."""
+    their parents and dimensions. Coded documents without a case are the last row, "(no
+    case)", and a note names them."""
     from qualcode.services.gaps import find_gaps
 
     with project_session(ctx) as session:
@@ -486,3 +487,5 @@ def gaps(
     if not result.missing and not result.single:
         console.print("Every case has at least two codings on every "
                       f"{'dimension' if by == 'dimension' else 'code'}.")
+    for note in result.notes:
+        console.print(f"Note: {note}", markup=False)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from qualcode.errors import QualcodeError
@@ -40,11 +40,12 @@ class Gaps:
     missing: list[Gap] = field(default_factory=list)
     single: list[Gap] = field(default_factory=list)
     filters: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {"by": self.by, "cases": self.cases, "columns": self.columns,
                 "counts": self.counts, "missing": self.missing, "single": self.single,
-                "filters": self.filters}
+                "filters": self.filters, "notes": self.notes}
 
 
 def _single_quotes(session: Session, by: str, wanted: set[tuple[str, str]], coder: str | None,
@@ -55,9 +56,9 @@ def _single_quotes(session: Session, by: str, wanted: set[tuple[str, str]], code
     filt = coding_filter(session, coder=coder, origin=origin)
     columns = layout_columns(session, by, filt, direct_counts(session, filt))
     query = filt.apply(
-        select(Case.name, Coding.code_id, Document.name, Coding.quote)
+        select(func.coalesce(Case.name, NO_CASE), Coding.code_id, Document.name, Coding.quote)
         .join(Document, Coding.document_id == Document.id)
-        .join(Case, Document.case_id == Case.id)
+        .outerjoin(Case, Document.case_id == Case.id)
         .order_by(Document.name, Coding.start)
     )
     out = {}
@@ -72,22 +73,29 @@ def _single_quotes(session: Session, by: str, wanted: set[tuple[str, str]], code
 def find_gaps(session: Session, *, by: str = "dimension", coder: str | None = None,
               origin: str | None = None) -> Gaps:
     """Every case x dimension (or x code) with no coding, and every one with exactly one.
-    Documents without a case are left out: gaps are about firms. Retired codes count only as
-    the matrix shows them (when they have codings)."""
+    Coded documents without a case form a last row, "(no case)", and a note says so (they used
+    to drop out silently). Retired codes count only as the matrix shows them (when they have
+    codings)."""
     if by not in BY:
         raise QualcodeError(f"unknown --by {by!r}", hint="use --by dimension or --by code")
     matrix = build_matrix(session, rows="case", cols=by, value="count", coder=coder,
                           origin=origin)
     cases, counts = [], []
     for label, row in zip(matrix.row_labels, matrix.cells, strict=True):
-        if label != NO_CASE:
-            cases.append(label)
-            counts.append([int(v) for v in row])
+        cases.append(label)
+        counts.append([int(v) for v in row])
     columns = matrix.col_labels
     result = Gaps(by=by, cases=cases, columns=columns, counts=counts,
                   filters=matrix.filters)
+    if NO_CASE in cases:
+        caseless = session.scalars(select(Document.name).where(Document.case_id.is_(None))
+                                   .order_by(Document.name)).all()
+        result.notes.append(f"{len(caseless)} document(s) belong to no case; their codings are "
+                            f"in the row {NO_CASE!r}: {', '.join(caseless)}")
     wanted = set()
     for case, row in zip(cases, counts, strict=True):
+        if case == NO_CASE:  # shown in the grid; a gap is a firm's, not the leftovers'
+            continue
         for column, n in zip(columns, row, strict=True):
             if n == 0:
                 result.missing.append(Gap(case, column, 0))

@@ -111,3 +111,20 @@ def test_cases_rename_merge_remove_and_undo(demo: Project):
     demo.ok("undo")
     assert demo.snapshot()["cases"] == before["cases"]
     assert _docs(demo)["interview-03"]["case"] == "Solo"
+
+
+def test_caseless_documents_are_listed_under_no_case_and_said(demo: Project):
+    n = _docs(demo)["interview-03"]["codings"]
+    demo.ok("documents", "set-case", "interview-03", "--none")
+    syn = json.loads(demo.ok("synthesize", "--json"))
+    (row,) = [r for r in syn["rows"] if r["name"] == "(no case)"]
+    assert row["documents"] == ["interview-03"]
+    assert sum(c["codings"] for c in row["cells"].values()) == n
+    assert any("belong to no case" in note and "interview-03" in note for note in syn["notes"])
+    assert syn["rows"][-1]["name"] == "(no case)"
+    gaps = json.loads(demo.ok("gaps", "--json"))
+    assert gaps["cases"][-1] == "(no case)"
+    assert any("interview-03" in note for note in gaps["notes"])
+    matrix = json.loads(demo.ok("matrix", "--json"))
+    assert matrix["row_labels"][-1] == "(no case)"
+    assert any("no case" in note for note in matrix["notes"])
