@@ -68,3 +68,20 @@ def merge(ctx: typer.Context, source: KeyArg,
         change = merge_codes(session, source, target, actor=coder_name(coder))
         confirm(f"Merge {source} into {target} ({change.moved['codings']} codings)?", yes)
     emit_json(change) if json_out else _print(change)
+
+
+@app.command("split")
+def split(ctx: typer.Context, key: KeyArg,
+          new_key: Annotated[str, typer.Argument(help="The new code's full key.")],
+          coding: Annotated[list[int], typer.Option(
+              "--coding", help="A coding (id) that goes to the new code; repeat it.")],
+          name: Annotated[str | None, typer.Option("--name", help="The new code's name.")
+                          ] = None,
+          coder: CoderOpt = None, json_out: JsonOpt = False) -> None:
+    """Split a code: a new code takes the codings given with --coding, the rest stay. Prints what
+    to add to the codebook file."""
+    from qualcode.services.codes import split_code
+
+    with project_session(ctx) as session:
+        change = split_code(session, key, new_key, coding, actor=coder_name(coder), name=name)
+    emit_json(change) if json_out else _print(change)

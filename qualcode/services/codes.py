@@ -137,6 +137,75 @@ def merge_codes(session: Session, source: str, target: str, *, actor: str) -> Co
                                     f"evidence is under {b.key}).")
 
 
+def split_code(session: Session, key: str, new_key: str, coding_ids: list[int], *, actor: str,
+               name: str | None = None, record: bool = True) -> CodeChange:
+    """Split code KEY: a new code NEW_KEY (a sibling unless the key says otherwise) takes the
+    codings given by id; the rest stay. The new code starts with KEY's colour and a definition
+    that says where it came from, to be written properly in the codebook."""
+    code = lookup.code(session, key)
+    if not coding_ids:
+        raise QualcodeError("say which codings go to the new code", hint="--coding ID, repeated")
+    if session.scalars(select(Code).where(Code.key == new_key)).first() is not None:
+        raise ConflictError(f"there is already a code {new_key}",
+                            hint=f"merge into it instead: qualcode codes merge {key} {new_key}")
+    parent_key = ".".join(new_key.split(".")[:-1])
+    parent = session.scalars(select(Code).where(Code.key == parent_key)).first()
+    if parent is None or "." not in new_key:
+        raise QualcodeError(f"no code {parent_key or '(none)'} to put {new_key} under",
+                            hint=f"e.g. {'.'.join(key.split('.')[:-1])}.{new_key.split('.')[-1]}")
+    rows = list(session.scalars(select(Coding).where(Coding.id.in_(coding_ids))))
+    strangers = sorted(set(coding_ids) - {c.id for c in rows if c.code_id == code.id})
+    if strangers:
+        raise QualcodeError(f"coding {strangers[0]} is not a coding of {key}",
+                            hint=f"see them: qualcode codings list --code {key}")
+    from qualcode.domain import code_guid
+
+    new = Code(key=new_key, guid=code_guid(new_key), name=name or new_key.split(".")[-1],
+               parent_id=parent.id, dimension=new_key.split(".")[0], is_dimension=False,
+               definition=f"Split from {key}: {code.definition}", include=[], exclude=[],
+               examples=[], patterns=[], colour=code.colour, sort_order=code.sort_order)
+    session.add(new)
+    session.flush()
+    session.execute(update(Coding).where(Coding.id.in_(coding_ids)).values(code_id=new.id))
+    session.flush()
+    if record:
+        events.record(session, actor, "code.split", "code", new.id,
+                      before={"key": key}, after={"key": new_key, "codings": sorted(coding_ids)})
+    return CodeChange("split", key, new_key, moved={"codings": len(coding_ids)},
+                      codebook_hint=f"In the codebook file, add {new_key} (definition, "
+                                    "examples) so that `codebook load` keeps it.")
+
+
+@handler("code.split")
+def _split():
+    def undo(session, ev):
+        new = session.get(Code, ev.entity_id)
+        old = session.scalars(select(Code).where(Code.key == (ev.before or {})["key"])).first()
+        if new is None or old is None:
+            raise UndoRefused("one of the two codes is gone")
+        moved = (ev.after or {})["codings"]
+        others = session.scalars(select(Coding.id).where(Coding.code_id == new.id,
+                                                         Coding.id.notin_(moved))).first()
+        if others is not None:
+            raise UndoRefused(f"{new.key} has codings made since (coding {others})",
+                              hint=f"merge instead: qualcode codes merge {new.key} {old.key}")
+        session.execute(update(Coding).where(Coding.id.in_(moved)).values(code_id=old.id))
+        session.execute(update(Memo).where(Memo.code_id == new.id).values(code_id=old.id))
+        data = {"name": new.name, "key": new.key}
+        session.delete(new)
+        session.flush()
+        return data
+
+    def redo(session, ev, payload):
+        change = split_code(session, (ev.before or {})["key"], payload["key"],
+                            (ev.after or {})["codings"], actor="redo", name=payload["name"],
+                            record=False)
+        session.flush()
+        return {"key": change.new_key}
+
+    return undo, redo
+
+
 @handler("code.rename", "code.move")
 def _rename():
     def swap(session, ev, forward: bool):

@@ -97,3 +97,28 @@ def test_codebook_load_follows_renamed_from_and_accepts_a_code_without_examples(
     out = tiny.ok("codebook", "load", str(book))
     assert "renamed: innovation.cell-design -> innovation.cell-designs" in out
     assert _codes(tiny) == ["innovation.cell-designs", "innovation.cell-designs.own-research"]
+
+
+def test_split_gives_the_chosen_codings_to_a_new_code_and_undo_joins_them(tiny: Project):
+    tiny.ok("code", "add", "interview-03", "innovation.cell-design", "--turn", "6")
+    rows = json.loads(tiny.ok("codings", "list", "--code", "innovation.cell-design", "--json"))
+    mine = [r["id"] for r in rows if r["code"] == "innovation.cell-design"]
+    assert len(mine) == 2
+    snap = tiny.snapshot()
+    assert "is not a coding of" in tiny.fails("codes", "split", "innovation.cell-design",
+                                              "innovation.licensing", "--coding", "99999")
+    assert "no code" in tiny.fails("codes", "split", "innovation.cell-design", "nowhere.x",
+                                   "--coding", str(mine[0]))
+    assert tiny.snapshot() == snap
+    out = tiny.ok("codes", "split", "innovation.cell-design", "innovation.licensing",
+                  "--coding", str(mine[1]), "--name", "Licensing")
+    assert "add innovation.licensing" in out
+    by_code = {r["id"]: r["code"] for r in json.loads(tiny.ok("codings", "list", "--json"))}
+    assert by_code[mine[0]] == "innovation.cell-design"
+    assert by_code[mine[1]] == "innovation.licensing"
+    tiny.ok("undo")
+    assert tiny.snapshot()["codes"] == snap["codes"]
+    assert tiny.snapshot()["codings"] == snap["codings"]
+    tiny.ok("redo")
+    by_code = {r["id"]: r["code"] for r in json.loads(tiny.ok("codings", "list", "--json"))}
+    assert by_code[mine[1]] == "innovation.licensing"
