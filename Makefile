@@ -6,7 +6,7 @@ QC := $(BIN)/qualcode
 DEMO ?= demo-project
 export QUALCODE_CODER ?= demo
 
-.PHONY: venv demo test check lint bench clean
+.PHONY: venv demo test check lint bench eval eval-tune clean
 
 venv: $(VENV)/.installed
 
@@ -40,6 +40,14 @@ check: lint test
 
 bench: venv
 	$(BIN)/python benchmarks/run.py
+
+# Suggestion quality on real transcripts against the hand-made gold standard: the held-out files
+# (what the README reports), and the tuning files (for whoever tunes the codebook).
+eval: venv
+	$(BIN)/python benchmarks/quality.py --part heldout --demo
+
+eval-tune: venv
+	$(BIN)/python benchmarks/quality.py --part tune
 
 clean:
 	rm -rf $(VENV) $(DEMO) benchmarks/_work .pytest_cache

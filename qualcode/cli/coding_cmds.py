@@ -183,11 +183,13 @@ def import_(
                 "added": result.added,
                 "skipped": result.skipped,
                 "summaries": result.summaries,
+                "judged": result.judged,
                 "files": result.files,
             }
         )
         return
+    judged = f", {result.judged} judged sentences" if result.judged else ""
     console.print(
-        f"Imported {result.added} codings ({result.skipped} already present) and "
+        f"Imported {result.added} codings ({result.skipped} already present){judged} and "
         f"{result.summaries} summaries from {len(result.files)} file(s)."
     )

@@ -93,6 +93,14 @@ def evaluate(
     ] = 0.0,
     folds: Annotated[int, typer.Option("--folds", help="Cross-validation folds (learned).")] = 5,
     seed: Annotated[int, typer.Option("--seed")] = 0,
+    documents: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--document",
+            "-d",
+            help="Only these documents (repeat the option); e.g. the held-out part of a split.",
+        ),
+    ] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Score the suggester as if it were a second coder: precision, recall, F1, Cohen's kappa."""
@@ -107,6 +115,7 @@ def evaluate(
             min_score=min_score,
             folds=folds,
             seed=seed,
+            documents=documents,
         )
     if json_out:
         emit_json(report)
@@ -116,6 +125,8 @@ def evaluate(
         f"respondent sentences in {report.documents} documents."
     )
     console.print(_score_table("Per dimension", [*report.dimensions, report.overall]))
+    if report.dimension_macro_f1 is not None:
+        console.print(f"Dimension-level macro F1: {report.dimension_macro_f1:.2f}")
     console.print(_score_table("Per code", report.codes))
     for note in report.notes:
         console.print(Text(note, style="dim"))

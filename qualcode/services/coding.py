@@ -50,13 +50,11 @@ def _context(text: str, start: int, end: int, width: int = 30) -> str:
 
 
 def find_quote(text: str, quote: str) -> list[tuple[int, int]]:
-    """Where the quote occurs: exactly, or else with any run of whitespace (a quote copied from a
-    hard-wrapped transcript crosses line breaks)."""
+    """Where the quote occurs, any run of whitespace matching any other (a quote copied from a
+    hard-wrapped transcript crosses line breaks). Always the loose match, so an occurrence number
+    counts the same occurrences whether or not some of them happen to be on one line."""
     if not quote.strip():
         raise SpanError("the quote is empty")
-    hits = [(m.start(), m.start() + len(quote)) for m in re.finditer(re.escape(quote), text)]
-    if hits:
-        return hits
     words = quote.split()
     loose = r"\s+".join(re.escape(w) for w in words)
     return [(m.start(), m.end()) for m in re.finditer(loose, text)]

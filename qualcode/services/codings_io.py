@@ -12,11 +12,11 @@ from sqlalchemy.orm import Session
 
 from qualcode.domain import ORIGIN_IMPORTED
 from qualcode.errors import InputError, QualcodeError
-from qualcode.formats.codings_yaml import CodingFile, read_coding_file
+from qualcode.formats.codings_yaml import CodingFile, QuotedCoding, read_coding_file
 from qualcode.services import events, lookup
 from qualcode.services.coding import resolve_span
 from qualcode.services.summaries import import_summaries
-from qualcode.storage.models import Coding, Document
+from qualcode.storage.models import Code, Coder, Coding, Document, JudgedSpan
 
 
 @dataclass
@@ -25,6 +25,7 @@ class CodingImport:
     added: int = 0
     skipped: int = 0
     summaries: int = 0  # summaries written (added or replaced)
+    judged: int = 0  # sentences recorded as read and labelled (with codes or none)
 
 
 def coding_files(paths: Sequence[Path]) -> list[Path]:
@@ -49,49 +50,27 @@ def import_coding_files(session: Session, paths: Sequence[Path], *, actor: str) 
         parsed = read_coding_file(path)
         doc = lookup.document(session, parsed.document)
         coder = lookup.coder(session, parsed.coder)
-        added = skipped = 0
+        added = skipped = judged = 0
         for entry in parsed.codings:
-            where = f"{path}:{entry.line}" if entry.line else str(path)
-            try:
-                code = lookup.code(session, entry.code)
-                start, end = resolve_span(doc, quote=entry.quote, occurrence=entry.occurrence)
-            except QualcodeError as exc:
-                exc.where = where  # the file line is what the researcher needs to fix
-                raise
-            exists = session.scalars(
-                select(Coding.id).where(
-                    Coding.document_id == doc.id,
-                    Coding.code_id == code.id,
-                    Coding.coder_id == coder.id,
-                    Coding.start == start,
-                    Coding.end == end,
-                )
-            ).first()
-            if exists is not None:
+            code = _at_line(path, entry, lambda e=entry: lookup.code(session, e.code))
+            start, end = _span(path, doc, entry)
+            if _add_coding(session, path, doc, coder, code, start, end, entry, actor):
+                added += 1
+            else:
                 skipped += 1
-                continue
-            coding = Coding(
-                document=doc,
-                start=start,
-                end=end,
-                code=code,
-                coder=coder,
-                origin=ORIGIN_IMPORTED,
-                quote=doc.text[start:end],
-                memo=entry.memo,
-                key_quote=entry.key,
-            )
-            session.add(coding)
-            session.flush()
-            events.record(
-                session,
-                actor,
-                "coding.import",
-                "coding",
-                coding.id,
-                after={"file": path.name, "code": code.key, "start": start, "end": end},
-            )
-            added += 1
+        for sentence in parsed.sentences:
+            codes = [
+                _at_line(path, sentence, lambda k=key: lookup.code(session, k))
+                for key in sentence.codes
+            ]
+            start, end = _span(path, doc, sentence)
+            _check_levels(path, sentence, codes)
+            judged += _add_judged(session, doc, coder, start, end, sentence.note)
+            for code in codes:
+                if _add_coding(session, path, doc, coder, code, start, end, None, actor):
+                    added += 1
+                else:
+                    skipped += 1
         result.files.append(
             {
                 "file": str(path),
@@ -99,10 +78,12 @@ def import_coding_files(session: Session, paths: Sequence[Path], *, actor: str) 
                 "coder": coder.name,
                 "added": added,
                 "skipped": skipped,
+                "judged": judged,
             }
         )
         result.added += added
         result.skipped += skipped
+        result.judged += judged
         if parsed.summaries:
             with_summaries.append((parsed, doc))
     # Summaries last: their evidence fingerprint must cover every coding this import made.
@@ -116,3 +97,94 @@ def import_coding_files(session: Session, paths: Sequence[Path], *, actor: str) 
         )
         result.summaries += len(written.added) + len(written.replaced)
     return result
+
+
+def _at_line(path: Path, entry, fn):
+    """Run a lookup for one entry; an error names the file line the researcher must fix."""
+    try:
+        return fn()
+    except QualcodeError as exc:
+        exc.where = f"{path}:{entry.line}" if entry.line else str(path)
+        raise
+
+
+def _span(path: Path, doc: Document, entry) -> tuple[int, int]:
+    return _at_line(
+        path, entry, lambda: resolve_span(doc, quote=entry.quote, occurrence=entry.occurrence)
+    )
+
+
+def _check_levels(path: Path, sentence, codes: list[Code]) -> None:
+    """A sentence may carry a code or its dimension's key, not both: the key would say nothing."""
+    coded_dims = {c.dimension for c in codes if not c.is_dimension}
+    both = sorted(c.key for c in codes if c.is_dimension and c.dimension in coded_dims)
+    if both:
+        raise InputError(
+            f"the sentence lists the dimension {both[0]!r} and one of its codes",
+            where=f"{path}:{sentence.line}" if sentence.line else str(path),
+            hint="keep only the code: a code implies its dimension",
+        )
+
+
+def _add_judged(
+    session: Session, doc: Document, coder: Coder, start: int, end: int, note: str | None
+) -> int:
+    exists = session.scalars(
+        select(JudgedSpan.id).where(
+            JudgedSpan.document_id == doc.id,
+            JudgedSpan.coder_id == coder.id,
+            JudgedSpan.start == start,
+            JudgedSpan.end == end,
+        )
+    ).first()
+    if exists is not None:
+        return 0
+    session.add(JudgedSpan(document_id=doc.id, coder_id=coder.id, start=start, end=end, note=note))
+    return 1
+
+
+def _add_coding(
+    session: Session,
+    path: Path,
+    doc: Document,
+    coder: Coder,
+    code: Code,
+    start: int,
+    end: int,
+    entry: QuotedCoding | None,
+    actor: str,
+) -> bool:
+    """Add one imported coding; False when the same coding is already there (a re-import)."""
+    exists = session.scalars(
+        select(Coding.id).where(
+            Coding.document_id == doc.id,
+            Coding.code_id == code.id,
+            Coding.coder_id == coder.id,
+            Coding.start == start,
+            Coding.end == end,
+        )
+    ).first()
+    if exists is not None:
+        return False
+    coding = Coding(
+        document=doc,
+        start=start,
+        end=end,
+        code=code,
+        coder=coder,
+        origin=ORIGIN_IMPORTED,
+        quote=doc.text[start:end],
+        memo=entry.memo if entry else None,
+        key_quote=entry.key if entry else False,
+    )
+    session.add(coding)
+    session.flush()
+    events.record(
+        session,
+        actor,
+        "coding.import",
+        "coding",
+        coding.id,
+        after={"file": path.name, "code": code.key, "start": start, "end": end},
+    )
+    return True

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -17,7 +17,7 @@ from qualcode.errors import QualcodeError
 from qualcode.services import events, lookup
 from qualcode.services.codebook import live_codebook
 from qualcode.services.suggest import generate_hits, text_units
-from qualcode.storage.models import Code, Coder, Coding, Suggestion, TrainedModel
+from qualcode.storage.models import Code, Coder, Coding, JudgedSpan, Suggestion, TrainedModel
 
 # A code needs this many positive sentences before the classifier learns it.
 MIN_POSITIVES = 3
@@ -78,14 +78,19 @@ def _label(
 
 
 def human_codings(
-    session: Session, coder: str | None = None, doc_ids: set[int] | None = None
+    session: Session,
+    coder: str | None = None,
+    doc_ids: set[int] | None = None,
+    *,
+    include_dimensions: bool = False,
 ) -> dict[int, list[tuple[int, int, str]]]:
-    """Codings a person made or approved: manual, imported, and accepted suggestions."""
-    q = (
-        select(Coding.document_id, Coding.start, Coding.end, Code.key)
-        .join(Code, Coding.code_id == Code.id)
-        .where(Code.is_dimension.is_(False))
+    """Codings a person made or approved: manual, imported, and accepted suggestions. Codings on
+    a dimension itself (a dimension-level label) only when asked: they teach no code."""
+    q = select(Coding.document_id, Coding.start, Coding.end, Code.key).join(
+        Code, Coding.code_id == Code.id
     )
+    if not include_dimensions:
+        q = q.where(Code.is_dimension.is_(False))
     if coder:
         q = q.where(Coding.coder_id == lookup.coder(session, coder, create=False).id)
     out: dict[int, list] = defaultdict(list)
@@ -228,6 +233,7 @@ class EvaluationReport:
     codes: list[Score]
     dimensions: list[Score]
     overall: Score
+    dimension_macro_f1: float | None = None  # mean F1 over the dimensions that occur
     notes: list[str] = field(default_factory=list)
 
 
@@ -237,7 +243,9 @@ def _score(name: str, gold: list[bool], pred: list[bool]) -> Score:
     fn = sum(g and not p for g, p in zip(gold, pred, strict=True))
     precision, recall, f1 = reliability.precision_recall_f1(tp, fp, fn)
     try:
-        kappa: Fraction | None = reliability.cohen_kappa(gold, pred, categories=[False, True])
+        kappa: Fraction | None = (
+            reliability.cohen_kappa(gold, pred, categories=[False, True]) if gold else None
+        )
     except reliability.UndefinedStatistic:
         kappa = None  # no variation in either coder: kappa is undefined, not zero
 
@@ -269,9 +277,11 @@ def evaluate(
     model: str | None = None,
     min_positives: int = MIN_POSITIVES,
     progress: Callable[[str], None] | None = None,
+    documents: Sequence[str] | None = None,
 ) -> EvaluationReport:
     """Precision, recall, F1 and Cohen's kappa of the suggester against one coder, per code, per
-    dimension and overall (micro), at sentence level over the coder's documents. The learned
+    dimension and overall (micro), at sentence level over the coder's documents (or `documents`);
+    where the coder recorded which sentences they judged, only those are units. The learned
     method is scored by document-wise cross-validation: it never sees the document it predicts."""
     if method not in ("lexicon", "learned", "both"):
         raise QualcodeError(f"unknown method {method!r}", hint="lexicon, learned or both")
@@ -279,20 +289,32 @@ def evaluate(
         raise QualcodeError("--folds must be 2 or more: a model cannot be tested on what it "
                             "was trained on")
     coder_row = lookup.coder(session, against, create=False)
-    gold_spans = human_codings(session, coder_row.name)
-    if not gold_spans:
+    scope = {lookup.document(session, d).id for d in documents} if documents else None
+    gold_spans = human_codings(session, coder_row.name, scope, include_dimensions=True)
+    judged = judged_spans(session, coder_row.id, scope)
+    doc_ids = set(gold_spans) | set(judged)
+    if not doc_ids:
         raise QualcodeError(f"{coder_row.name} has coded nothing to compare with")
     pipe = suggest_pipeline(session, model)
-    sents = respondent_sentences(session, pipe, set(gold_spans))
+    sents = [
+        s
+        for s in respondent_sentences(session, pipe, doc_ids)
+        if s.document_id not in judged or _is_judged(s, judged[s.document_id])
+    ]
     _label(sents, gold_spans, 1.0)
     gold = [{c for c, v in s.labels.items() if v == 1.0} for s in sents]
     index = {(s.document_id, s.start, s.end): i for i, s in enumerate(sents)}
     predicted: list[set[str]] = [set() for _ in sents]
     notes: list[str] = []
+    if judged:
+        notes.append(
+            f"units: the {len(sents)} sentences {coder_row.name} judged (listed with their codes "
+            "or none)"
+        )
     used_folds = None
     if method in ("lexicon", "both"):
         units, _ = text_units(session)
-        units = [u for u in units if u.document_id in gold_spans]
+        units = [u for u in units if u.document_id in doc_ids]
         hits, _, _ = generate_hits(
             session, units, method="lexicon", unit="sentence", model=model, threshold=threshold
         )
@@ -304,32 +326,63 @@ def evaluate(
             sents, predicted, pipe.lang, folds, seed, epochs, threshold, min_positives, progress
         )
         notes.append(f"learned: {used_folds}-fold cross-validation by document")
-    codes = sorted({c for g in gold for c in g} | {c for p in predicted for c in p})
+    roots = list(
+        session.scalars(
+            select(Code.key).where(Code.is_dimension.is_(True)).order_by(Code.sort_order, Code.id)
+        )
+    )
     dims = dict(session.execute(select(Code.key, Code.dimension)).all())
+    # A label on a dimension itself counts at dimension level only, never as a code.
+    seen = {c for g in gold for c in g} | {c for p in predicted for c in p}
+    codes = sorted(c for c in seen if c not in roots)
     code_scores = [_score(c, [c in g for g in gold], [c in p for p in predicted]) for c in codes]
-    dim_names = sorted({dims[c] for c in codes if c in dims})
     dim_scores = [
         _score(
             d,
             [any(dims.get(c) == d for c in g) for g in gold],
             [any(dims.get(c) == d for c in p) for p in predicted],
         )
-        for d in dim_names
+        for d in roots
     ]
+    defined = [x.f1 for x in dim_scores if x.gold or x.predicted]
+    macro = round(sum(x or 0.0 for x in defined) / len(defined), 4) if defined else None
     flat_gold = [c in g for c in codes for g in gold]
     flat_pred = [c in p for c in codes for p in predicted]
     return EvaluationReport(
         method=method,
         against=coder_row.name,
         sentences=len(sents),
-        documents=len(gold_spans),
+        documents=len(doc_ids),
         threshold=threshold,
         folds=used_folds,
         codes=code_scores,
         dimensions=dim_scores,
         overall=_score("all codes (micro)", flat_gold, flat_pred),
+        dimension_macro_f1=macro,
         notes=notes,
     )
+
+
+def judged_spans(
+    session: Session, coder_id: int, doc_ids: set[int] | None = None
+) -> dict[int, list[tuple[int, int]]]:
+    """The stretches a coder recorded as read and labelled, by document."""
+    out: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for doc_id, start, end in session.execute(
+        select(JudgedSpan.document_id, JudgedSpan.start, JudgedSpan.end).where(
+            JudgedSpan.coder_id == coder_id
+        )
+    ):
+        if doc_ids is None or doc_id in doc_ids:
+            out[doc_id].append((start, end))
+    return out
+
+
+def _is_judged(sentence: Sentence, spans: list[tuple[int, int]]) -> bool:
+    """Most of the sentence lies in what the coder judged (their sentence bounds may differ a
+    little from the sentencizer's)."""
+    inside = sum(max(0, min(e, sentence.end) - max(s, sentence.start)) for s, e in spans)
+    return 2 * inside >= sentence.end - sentence.start
 
 
 def _mark(predicted, sents, index, doc_id, start, end, code) -> None:

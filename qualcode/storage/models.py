@@ -249,6 +249,27 @@ class Coding(Base):
     coder: Mapped[Coder] = relationship()
 
 
+class JudgedSpan(Base):
+    """A stretch of a document that a coder has read and labelled, whatever codes it got: "no code
+    here" is then a judgement, not an omission. A gold standard lists every sentence it judged;
+    `evaluate` and agreement compare only what the reference coder judged."""
+
+    __tablename__ = "judged_spans"
+    __table_args__ = (
+        CheckConstraint("start_offset >= 0 AND start_offset < end_offset", name="span"),
+        UniqueConstraint(
+            "document_id", "coder_id", "start_offset", "end_offset", name="uq_judged_spans_span"
+        ),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    coder_id: Mapped[int] = mapped_column(ForeignKey("coders.id", ondelete="RESTRICT"))
+    start: Mapped[int] = mapped_column("start_offset", Integer)
+    end: Mapped[int] = mapped_column("end_offset", Integer)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class Memo(Base):
     """A researcher's note on the project (all targets empty) or on one case, document, code or
     coding."""
@@ -369,6 +390,7 @@ __all__ = [
     "Document",
     "DocumentValue",
     "Event",
+    "JudgedSpan",
     "Memo",
     "ProjectInfo",
     "Turn",

@@ -1,0 +1,151 @@
+"""`make eval`: how good the suggestions are on REAL interviews, measured against the hand-made
+gold standard in transcripts/public-domain-gold/ (coder `gold`), on the split fixed in its
+split.yaml. Held-out figures come only from files nobody tuned on; `--part tune` is for tuning.
+
+    python benchmarks/quality.py                 # held-out files (what the README reports)
+    python benchmarks/quality.py --part tune     # the tuning files, while tuning
+    python benchmarks/quality.py --demo          # also the synthetic demo against coder wei
+
+Every figure is computed by `qualcode evaluate` itself on a project built from the repo's files.
+
+Two views of the same labels. The gold files list EVERY sentence of the respondents' turns (bar
+pure formalities), so most carry no dimension, as in real talk: that is `all sentences`. The
+labelling rules (shared/corpus/public-domain/dev/LABELLING.md) ask for a sample in which about a
+third carry no dimension, hard negatives included: that is `sample` — every sentence with a
+label, every hard negative (a note starting "hard negative"), and a seeded random draw of the
+other unlabelled sentences up to a third of the whole. The draw is fixed by SAMPLE_SEED.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import sys
+from pathlib import Path
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.measure import run_command  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+WORK = REPO / "benchmarks" / "_work"
+CODEBOOK = REPO / "codebooks" / "nev_battery_value_chain.yaml"
+REAL = REPO / "transcripts" / "public-domain"
+GOLD = REPO / "transcripts" / "public-domain-gold"
+METHODS = ("lexicon",)
+SAMPLE_SEED = 20261202
+NONE_SHARE = 1 / 3
+
+
+def qc(*args: str) -> str:
+    return run_command(list(args)).stdout  # exits with qualcode's error if it fails
+
+
+def build_real_project() -> Path:
+    folder = WORK / "eval-real"
+    shutil.rmtree(folder, ignore_errors=True)
+    qc("init", str(folder))
+    qc("-p", str(folder), "codebook", "load", str(CODEBOOK))
+    qc("-p", str(folder), "import", *map(str, sorted(REAL.glob("*.txt"))))  # not the README
+    gold_files = sorted(GOLD.glob("*.yaml"))
+    gold_files = [p for p in gold_files if p.name != "split.yaml"]
+    if not gold_files:
+        sys.exit(f"no gold files in {GOLD}")
+    qc("-p", str(folder), "codings", "import", *map(str, gold_files), "--coder", "eval")
+    sample_dir = WORK / "gold-sample"
+    shutil.rmtree(sample_dir, ignore_errors=True)
+    sample_dir.mkdir(parents=True)
+    for path in gold_files:
+        (sample_dir / path.name).write_text(
+            yaml.safe_dump(labelling_sample(path), allow_unicode=True, sort_keys=False),
+            encoding="utf-8",
+        )
+    qc("-p", str(folder), "codings", "import", str(sample_dir), "--coder", "eval")
+    return folder
+
+
+def labelling_sample(path: Path) -> dict:
+    """One gold file as coder `sample`: labelled sentences, hard negatives, and a seeded draw of
+    the other unlabelled sentences so that about a third of the sample carries no label."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    sents = data["sentences"]
+    labelled = [s for s in sents if s["codes"]]
+    hard = [s for s in sents if not s["codes"] and _hard_negative(s)]
+    rest = [s for s in sents if not s["codes"] and not _hard_negative(s)]
+    wanted = round(len(labelled) * NONE_SHARE / (1 - NONE_SHARE)) - len(hard)
+    rng = random.Random(f"{SAMPLE_SEED}:{data['document']}")
+    drawn = rng.sample(rest, max(0, min(wanted, len(rest))))
+    keep = {id(s) for s in [*labelled, *hard, *drawn]}
+    return {
+        "document": data["document"],
+        "coder": "sample",
+        "sentences": [s for s in sents if id(s) in keep],
+    }
+
+
+def _hard_negative(sentence: dict) -> bool:
+    return str(sentence.get("note") or "").lower().startswith("hard negative")
+
+
+def build_demo_project() -> Path:
+    folder = WORK / "eval-demo"
+    shutil.rmtree(folder, ignore_errors=True)
+    qc("init", str(folder))
+    qc("-p", str(folder), "codebook", "load", str(CODEBOOK))
+    qc("-p", str(folder), "import", str(REPO / "transcripts" / "demo"))
+    qc("-p", str(folder), "codings", "import", str(REPO / "transcripts" / "demo-coding"))
+    return folder
+
+
+def evaluate(folder: Path, against: str, documents: list[str], method: str) -> dict:
+    args = ["-p", str(folder), "evaluate", "--against", against, "--method", method, "--json"]
+    for doc in documents:
+        args += ["-d", doc]
+    return json.loads(qc(*args))
+
+
+def fmt(x) -> str:
+    return "   -" if x is None else f"{x:.2f}"
+
+
+def print_report(title: str, report: dict) -> None:
+    print(f"\n## {title}: {report['method']}, {report['sentences']} sentences, "
+          f"{report['documents']} documents")
+    print(f"{'':34} {'gold':>5} {'sugg':>5} {'both':>5}   P     R     F1   kappa")
+    rows = [*report["dimensions"], report["overall"], None, *report["codes"]]
+    for s in rows:
+        if s is None:
+            print()
+            continue
+        print(f"{s['name'][:34]:34} {s['gold']:5} {s['predicted']:5} {s['true_positive']:5}  "
+              f"{fmt(s['precision'])}  {fmt(s['recall'])}  {fmt(s['f1'])}  {fmt(s['kappa'])}")
+    print(f"dimension-level macro F1: {fmt(report.get('dimension_macro_f1'))}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--part", choices=("heldout", "tune"), default="heldout")
+    parser.add_argument("--demo", action="store_true", help="also the synthetic demo vs wei")
+    args = parser.parse_args()
+    split = yaml.safe_load((GOLD / "split.yaml").read_text(encoding="utf-8"))
+    documents = split[args.part]
+    missing = [d for d in documents if not (GOLD / f"{d}.yaml").exists()]
+    if missing:
+        sys.exit(f"the {args.part} part has no gold file yet for: {', '.join(missing)}")
+    folder = build_real_project()
+    for method in METHODS:
+        for coder, view in (("sample", "the labelling sample"), ("gold", "all sentences")):
+            report = evaluate(folder, coder, documents, method)
+            print_report(f"Real transcripts, {args.part} files, {view}", report)
+    if args.demo:
+        demo = build_demo_project()
+        for method in METHODS:
+            print_report("Synthetic demo vs wei", evaluate(demo, "wei", [], method))
+
+
+if __name__ == "__main__":
+    main()
