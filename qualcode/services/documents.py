@@ -20,6 +20,7 @@ from qualcode.storage.models import (
     Coding,
     Document,
     DocumentValue,
+    JudgedSpan,
     Memo,
     Suggestion,
     Summary,
@@ -156,6 +157,8 @@ def _document_snapshot(session: Session, doc: Document) -> dict[str, Any]:
             select(Suggestion).where(Suggestion.document_id == doc.id))],
         "memos": [snapshot(m) for m in session.scalars(select(Memo).where(
             (Memo.document_id == doc.id) | Memo.coding_id.in_(coding_ids)))],
+        "judged": [snapshot(j) for j in session.scalars(
+            select(JudgedSpan).where(JudgedSpan.document_id == doc.id))],
     }
 
 
@@ -204,6 +207,8 @@ def _restore_document(session: Session, data: dict[str, Any]) -> Document:
     for s in data["suggestions"]:
         restore(session, Suggestion, s, document_id=doc.id,
                 coding_id=new_coding.get(s["coding_id"]) if s.get("coding_id") else None)
+    for j in data.get("judged", []):
+        restore(session, JudgedSpan, j, document_id=doc.id)
     for m in data["memos"]:
         restore(session, Memo, m,
                 document_id=doc.id if m.get("document_id") else None,

@@ -57,7 +57,8 @@ def test_remove_asks_keeps_everything_in_the_log_and_undo_restores_it(demo: Proj
     assert log[0]["action"] == "document.remove"
     demo.ok("undo")
     after = demo.snapshot()
-    for table in ("documents", "turns", "codings", "memos", "suggestions", "document_values"):
+    for table in ("documents", "turns", "codings", "memos", "suggestions", "document_values",
+                  "judged_spans"):
         assert after[table] == before[table], table
 
 

@@ -1,7 +1,7 @@
 """events that can be undone (what they reverse, which document), documents' word counts
 
 Revision ID: 0003e
-Revises: 0002
+Revises: 0003a
 Create Date: 2026-12-02
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0003e"
-down_revision = "0002"
+down_revision = "0003a"
 branch_labels = None
 depends_on = None
 
