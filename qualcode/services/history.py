@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Date, DateTime, or_, select
+from sqlalchemy import Date, DateTime, and_, or_, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 
@@ -306,6 +306,9 @@ def _load_handlers() -> None:
 
 def _summary(ev: Event) -> str:
     data = ev.after or ev.before or {}
+    if ev.action in ("document.remove", "case.remove", "case.merge"):
+        data = {**(ev.after or {}), "name": ((ev.before or {}).get("document")
+                                             or (ev.before or {}).get("case") or {}).get("name")}
     bits = []
     for key in ("code", "document", "name", "key", "target", "status", "text"):
         value = data.get(key)
@@ -372,7 +375,8 @@ def log(
                 ids.add(ev.entity_id)
         if not ids:
             raise QualcodeError(f"no document {document!r} in the project or its log")
-        query = query.where(Event.document_id.in_(ids))
+        query = query.where(or_(Event.document_id.in_(ids),  # events before 0003e: by entity
+                                and_(Event.entity == "document", Event.entity_id.in_(ids))))
     if since:
         try:
             moment = dt.datetime.fromisoformat(since)
@@ -383,7 +387,8 @@ def log(
     if limit:
         query = query.limit(limit)
     rows = list(session.scalars(query))
-    doc_ids = {e.document_id for e in rows if e.document_id}
+    doc_ids = {e.document_id or (e.entity_id if e.entity == "document" else None) for e in rows}
+    doc_ids.discard(None)
     if doc_ids:
         names = dict(session.execute(
             select(Document.id, Document.name).where(Document.id.in_(doc_ids))).all())
@@ -392,7 +397,7 @@ def log(
         LogEntry(
             id=e.id, at=e.at.isoformat() if e.at else "", actor=e.actor, action=e.action,
             entity=e.entity, entity_id=e.entity_id,
-            document=names.get(e.document_id) if e.document_id else None,
+            document=names.get(e.document_id or (e.entity_id if e.entity == "document" else 0)),
             summary=_summary(e), undone=e.id in undone or e.id in redone, reverses=e.reverses_id,
         )
         for e in rows

@@ -232,6 +232,7 @@ class Coding(Base):
         ),
         Index("ix_codings_code", "code_id"),
         Index("ix_codings_document", "document_id", "start_offset"),
+        Index("ix_codings_coder", "coder_id", "origin"),  # stats and --coder filters
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="RESTRICT"))

@@ -1,4 +1,5 @@
-"""events that can be undone (what they reverse, which document), documents' word counts
+"""events that can be undone (what they reverse, which document), documents' word counts, an
+index of codings by coder and origin
 
 Revision ID: 0003e
 Revises: 0003a
@@ -22,6 +23,7 @@ def upgrade() -> None:
         batch.create_index("ix_events_document_id", ["document_id"])
     with op.batch_alter_table("documents") as batch:
         batch.add_column(sa.Column("words", sa.Integer(), nullable=False, server_default="0"))
+    op.create_index("ix_codings_coder", "codings", ["coder_id", "origin"])
     # Count the words of the documents already there, as the models do for new ones.
     conn = op.get_bind()
     docs = sa.table("documents", sa.column("id", sa.Integer), sa.column("text", sa.Text),
@@ -31,6 +33,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_codings_coder", table_name="codings")
     with op.batch_alter_table("documents") as batch:
         batch.drop_column("words")
     with op.batch_alter_table("events") as batch:
