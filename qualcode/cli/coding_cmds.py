@@ -100,8 +100,8 @@ def remove(
     with project_session(ctx) as session:
         row = remove_coding(session, coding_id, actor=coder_name(coder))
         if not json_out:
-            console.print(f"Coding {row.id}: {row.code} on {row.document} {row.start}:{row.end} "
-                          f"\u201c{_clip(row.quote, 60)}\u201d")
+            typer.echo(f"Coding {row.id}: {row.code} on {row.document} {row.start}:{row.end} "
+                       f"\u201c{_clip(row.quote, 60)}\u201d")
         confirm(f"Remove coding {row.id}?", yes)
     if json_out:
         emit_json(row)

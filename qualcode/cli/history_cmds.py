@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from qualcode.cli.common import CoderOpt, JsonOpt, coder_name, console, emit_json, project_session
+from qualcode.cli.common import CoderOpt, JsonOpt, coder_name, emit_json, project_session
 from qualcode.cli.listing import NoPagerOpt, emit_rows
 
 AnyOpt = Annotated[bool, typer.Option("--any", help="Also another coder's work.")]
@@ -44,7 +44,8 @@ def log(
         return
     emit_rows(("event", "at", "actor", "action", "document", "what", "state"),
               ((str(e.id), e.at[:19].replace("T", " "), e.actor, e.action, e.document or "",
-                e.summary, "undone" if e.undone else "") for e in entries),
+                e.summary, "undone" if e.undone else "redone" if e.redone else "")
+               for e in entries),
               no_pager=no_pager, title="Events, newest first", empty="No events match.")
 
 
@@ -88,6 +89,6 @@ def _report(done, verb: str, json_out: bool) -> None:
     if json_out:
         emit_json(done)
         return
-    for r in done:
-        console.print(f"{verb} event {r.reversed_event} ({r.action} {r.summary}) "
-                      f"as event {r.event_id}.", markup=False)
+    for r in done:  # plain lines: never wrapped
+        typer.echo(f"{verb} event {r.reversed_event} ({r.action} {r.summary}) as event "
+                   f"{r.event_id}.")

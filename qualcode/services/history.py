@@ -43,7 +43,8 @@ class LogEntry:
     entity_id: int | None
     document: str | None
     summary: str
-    undone: bool
+    undone: bool  # reversed by an undo that stands
+    redone: bool  # an undo reversed by a redo
     reverses: int | None
 
 
@@ -310,7 +311,8 @@ def _summary(ev: Event) -> str:
         data = {**(ev.after or {}), "name": ((ev.before or {}).get("document")
                                              or (ev.before or {}).get("case") or {}).get("name")}
     bits = []
-    for key in ("code", "document", "name", "key", "target", "status", "text"):
+    for key in ("undid", "redid", "code", "document", "name", "key", "target", "status",
+                "text"):
         value = data.get(key)
         if isinstance(value, str) and value:
             bits.append(value if len(value) <= 60 else value[:59] + "\u2026")
@@ -398,7 +400,8 @@ def log(
             id=e.id, at=e.at.isoformat() if e.at else "", actor=e.actor, action=e.action,
             entity=e.entity, entity_id=e.entity_id,
             document=names.get(e.document_id or (e.entity_id if e.entity == "document" else 0)),
-            summary=_summary(e), undone=e.id in undone or e.id in redone, reverses=e.reverses_id,
+            summary=_summary(e), undone=e.id in undone, redone=e.id in redone,
+            reverses=e.reverses_id,
         )
         for e in rows
     ]
