@@ -9,6 +9,7 @@ key, with `renamed_from: OLD` so that `codebook load` agrees)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select, update
@@ -28,6 +29,30 @@ class CodeChange:
     keys: dict[str, str] = field(default_factory=dict)  # every key that changed, old -> new
     moved: dict[str, int] = field(default_factory=dict)
     codebook_hint: str = ""
+    codebook_edited: str | None = None  # the file rewritten (edit_codebook_file), if any
+    definition: str = ""  # a split's new code: its starting definition
+
+
+def edit_codebook_file(path: Path, change: CodeChange) -> CodeChange:
+    """Make the same change in the codebook YAML, keeping its comments and layout (called by
+    the command after its transaction committed). When the file does not hold the code, the
+    hint says what to do instead."""
+    from qualcode.formats import codebook_edit
+
+    if not path.is_file():
+        raise QualcodeError(f"no codebook file {path}", hint="give the YAML you load")
+    if change.action in ("rename", "move"):
+        done = codebook_edit.rename_code(path, change.old_key, change.new_key)
+    elif change.action == "merge":
+        done = codebook_edit.remove_code(path, change.old_key)
+    else:  # split
+        done = codebook_edit.add_code(path, change.new_key, {"definition": change.definition})
+    if done:
+        change.codebook_edited = str(path)
+        change.codebook_hint = f"Rewrote {path} (comments and layout kept)."
+    else:
+        change.codebook_hint = f"{path} does not hold the code as expected. " + change.codebook_hint
+    return change
 
 
 def _subtree(session: Session, root: Code) -> list[Code]:
@@ -173,7 +198,8 @@ def split_code(session: Session, key: str, new_key: str, coding_ids: list[int], 
                       before={"key": key}, after={"key": new_key, "codings": sorted(coding_ids)})
     return CodeChange("split", key, new_key, moved={"codings": len(coding_ids)},
                       codebook_hint=f"In the codebook file, add {new_key} (definition, "
-                                    "examples) so that `codebook load` keeps it.")
+                                    "examples) so that `codebook load` keeps it.",
+                      definition=new.definition)
 
 
 @handler("code.split")

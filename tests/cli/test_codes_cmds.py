@@ -122,3 +122,28 @@ def test_split_gives_the_chosen_codings_to_a_new_code_and_undo_joins_them(tiny: 
     tiny.ok("redo")
     by_code = {r["id"]: r["code"] for r in json.loads(tiny.ok("codings", "list", "--json"))}
     assert by_code[mine[1]] == "innovation.licensing"
+
+
+def test_the_codebook_file_is_rewritten_keeping_comments_and_layout(tiny: Project, tmp_path):
+    from tests.conftest import SMALL_CODEBOOK
+
+    book = tmp_path / "book.yaml"
+    text = "# The team's codebook; keep this comment.\n" + SMALL_CODEBOOK.replace(
+        "    cell-design:\n", "    cell-design:  # the core code\n")
+    book.write_text(text, encoding="utf-8")
+    out = tiny.ok("codes", "rename", "innovation.cell-design", "innovation.cell-designs",
+                  "--codebook", str(book))
+    assert f"Rewrote {book}" in out
+    assert book.read_text(encoding="utf-8") == text.replace(
+        "    cell-design:  # the core code\n",
+        "    cell-designs: # the core code\n      renamed_from: innovation.cell-design\n")
+    # (the comment keeps its column, so a longer key leaves it one space)
+    before = tiny.snapshot()["codings"]
+    load = tiny.ok("codebook", "load", str(book))  # the project and the file agree
+    assert "retired" not in load and "added" not in load
+    assert tiny.snapshot()["codings"] == before
+    tiny.ok("codes", "move", "strategy.relocation", "policy", "--codebook", str(book))
+    moved = book.read_text(encoding="utf-8")
+    assert "    relocation:\n      renamed_from: strategy.relocation\n" in moved
+    assert moved.index("relocation:") > moved.index("subsidies:")  # now under policy
+    assert "retired" not in tiny.ok("codebook", "load", str(book))
