@@ -90,7 +90,8 @@ def test_review_decisions_are_undone_with_the_coding_they_made(firm_c: Project):
     firm_c.ok("suggest")
     pending = json.loads(firm_c.ok("suggestions", "list", "--json"))
     assert pending
-    firm_c.ok("suggestions", "accept", "--code", pending[0]["code"], "--min-score", "0")
+    firm_c.ok("suggestions", "accept", "--code", pending[0]["code"], "--min-score", "0",
+              "--yes")
     made = _codings(firm_c)
     assert made and all(c["origin"] == "suggested" for c in made)
     accepted = [e for e in json.loads(firm_c.ok("log", "--kind", "suggestion", "--json"))]
