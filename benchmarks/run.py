@@ -286,7 +286,7 @@ def render(rows: list[dict]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="a small run to check the harness")
-    parser.add_argument("--only", choices=["suggest", "analysis", "daily"])
+    parser.add_argument("--only", choices=["suggest", "analysis", "align", "daily"])
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
     rows: list[dict] = []
@@ -299,6 +299,10 @@ def main() -> None:
         bench_analysis(rows, firms=max(10, int(200 * scale)),
                        interviews=max(50, int(1000 * scale)), codings=int(200_000 * scale),
                        daily=daily)
+    if args.only in (None, "align"):
+        from benchmarks.align import bench_align
+
+        rows += bench_align(WORK, row)
     if args.only == "daily":  # the daily commands alone, on the analysis project
         daily.extend(bench_daily(build_analysis_project(
             max(10, int(200 * scale)), max(50, int(1000 * scale)), int(200_000 * scale))))

@@ -10,6 +10,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from qualcode.errors import single_line
+
 # Roles a speaker turn can have. "other" is text outside any speaker turn (a preamble, a stage note
 # block) and is never offered for suggestions.
 INTERVIEWER = "interviewer"
@@ -146,7 +148,7 @@ class CodebookProblem:
         if self.line is not None:
             where += f":{self.line}"
         what = f"{self.key}: " if self.key else ""
-        return f"{where}: {what}{self.message}"
+        return single_line(f"{where}: {what}{self.message}")
 
 
 @dataclass

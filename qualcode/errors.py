@@ -6,6 +6,20 @@ keeps its traceback.
 
 from __future__ import annotations
 
+import re
+
+# C0 and C1 controls and the Unicode line and paragraph separators.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    return repr(match.group())[1:-1]
+
+
+def single_line(text: str) -> str:
+    """`text` with control characters and line separators shown escaped."""
+    return _CONTROL.sub(_escape, text)
+
 
 class QualcodeError(Exception):
     """A user-facing error: `message` says what, `where` says where (file:line, code, offset...),
@@ -20,13 +34,15 @@ class QualcodeError(Exception):
         self.hint = hint
 
     def one_line(self) -> str:
+        """Always one line: a line break or a terminal escape quoted from a hostile file (a YAML
+        key "\\r", a file name with ESC[...) is shown escaped, never acted on."""
         parts = []
         if self.where:
             parts.append(f"{self.where}: ")
         parts.append(self.message)
         if self.hint:
             parts.append(f" ({self.hint})")
-        return "".join(parts)
+        return single_line("".join(parts))
 
     def __str__(self) -> str:
         return self.one_line()

@@ -109,6 +109,49 @@ def remove(
     console.print(f"Removed coding {row.id}: {row.code} on {row.document} {row.start}:{row.end}.")
 
 
+def _print_flagged(rows) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"{len(rows)} flagged codings (a revised transcript could not place them)")
+    for col in ("id", "document", "code", "coder", "coded on", "now on"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        flag = r.flag or {}
+        table.add_row(str(r.id), r.document, r.code, r.coder, _clip(flag.get("old_quote", "")),
+                      f"{r.start}:{r.end} {_clip(r.quote, 40)}")
+    console.print(table)
+    console.print("Re-anchor one with `qualcode codings unflag ID --quote TEXT` (or --span, "
+                  "--turn), keep it where it is with `qualcode codings unflag ID`, or remove it "
+                  "with "
+                  "`qualcode code remove ID`.", soft_wrap=True)
+
+
+@codings_app.command("unflag")
+def unflag(
+    ctx: typer.Context,
+    coding_id: Annotated[int, typer.Argument(help="A flagged coding's id.")],
+    turn: Annotated[int | None, typer.Option("--turn", help="Move it to this turn.")] = None,
+    span: Annotated[str | None, typer.Option("--span", help="Move it to START:END.")] = None,
+    quote: Annotated[str | None, typer.Option("--quote", help="Move it to this text.")] = None,
+    occurrence: Annotated[
+        int | None, typer.Option("--occurrence", help="Which occurrence of the quote.")
+    ] = None,
+    coder: CoderOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Clear a coding's flag after a revision, moving it first if a new place is given."""
+    from qualcode.services.revise import unflag_coding
+
+    with project_session(ctx) as session:
+        row = unflag_coding(session, coding_id, actor=coder_name(coder), turn=turn,
+                            span=parse_span(span), quote=quote, occurrence=occurrence)
+    if json_out:
+        emit_json(row)
+        return
+    console.print(f"Coding {row.id} ({row.code}) on {row.document} {row.start}:{row.end} is no "
+                  f"longer flagged: \u201c{_clip(row.quote)}\u201d")
+
+
 def _clip(text: str, width: int = 90) -> str:
     text = " ".join(text.split())
     return text if len(text) <= width else text[: width - 1] + "\u2026"
@@ -129,6 +172,10 @@ def list_(
     origin: Annotated[
         str | None, typer.Option("--origin", help="manual, suggested or imported.")
     ] = None,
+    flagged: Annotated[
+        bool,
+        typer.Option("--flagged", help="Only codings a revised transcript could not place."),
+    ] = False,
     limit: Annotated[int | None, typer.Option("--limit", help="At most this many.")] = None,
     no_pager: NoPagerOpt = False,
     json_out: JsonOpt = False,
@@ -148,10 +195,18 @@ def list_(
             dimension=dimension,
             coder=by,
             origin=origin,
+            flagged=flagged,
             limit=limit,
         )
         if json_out:
             emit_json_stream(rows)
+            return
+        if flagged:  # few, and each with the quote it had: a table of its own
+            rows = list(rows)
+            if not rows:
+                console.print("No codings match.")
+                return
+            _print_flagged(rows)
             return
         emit_rows(
             ("id", "document", "case", "code", "key", "coder", "origin", "start", "end", "quote"),
@@ -185,6 +240,7 @@ def import_(
                 "summaries": result.summaries,
                 "judged": result.judged,
                 "files": result.files,
+                "skipped_links": [link.describe() for link in result.skipped_links],
             }
         )
         return
@@ -193,3 +249,5 @@ def import_(
         f"Imported {result.added} codings ({result.skipped} already present){judged} and "
         f"{result.summaries} summaries from {len(result.files)} file(s)."
     )
+    for link in result.skipped_links:
+        console.print(f"[yellow]skipped[/yellow] {link.describe()}", soft_wrap=True)

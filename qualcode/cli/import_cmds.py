@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from qualcode.cli.common import CoderOpt, JsonOpt, coder_name, console, emit_json, project_session
+from qualcode.cli.common import (
+    CoderOpt,
+    JsonOpt,
+    coder_name,
+    console,
+    emit_json,
+    err,
+    project_session,
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -35,12 +44,21 @@ def import_files(
             "--case", help="Case (firm) the documents belong to, overriding front matter."
         ),
     ] = None,
+    update: Annotated[
+        bool,
+        typer.Option(
+            "--update",
+            help="Replace the text of documents already in the project with these revised files, "
+            "moving their codings, suggestions and summaries to the new text.",
+        ),
+    ] = False,
     coder: CoderOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Import .txt, .md (with YAML front matter), .docx, .vtt and .srt transcripts.
 
-    Every file is read and checked first; if one fails, nothing is written."""
+    Every file is read and checked first; if one fails, nothing is written. A file whose document
+    is already in the project with other text is refused unless --update is given."""
     from qualcode.services.importing import import_transcripts
 
     with project_session(ctx) as session:
@@ -51,11 +69,22 @@ def import_files(
             speaker_regex=speaker_regex,
             interviewer_labels=interviewer or (),
             case=case,
+            update=update,
         )
     if json_out:
-        emit_json(report.files)
+        for link in report.skipped_links:  # stderr, so the JSON stays a list of files
+            err(f"skipped {link.describe()}")
+        emit_json(
+            [
+                {**asdict(f), "revision": f.revision.as_dict() if f.revision else None}
+                for f in report.files
+            ]
+        )
         return
-    table = Table(title=f"Imported {report.imported}, skipped {report.skipped} (unchanged)")
+    title = f"Imported {report.imported}, skipped {report.skipped} (unchanged)"
+    if report.updated:
+        title = f"Imported {report.imported}, updated {report.updated}, skipped {report.skipped}"
+    table = Table(title=title)
     for col in ("document", "case", "turns", "words", "encoding", "status"):
         table.add_column(col, justify="right" if col in ("turns", "words") else "left",
                          overflow="fold")
@@ -68,3 +97,45 @@ def import_files(
     for f in report.files:
         for warning in f.warnings:
             console.print(f"[yellow]warning[/yellow] {Path(f.path).name}: {warning}")
+    for link in report.skipped_links:
+        console.print(f"[yellow]skipped[/yellow] {link.describe()}", soft_wrap=True)
+    for f in report.files:
+        if f.revision is not None:
+            _print_revision(f.revision)
+
+
+def _short(text: str, width: int = 70) -> str:
+    text = " ".join(text.split())
+    return repr(text if len(text) <= width else text[: width - 3] + "...")
+
+
+def _print_revision(rev) -> None:
+    """What happened to a revised document's coding: counts, then each coding whose text changed
+    or that could not be placed."""
+    counts = ", ".join(f"{rev.count(s)} {s}" for s in ("kept", "moved", "changed", "flagged"))
+    console.print(f"[bold]{rev.document}[/bold] updated from {Path(rev.path).name}: codings "
+                  f"{counts}; turns {rev.turns_before} -> {rev.turns_after}", soft_wrap=True)
+    if rev.suggestions_moved or rev.suggestions_dropped:
+        console.print(f"  suggestions: {rev.suggestions_moved} moved, {rev.suggestions_dropped} "
+                      "dropped (their text changed; `qualcode suggest` recomputes them)",
+                      soft_wrap=True)
+    if rev.judged_moved or rev.judged_dropped:
+        console.print(f"  judged sentences: {rev.judged_moved} moved, {rev.judged_dropped} dropped "
+                      "(their text is gone)", soft_wrap=True)
+    if rev.summaries_kept_fresh or rev.summaries_now_stale:
+        stale = ", ".join(rev.summaries_now_stale) or "none"
+        console.print(f"  summaries: {len(rev.summaries_kept_fresh)} still current; now stale "
+                      f"(text under their codings changed): {stale}", soft_wrap=True)
+    for move in rev.codings:
+        label = f"#{move.id} {move.code} ({move.coder})"
+        if move.status == "changed":
+            console.print(f"  [yellow]changed[/yellow] {label}: {_short(move.old_quote)} -> "
+                          f"{_short(move.quote)}", soft_wrap=True, highlight=False)
+        elif move.status == "flagged":
+            console.print(f"  [red]flagged[/red] {label}: {_short(move.old_quote)} is not in the "
+                          f"new text; kept on {_short(move.quote, 30)} at {move.start}:{move.end}",
+                          soft_wrap=True, highlight=False)
+    if rev.count("flagged"):
+        console.print("  Flagged codings are kept for their coder: `qualcode codings list "
+                      "--flagged`, then `qualcode codings unflag ID --quote ...` to re-anchor one.",
+                      soft_wrap=True)

@@ -22,6 +22,8 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from qualcode.domain import Codebook, CodebookProblem, CodeDef, PatternDef
 from qualcode.errors import CodebookError, InputError
 
+from . import safe_yaml
+
 META_KEY = "codebook"
 META_FIELDS = ("name", "version", "language")
 DIMENSION_FIELDS = ("name", "definition", "colour", "include", "exclude", "examples", "patterns",
@@ -81,7 +83,6 @@ class _Reader:
         self.name: str | None = None
         self.version = DEFAULT_VERSION
         self.language = DEFAULT_LANGUAGE
-        self._constructor = yaml.constructor.SafeConstructor()
 
     def problem(self, node_or_line: Node | int | None, key: str | None, message: str) -> None:
         line = _line(node_or_line) if isinstance(node_or_line, Node) else node_or_line
@@ -157,7 +158,7 @@ class _Reader:
         if node.tag == BOOL_TAG and node.style is None and node.value.lower() not in BOOL_WORDS:
             return node.value  # YAML 1.2 reading: `{LOWER: no}` means the word "no"
         try:
-            return self._constructor.construct_object(node)
+            return safe_yaml.construct(node)
         except yaml.constructor.ConstructorError as exc:
             raise _Unbuildable(f"unsupported YAML value: {exc.problem}") from None
 
@@ -436,6 +437,9 @@ def _build(reader: _Reader, text: str, source: str | None) -> Codebook:
 
 
 def _syntax_problem(exc: yaml.YAMLError, text: str) -> CodebookProblem:
+    if isinstance(exc, safe_yaml.YamlLimitError):
+        line, message = safe_yaml.problem(exc)
+        return CodebookProblem(line, None, f"refused: {message}")
     if isinstance(exc, yaml.reader.ReaderError):
         line = text.count("\n", 0, exc.position) + 1
         return CodebookProblem(line, None, f"YAML cannot contain character "
@@ -455,7 +459,7 @@ def parse_codebook(text: str, *, source: str | None = None
     """Parse codebook YAML. Returns (codebook, []) when clean, (None, problems) otherwise; every
     problem found is listed, each with its 1-based line."""
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = safe_yaml.compose(text, safe_yaml.CODEBOOK)
     except yaml.YAMLError as exc:
         return None, [_syntax_problem(exc, text)]
     if root is None:
@@ -475,6 +479,11 @@ _FOREIGN_BOMS = ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"
 def read_codebook_text(path: Path) -> str:
     """The file as UTF-8 text (a UTF-8 BOM is dropped); other encodings are refused."""
     try:
+        size = Path(path).stat().st_size
+        if size > safe_yaml.CODEBOOK.max_bytes:
+            raise InputError(f"the file is {size / 1024 / 1024:.1f} MB; a codebook is at most "
+                             f"{safe_yaml.CODEBOOK.max_bytes // 1024 // 1024} MB",
+                             where=str(path), hint="check that this is the codebook")
         data = Path(path).read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read the codebook: {exc.strerror or exc}", where=str(path),

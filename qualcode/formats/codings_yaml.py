@@ -31,8 +31,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+from yaml.nodes import MappingNode, Node, SequenceNode
 
 from qualcode.errors import InputError
+
+from . import safe_yaml
+from .yaml_fields import Fields, describe
 
 
 @dataclass(frozen=True)
@@ -64,113 +68,128 @@ class CodingFile:
     sentences: list[JudgedSentence] = field(default_factory=list)
 
 
+TOP_FIELDS = ("document", "coder", "codings", "sentences", "summaries")
+ENTRY_FIELDS = ("code", "quote", "occurrence", "key", "memo")
+SENTENCE_FIELDS = ("quote", "occurrence", "codes", "note")
+
+
 def read_coding_file(path: Path) -> CodingFile:
+    """Read one coding file; every problem is an InputError naming file:line (types are strict:
+    qualcode.formats.yaml_fields)."""
     where = str(path)
     try:
+        size = path.stat().st_size
+        if size > safe_yaml.CODING_FILE.max_bytes:
+            raise InputError(f"the file is {size / 1024 / 1024:.1f} MB; a coding file is at most "
+                             f"{safe_yaml.CODING_FILE.max_bytes // 1024 // 1024} MB", where=where,
+                             hint="split it, one file per document")
         text = path.read_bytes().decode("utf-8-sig")
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", where=where) from exc
     except UnicodeDecodeError as exc:
         raise InputError("not UTF-8", where=where, hint="save the file as UTF-8") from exc
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        root = safe_yaml.compose(text, safe_yaml.CODING_FILE)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
-        raise InputError(
-            f"malformed YAML: {getattr(exc, 'problem', exc)}", where=where + line
-        ) from exc
-    if not isinstance(data, dict):
+        line, problem = safe_yaml.problem(exc)
+        raise InputError(f"malformed YAML: {problem}",
+                         where=f"{where}:{line}" if line else where) from None
+    if not isinstance(root, MappingNode):
         raise InputError("expected a mapping with document, coder and codings", where=where)
+    fields = Fields(where)
+    found = {key: (key_node, node) for key, key_node, node in fields.mapping(root, "the file")}
+    unknown = sorted(set(found) - set(TOP_FIELDS))
+    if unknown:
+        raise InputError(f"unknown field(s) {', '.join(unknown)}",
+                         where=fields.at(found[unknown[0]][0]),
+                         hint="a coding file has " + ", ".join(TOP_FIELDS))
+    values: dict[str, str] = {}
     for required in ("document", "coder"):
-        if not data.get(required):
+        value = fields.name(found[required][1], required) if required in found else None
+        if not value:
             raise InputError(f"missing `{required}`", where=where)
-    if not data.get("codings") and not data.get("sentences"):
+        values[required] = value
+    given = {name for name in ("codings", "sentences")
+             if name in found and not Fields.is_empty(found[name][1])}
+    if not given:
         raise InputError("missing `codings` (or `sentences`)", where=where)
-    unknown_top = set(data) - {"document", "coder", "codings", "sentences", "summaries"}
-    if unknown_top:
-        raise InputError(f"unknown field(s) {', '.join(sorted(map(str, unknown_top)))}",
-                         where=where)
-    entries = data.get("codings") or []
-    if not isinstance(entries, list):
-        raise InputError("`codings` must be a list", where=where)
-    lines = _entry_lines(root, "codings")
-    codings = []
-    for i, entry in enumerate(entries):
-        line = lines[i] if i < len(lines) else None
-        at = f"{where}:{line}" if line else where
-        if not isinstance(entry, dict) or not entry.get("code") or not entry.get("quote"):
-            raise InputError("each coding needs `code` and `quote`", where=at)
-        unknown = set(entry) - {"code", "quote", "occurrence", "key", "memo"}
-        if unknown:
-            raise InputError(f"unknown field(s) {', '.join(sorted(unknown))}", where=at)
-        codings.append(
-            QuotedCoding(
-                code=str(entry["code"]),
-                quote=str(entry["quote"]),
-                occurrence=_occurrence(entry, at),
-                key=bool(entry.get("key", False)),
-                memo=entry.get("memo"),
-                line=line,
-            )
-        )
-    sentences = _sentences(data.get("sentences"), _entry_lines(root, "sentences"), where)
-    summaries = data.get("summaries") or {}
-    if not isinstance(summaries, dict):
-        raise InputError("`summaries` must map dimensions to text", where=where)
-    return CodingFile(
-        path=where,
-        document=str(data["document"]),
-        coder=str(data["coder"]),
-        codings=codings,
-        summaries={str(k): str(v) for k, v in summaries.items()},
-        sentences=sentences,
+    codings = [_entry(fields, node) for node in _list(fields, found, "codings")]
+    sentences = [_sentence(fields, node) for node in _list(fields, found, "sentences")]
+    summaries: dict[str, str] = {}
+    if "summaries" in found and not Fields.is_empty(found["summaries"][1]):
+        for dimension, _, node in fields.mapping(found["summaries"][1], "summaries"):
+            text = fields.text(node, f"summaries.{dimension}")
+            if text is not None:
+                summaries[dimension] = text
+    return CodingFile(path=where, document=values["document"], coder=values["coder"],
+                      codings=codings, summaries=summaries, sentences=sentences)
+
+
+def _list(fields: Fields, found: dict, name: str) -> list[Node]:
+    if name not in found or Fields.is_empty(found[name][1]):
+        return []
+    node = found[name][1]
+    if not isinstance(node, SequenceNode):
+        fields.refuse(node, name, f"a list (one '- ...' entry per {name[:-1]})")
+    return node.value
+
+
+def _sentence(fields: Fields, node: Node) -> JudgedSentence:
+    if not isinstance(node, MappingNode):
+        fields.refuse(node, "sentences", "a list of mappings with `quote` and `codes`")
+    entry = {key: value for key, _, value in fields.mapping(node, "a sentence")}
+    unknown = set(entry) - set(SENTENCE_FIELDS)
+    if unknown:
+        raise InputError(f"unknown field(s) {', '.join(sorted(unknown))}", where=fields.at(node),
+                         hint="a sentence has " + ", ".join(SENTENCE_FIELDS))
+    quote = fields.text(entry["quote"], "quote") if "quote" in entry else None
+    if not quote or "codes" not in entry:
+        raise InputError("each sentence needs a `quote` (text) and `codes` (a list)",
+                         where=fields.at(node))
+    codes_node = entry["codes"]
+    if not isinstance(codes_node, SequenceNode):  # reported on the sentence's line, like the rest
+        raise InputError(f"'codes' must be a list of code keys ([] for a sentence with no code), "
+                         f"not {describe(codes_node)}", where=fields.at(node))
+    codes = [fields.name(item, "codes") for item in codes_node.value]
+    if not all(codes):
+        raise InputError("`codes` must be a list of code keys ([] for a sentence with no code)",
+                         where=fields.at(node))
+    if len(set(codes)) != len(codes):
+        raise InputError("a code is listed twice for one sentence", where=fields.at(node))
+    occurrence = entry.get("occurrence")
+    note = entry.get("note")
+    return JudgedSentence(
+        quote=quote,
+        occurrence=None if occurrence is None or Fields.is_empty(occurrence)
+        else fields.count(occurrence, "occurrence"),
+        codes=tuple(c for c in codes if c),
+        note=None if note is None else fields.text(note, "note"),
+        line=node.start_mark.line + 1,
     )
 
 
-def _occurrence(entry: dict, at: str) -> int | None:
+def _entry(fields: Fields, node: Node) -> QuotedCoding:
+    line = node.start_mark.line + 1
+    if not isinstance(node, MappingNode):
+        fields.refuse(node, "codings", "a list of mappings with `code` and `quote`")
+    entry = {key: value for key, _, value in fields.mapping(node, "a coding")}
+    unknown = set(entry) - set(ENTRY_FIELDS)
+    if unknown:
+        raise InputError(f"unknown field(s) {', '.join(sorted(unknown))}", where=fields.at(node),
+                         hint="a coding has " + ", ".join(ENTRY_FIELDS))
+    code = fields.name(entry["code"], "code") if "code" in entry else None
+    quote = fields.text(entry["quote"], "quote") if "quote" in entry else None
+    if not code or not quote or not quote.strip():
+        raise InputError("each coding needs `code` and `quote`", where=fields.at(node))
     occurrence = entry.get("occurrence")
-    if occurrence is not None and (
-        isinstance(occurrence, bool) or not isinstance(occurrence, int) or occurrence < 1
-    ):
-        raise InputError("`occurrence` must be a positive whole number", where=at)
-    return occurrence
-
-
-def _sentences(entries, lines: list[int], where: str) -> list[JudgedSentence]:
-    if entries is None:
-        return []
-    if not isinstance(entries, list):
-        raise InputError("`sentences` must be a list", where=where)
-    out = []
-    for i, entry in enumerate(entries):
-        line = lines[i] if i < len(lines) else None
-        at = f"{where}:{line}" if line else where
-        if not isinstance(entry, dict) or not isinstance(entry.get("quote"), str):
-            raise InputError("each sentence needs a `quote` (text) and `codes` (a list)", where=at)
-        unknown = set(entry) - {"quote", "occurrence", "codes", "note"}
-        if unknown:
-            raise InputError(f"unknown field(s) {', '.join(sorted(unknown))}", where=at)
-        codes = entry.get("codes")
-        if not isinstance(codes, list) or not all(isinstance(c, str) and c for c in codes):
-            raise InputError(
-                "`codes` must be a list of code keys ([] for a sentence with no code)", where=at
-            )
-        if len(set(codes)) != len(codes):
-            raise InputError("a code is listed twice for one sentence", where=at)
-        note = entry.get("note")
-        if note is not None and not isinstance(note, str):
-            raise InputError("`note` must be text", where=at)
-        out.append(JudgedSentence(entry["quote"], _occurrence(entry, at), tuple(codes), note, line))
-    return out
-
-
-def _entry_lines(root, section: str) -> list[int]:
-    """1-based line of each item of a list section, for error messages."""
-    if not isinstance(root, yaml.MappingNode):
-        return []
-    for key, value in root.value:
-        if key.value == section and isinstance(value, yaml.SequenceNode):
-            return [item.start_mark.line + 1 for item in value.value]
-    return []
+    key = entry.get("key")
+    memo = entry.get("memo")
+    return QuotedCoding(
+        code=code,
+        quote=quote,
+        occurrence=None if occurrence is None or Fields.is_empty(occurrence)
+        else fields.count(occurrence, "occurrence"),
+        key=False if key is None or Fields.is_empty(key) else fields.boolean(key, "key"),
+        memo=None if memo is None else fields.text(memo, "memo"),
+        line=line,
+    )

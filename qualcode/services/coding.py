@@ -13,7 +13,17 @@ from sqlalchemy.orm import Session
 from qualcode.domain import ORIGIN_MANUAL, ORIGINS
 from qualcode.errors import ConflictError, NotFoundError, QualcodeError, SpanError
 from qualcode.services import events, lookup
-from qualcode.storage.models import Case, Code, Coder, Coding, Document, Memo, Suggestion, Turn
+from qualcode.storage.models import (
+    Case,
+    Code,
+    Coder,
+    Coding,
+    CodingFlag,
+    Document,
+    Memo,
+    Suggestion,
+    Turn,
+)
 
 
 @dataclass
@@ -38,6 +48,7 @@ class CodingRow:
     memo: str | None
     key: bool
     created_at: str
+    flag: dict | None = None  # a revised transcript could not place it: reason, old span, quote
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -194,6 +205,8 @@ def remove_coding(session: Session, coding_id: int, *, actor: str) -> CodingRow:
     row = to_row(coding)
     before = row.as_dict()
     before["coding"] = snapshot(coding)
+    flag = session.get(CodingFlag, coding_id)
+    before["flag"] = snapshot(flag) if flag is not None else None
     before["memos"] = [snapshot(m) for m in session.scalars(
         select(Memo).where(Memo.coding_id == coding_id))]
     before["suggestions"] = list(session.scalars(
@@ -231,6 +244,14 @@ def to_row(c: Coding) -> CodingRow:
         memo=c.memo,
         key=c.key_quote,
         created_at=c.created_at.isoformat() if c.created_at else "",
+        flag=None
+        if c.flag is None
+        else {
+            "reason": c.flag.reason,
+            "old_start": c.flag.old_start,
+            "old_end": c.flag.old_end,
+            "old_quote": c.flag.old_quote,
+        },
     )
 
 
@@ -243,6 +264,7 @@ def iter_codings(
     dimension: str | None = None,
     coder: str | None = None,
     origin: str | None = None,
+    flagged: bool = False,
     limit: int | None = None,
 ) -> Iterator[CodingRow]:
     """Codings matching the filters, by document name, then position, yielded as they are read
@@ -260,6 +282,8 @@ def iter_codings(
     query = select(t.c.id, t.c.document_id, t.c.code_id, t.c.coder_id, t.c.origin,
                    t.c.start_offset, t.c.end_offset, t.c.quote, t.c.memo, t.c.key_quote,
                    type_coerce(t.c.created_at, String))
+    flags = {f.coding_id: {"reason": f.reason, "old_start": f.old_start, "old_end": f.old_end,
+                           "old_quote": f.old_quote} for f in session.scalars(select(CodingFlag))}
     doc_ids = sorted(docs, key=lambda i: docs[i][0])
     if case is not None:
         case_id = lookup.case(session, case).id
@@ -277,6 +301,8 @@ def iter_codings(
         if origin not in ORIGINS:
             raise QualcodeError(f"unknown origin {origin!r}", hint="one of " + ", ".join(ORIGINS))
         query = query.where(t.c.origin == origin)
+    if flagged:
+        query = query.where(t.c.id.in_(select(CodingFlag.coding_id)))
     order = (t.c.document_id, t.c.start_offset, t.c.code_id, t.c.id)
     if doc_ids == sorted(doc_ids) and case is None and document is None:
         batches = [query.order_by(*order)]  # ids already run in name order: one scan
@@ -293,7 +319,7 @@ def iter_codings(
                 key, dim = codes[r[2]]
                 yield CodingRow(  # positional: a fifth faster than keywords over 200,000 rows
                     r[0], name, cases.get(case_id), key, dim, coders[r[3]], r[4], r[5], r[6],
-                    r[7], r[8], bool(r[9]), _iso(r[10]),
+                    r[7], r[8], bool(r[9]), _iso(r[10]), flags.get(r[0]),
                 )
             if left is not None:
                 left -= len(part)

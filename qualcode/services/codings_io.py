@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from qualcode.domain import ORIGIN_IMPORTED
 from qualcode.errors import InputError, QualcodeError
 from qualcode.formats.codings_yaml import CodingFile, QuotedCoding, read_coding_file
+from qualcode.formats.folders import SkippedLink, folder_files
 from qualcode.services import events, lookup
 from qualcode.services.coding import resolve_span
 from qualcode.services.summaries import import_summaries
@@ -25,14 +26,18 @@ class CodingImport:
     added: int = 0
     skipped: int = 0
     summaries: int = 0  # summaries written (added or replaced)
+    skipped_links: list[SkippedLink] = field(default_factory=list)
     judged: int = 0  # sentences recorded as read and labelled (with codes or none)
 
 
-def coding_files(paths: Sequence[Path]) -> list[Path]:
+def coding_files(paths: Sequence[Path], skipped: list[SkippedLink] | None = None) -> list[Path]:
+    """Files as given; a folder's .yaml/.yml files, without following links out of it."""
     out: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found = sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml"))
+            found, links = folder_files(path, (".yaml", ".yml"))
+            if skipped is not None:
+                skipped.extend(links)
             if not found:
                 raise InputError("the folder holds no .yaml coding files", where=str(path))
             out.extend(found)
@@ -46,7 +51,7 @@ def coding_files(paths: Sequence[Path]) -> list[Path]:
 def import_coding_files(session: Session, paths: Sequence[Path], *, actor: str) -> CodingImport:
     result = CodingImport()
     with_summaries: list[tuple[CodingFile, Document]] = []
-    for path in coding_files(paths):
+    for path in coding_files(paths, result.skipped_links):
         parsed = read_coding_file(path)
         doc = lookup.document(session, parsed.document)
         coder = lookup.coder(session, parsed.coder)

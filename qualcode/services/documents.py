@@ -18,6 +18,7 @@ from qualcode.storage.models import (
     Case,
     CaseValue,
     Coding,
+    CodingFlag,
     Document,
     DocumentValue,
     JudgedSpan,
@@ -157,6 +158,8 @@ def _document_snapshot(session: Session, doc: Document) -> dict[str, Any]:
             select(Suggestion).where(Suggestion.document_id == doc.id))],
         "memos": [snapshot(m) for m in session.scalars(select(Memo).where(
             (Memo.document_id == doc.id) | Memo.coding_id.in_(coding_ids)))],
+        "flags": [snapshot(f) for f in session.scalars(
+            select(CodingFlag).where(CodingFlag.coding_id.in_(coding_ids)))],
         "judged": [snapshot(j) for j in session.scalars(
             select(JudgedSpan).where(JudgedSpan.document_id == doc.id))],
     }
@@ -207,6 +210,8 @@ def _restore_document(session: Session, data: dict[str, Any]) -> Document:
     for s in data["suggestions"]:
         restore(session, Suggestion, s, document_id=doc.id,
                 coding_id=new_coding.get(s["coding_id"]) if s.get("coding_id") else None)
+    for f in data.get("flags", []):
+        restore(session, CodingFlag, f, coding_id=new_coding[f["coding_id"]])
     for j in data.get("judged", []):
         restore(session, JudgedSpan, j, document_id=doc.id)
     for m in data["memos"]:

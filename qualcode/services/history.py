@@ -24,7 +24,16 @@ from sqlalchemy.orm import Session
 from qualcode.errors import QualcodeError
 from qualcode.services import events
 from qualcode.services.coding import snapshot
-from qualcode.storage.models import Code, Coder, Coding, Document, Event, Memo, Suggestion
+from qualcode.storage.models import (
+    Code,
+    Coder,
+    Coding,
+    CodingFlag,
+    Document,
+    Event,
+    Memo,
+    Suggestion,
+)
 
 UNDO, REDO = "undo", "redo"
 
@@ -122,8 +131,10 @@ def take_coding(session: Session, coding: Coding, *, allow_memos: bool = True) -
     if memos and not allow_memos:
         raise UndoRefused(f"coding {coding.id} has {len(memos)} memo(s) written since",
                           hint=f"remove them first: qualcode memo remove {memos[0].id}")
+    flag = session.get(CodingFlag, coding.id)
     data = {
         "coding": snapshot(coding),
+        "flag": snapshot(flag) if flag is not None else None,
         "memos": [snapshot(m) for m in memos],
         "suggestions": list(session.scalars(
             select(Suggestion.id).where(Suggestion.coding_id == coding.id))),
@@ -148,6 +159,8 @@ def put_coding(session: Session, data: dict[str, Any], *, link_suggestions: bool
         raise UndoRefused(f"document {row['document_id']} no longer exists",
                           hint="undo its removal first")
     coding = restore(session, Coding, row)
+    if data.get("flag"):
+        restore(session, CodingFlag, data["flag"], coding_id=coding.id)
     for memo in data.get("memos", []):
         restore(session, Memo, memo, coding_id=coding.id)
     if link_suggestions:

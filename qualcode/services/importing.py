@@ -13,8 +13,10 @@ from sqlalchemy.orm import Session
 
 from qualcode.domain import ParsedTranscript
 from qualcode.errors import ConflictError, InputError
+from qualcode.formats.folders import SkippedLink, folder_files
 from qualcode.formats.transcripts import SUPPORTED_SUFFIXES, read_transcript
 from qualcode.services import attributes, events
+from qualcode.services.revise import Revision, revise_document
 from qualcode.storage.models import Case, CaseValue, Document, DocumentValue, Turn
 
 
@@ -22,7 +24,7 @@ from qualcode.storage.models import Case, CaseValue, Document, DocumentValue, Tu
 class ImportedFile:
     path: str
     document: str
-    status: str  # "imported" or "skipped"
+    status: str  # "imported", "updated" or "skipped"
     case: str | None = None
     turns: int = 0
     words: int = 0
@@ -30,38 +32,44 @@ class ImportedFile:
     encoding_detected: bool = False
     newlines_normalised: bool = False
     warnings: list[str] = field(default_factory=list)
+    revision: Revision | None = None  # for an updated document: where its coding went
 
 
 @dataclass
 class ImportReport:
     files: list[ImportedFile]
+    skipped_links: list[SkippedLink] = field(default_factory=list)
 
     @property
     def imported(self) -> int:
         return sum(1 for f in self.files if f.status == "imported")
 
     @property
+    def updated(self) -> int:
+        return sum(1 for f in self.files if f.status == "updated")
+
+    @property
     def skipped(self) -> int:
         return sum(1 for f in self.files if f.status == "skipped")
 
 
-def expand_paths(paths: Sequence[Path]) -> list[Path]:
-    """Files as given; folders contribute their transcript files (not recursively, sorted)."""
+def expand_paths(
+    paths: Sequence[Path], skipped: list[SkippedLink] | None = None
+) -> list[Path]:
+    """Files as given; folders contribute their transcript files (not recursively, sorted). Links
+    in a folder that lead out of it are not followed; they are appended to `skipped`."""
     files: list[Path] = []
     for path in paths:
         if not path.exists():
             raise InputError("no such file or folder", where=str(path))
         if path.is_dir():
-            found = sorted(
-                p
-                for p in path.iterdir()
-                if p.is_file()
-                and p.suffix.lower() in SUPPORTED_SUFFIXES
-                and not p.name.startswith(".")
-            )
+            found, links = folder_files(path, SUPPORTED_SUFFIXES)
+            if skipped is not None:
+                skipped.extend(links)
             if not found:
                 raise InputError(
-                    "the folder holds no transcript files",
+                    "the folder holds no transcript files"
+                    + (f" (links out of it are not followed: {len(links)})" if links else ""),
                     where=str(path),
                     hint="supported: " + ", ".join(SUPPORTED_SUFFIXES),
                 )
@@ -85,9 +93,13 @@ def import_transcripts(
     speaker_regex: str | None = None,
     interviewer_labels: Sequence[str] = (),
     case: str | None = None,
+    update: bool = False,
     progress: Callable[[str], None] | None = None,
 ) -> ImportReport:
-    files = expand_paths(paths)
+    """Import transcripts. A file whose document exists with other text is refused, or with
+    `update` replaces the document's text and moves its coding (services/revise.py)."""
+    skipped: list[SkippedLink] = []
+    files = expand_paths(paths, skipped)
     parsed: list[tuple[Path, ParsedTranscript]] = []
     for path in files:  # read everything first: a bad file stops the import before any write
         if progress:
@@ -101,9 +113,11 @@ def import_transcripts(
             )
         )
     _refuse_duplicate_names(parsed)
-    report = ImportReport(files=[])
+    report = ImportReport(files=[], skipped_links=skipped)
     for path, transcript in parsed:
-        report.files.append(_store(session, path, transcript, actor=actor, case_override=case))
+        report.files.append(
+            _store(session, path, transcript, actor=actor, case_override=case, update=update)
+        )
     return report
 
 
@@ -120,7 +134,13 @@ def _refuse_duplicate_names(parsed: list[tuple[Path, ParsedTranscript]]) -> None
 
 
 def _store(
-    session: Session, path: Path, t: ParsedTranscript, *, actor: str, case_override: str | None
+    session: Session,
+    path: Path,
+    t: ParsedTranscript,
+    *,
+    actor: str,
+    case_override: str | None,
+    update: bool = False,
 ) -> ImportedFile:
     words = len(t.text.split())
     existing = session.scalars(select(Document).where(Document.name == t.name)).one_or_none()
@@ -135,12 +155,27 @@ def _store(
                 words=words,
                 encoding=t.encoding,
             )
+        if update:
+            revision = revise_document(session, existing, t, path, actor=actor)
+            return ImportedFile(
+                path=str(path),
+                document=t.name,
+                status="updated",
+                case=existing.case.name if existing.case else None,
+                turns=len(t.turns),
+                words=words,
+                encoding=t.encoding,
+                encoding_detected=t.encoding_detected,
+                newlines_normalised=t.newlines_normalised,
+                warnings=list(t.warnings) + revision.warnings,
+                revision=revision,
+            )
         raise ConflictError(
             f"document {t.name!r} is already in the project with different text "
             f"(imported {existing.imported_at:%Y-%m-%d} from {existing.source_filename})",
             where=str(path),
-            hint="import the new version under another name (rename the file); "
-            "updating a coded document is not supported yet",
+            hint="to replace its text and move its coding to the new version, import it with "
+            "--update; to keep both, rename the file",
         )
     case_name = case_override or t.meta.case
     case = _case_for(session, case_name, t.meta.case_attributes, path, actor) if case_name else None

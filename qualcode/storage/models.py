@@ -248,6 +248,24 @@ class Coding(Base):
     document: Mapped[Document] = relationship()
     code: Mapped[Code] = relationship()
     coder: Mapped[Coder] = relationship()
+    flag: Mapped[CodingFlag | None] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class CodingFlag(Base):
+    """A coding that a revised transcript could not place: kept (near where its text was) and
+    flagged for the coder, with the span and quote it had on the old text."""
+
+    __tablename__ = "coding_flags"
+    coding_id: Mapped[int] = mapped_column(
+        ForeignKey("codings.id", ondelete="CASCADE"), primary_key=True
+    )
+    reason: Mapped[str] = mapped_column(Text)
+    old_start: Mapped[int] = mapped_column(Integer)
+    old_end: Mapped[int] = mapped_column(Integer)
+    old_quote: Mapped[str] = mapped_column(Text)
+    flagged_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class JudgedSpan(Base):
@@ -388,6 +406,7 @@ __all__ = [
     "CodebookVersion",
     "Coder",
     "Coding",
+    "CodingFlag",
     "Document",
     "DocumentValue",
     "Event",

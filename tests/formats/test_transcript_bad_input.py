@@ -139,3 +139,49 @@ def test_bad_speaker_regex_is_an_input_error(tmp_path):
         read_transcript(path, speaker_regex="(?P<speaker>[A-Z")
     with pytest.raises(InputError, match="no named group 'speaker'"):
         read_transcript(path, speaker_regex="[A-Z][a-z]+:")
+
+
+def _docx(path, parts: dict[str, str]):
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, text in parts.items():
+            archive.writestr(name, text)
+    return path
+
+
+_TYPES = ('<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+          'content-types"><Default Extension="xml" ContentType="application/xml"/><Override '
+          'PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-'
+          'officedocument.wordprocessingml.document.main+xml"/></Types>')
+_RELS = ('<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/'
+         '2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/'
+         'officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/>'
+         '</Relationships>')
+
+
+@pytest.mark.parametrize("parts", [
+    {"[Content_Types].xml": _TYPES},  # only a content-types part
+    {"[Content_Types].xml": _TYPES, "_rels/.rels": _RELS, "word/document.xml": "<x/>"},
+    {"[Content_Types].xml": _TYPES, "_rels/.rels": _RELS,
+     "word/document.xml": '<w:document xmlns:w="http://schemas.openxmlformats.org/'
+                          'wordprocessingml/2006/main"/>'},
+], ids=["content-types only", "main part not a document", "document without a body"])
+def test_docx_with_a_broken_package_is_an_input_error(tmp_path, parts):
+    # These ended in AttributeError inside python-docx.
+    _refused(_docx(tmp_path / "broken.docx", parts), match="not a readable Word document")
+
+
+def test_docx_that_unpacks_to_gigabytes_is_refused(tmp_path):
+    path = tmp_path / "bomb.docx"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", _TYPES)
+        archive.writestr("word/document.xml", b"\0" * (210 * 1024 * 1024))
+    assert path.stat().st_size < 1024 * 1024
+    _refused(path, match="unpacks to 210 MB")
+
+
+def test_srt_timestamp_beyond_a_timedelta(tmp_path):
+    # Was an OverflowError inside the srt package.
+    path = tmp_path / "huge.srt"
+    path.write_text("1\n99999999999999999999:00:01,000 --> 99999999999999999999:00:04,000\n"
+                    "Hello\n\n", encoding="utf-8")
+    _refused(path, match="timestamp is out of range")

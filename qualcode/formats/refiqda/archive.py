@@ -165,8 +165,8 @@ class SafeArchive:
                                      member=info.filename)
                     self._check_ratio(info, produced)
                     chunks.append(chunk)
-        except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError,
-                NotImplementedError) as exc:
+        except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError,
+                OSError, ValueError) as exc:  # OSError: a header offset before the file's start
             self._refuse(f"the member cannot be read ({exc})", member=info.filename)
         return b"".join(chunks)
 

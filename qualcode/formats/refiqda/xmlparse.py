@@ -62,6 +62,9 @@ def parse_xml(data: bytes, where: str) -> Element:
         line, _column = exc.position
         raise InputError(f"malformed XML ({exc})", where=f"{where}:{line}",
                          hint="the file is broken or not XML; nothing was imported") from None
+    except (LookupError, ValueError) as exc:  # an XML declaration naming an unknown encoding
+        raise InputError(f"malformed XML ({exc})", where=where,
+                         hint="the file is broken or not XML; nothing was imported") from None
 
 
 class Parser:

@@ -8,21 +8,24 @@ document_attributes, so nothing a researcher wrote is dropped.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass
 from typing import Any
 
 import yaml
+from yaml.nodes import MappingNode, Node
 
 from qualcode.domain import TranscriptMeta
 from qualcode.errors import InputError
+from qualcode.formats import safe_yaml
+from qualcode.formats.yaml_fields import Fields, describe
 
 _OPENING = re.compile(r"---[ \t]*\n")
 _CLOSING = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
 _LEADING_BLANK_LINES = re.compile(r"(?:[ \t]*\n)+")
-_INTERVIEW_KEYS = ("interviewee_role", "date", "place", "interviewer")
 _HINT = "front matter is YAML between two '---' lines at the very top of the file"
+_FIRST_LINE = 2  # the YAML starts on the line after the opening '---'
+_INTERVIEW_KEYS = ("interviewee_role", "place", "interviewer")
 
 
 @dataclass
@@ -44,8 +47,7 @@ def split_front_matter(text: str, *, where: str) -> FrontMatter:
     source = text[opening.end():closing.start()]
     rest = text[closing.end():].removeprefix("\n")
     body = rest[_end_of_blank_lines(rest):]
-    data, lines = _load(source, where)
-    meta, name = _meta(data, lines, where)
+    meta, name = _meta(_load(source, where), where)
     return FrontMatter(meta, name, body)
 
 
@@ -54,111 +56,70 @@ def _end_of_blank_lines(text: str) -> int:
     return match.end() if match else 0
 
 
-def _load(source: str, where: str) -> tuple[dict, dict[str, int]]:
-    """Parse the YAML; returns the mapping and the file line of each top-level key."""
+def _load(source: str, where: str) -> MappingNode | None:
+    """Parse the YAML safely (bounded: qualcode.formats.safe_yaml); the top-level mapping node."""
     try:
-        data = yaml.safe_load(source)
-        node = yaml.compose(source, Loader=yaml.SafeLoader)
+        root = safe_yaml.compose(source, safe_yaml.FRONT_MATTER)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = f":{_file_line(mark.line)}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise InputError(f"malformed front matter: {problem}", where=f"{where}{line}",
-                         hint=_HINT) from None
-    if data is None:
-        return {}, {}
-    if not isinstance(data, dict):
+        line, problem = safe_yaml.problem(exc, first_line=_FIRST_LINE)
+        raise InputError(f"malformed front matter: {problem}",
+                         where=f"{where}:{line}" if line else where, hint=_HINT) from None
+    if root is None or Fields.is_empty(root):
+        return None
+    if not isinstance(root, MappingNode):
         raise InputError(f"front matter must be a mapping of keys to values, not "
-                         f"{_kind(data)}", where=f"{where}:2", hint=_HINT)
-    lines = {str(key.value): _file_line(key.start_mark.line) for key, _ in node.value}
-    return data, lines
+                         f"{describe(root)}", where=f"{where}:2", hint=_HINT)
+    return root
 
 
-def _file_line(yaml_line: int) -> int:
-    return yaml_line + 2  # 0-based inside the block, which starts after the opening '---' line
-
-
-def _meta(data: dict, lines: dict[str, int], where: str) -> tuple[TranscriptMeta, str | None]:
-    def at(key: str) -> str:
-        return f"{where}:{lines[key]}" if key in lines else where
-
+def _meta(root: MappingNode | None, where: str) -> tuple[TranscriptMeta, str | None]:
     meta = TranscriptMeta()
     extra: dict[str, Any] = {}
     name = None
-    for raw_key, value in data.items():
-        key = str(raw_key)
+    if root is None:
+        return meta, name
+    fields = Fields(where, first_line=_FIRST_LINE)
+    for key, key_node, node in fields.mapping(root, "front matter"):
         if key in ("case", "firm"):
-            case = _text(value, key, at(key))
+            case = fields.name(node, key)
             if meta.case is not None and case != meta.case:
                 raise InputError(f"'case' and 'firm' disagree ({meta.case!r} vs {case!r})",
-                                 where=at(key), hint="'firm' is an alias of 'case'; keep one")
+                                 where=fields.at(key_node),
+                                 hint="'firm' is an alias of 'case'; keep one")
             meta.case = case
         elif key == "case_attributes":
-            meta.case_attributes = _mapping(value, key, at(key))
+            meta.case_attributes = _attributes(fields, node, key)
         elif key == "document_attributes":
-            extra = {**extra, **_mapping(value, key, at(key))}
+            extra = {**extra, **_attributes(fields, node, key)}
         elif key == "interview":
-            for sub_key, sub_value in _mapping(value, key, at(key)).items():
-                if sub_key in _INTERVIEW_KEYS:
-                    setattr(meta, sub_key, _text(sub_value, f"interview.{sub_key}", at(key)))
+            for sub_key, _, sub_node in _entries(fields, node, key):
+                field = f"interview.{sub_key}"
+                if sub_key == "date":
+                    meta.date = fields.date(sub_node, field)
+                elif sub_key in _INTERVIEW_KEYS:
+                    setattr(meta, sub_key, fields.text(sub_node, field))
                 else:
-                    extra.setdefault(sub_key, sub_value)
-        elif key in ("language", "title"):
-            setattr(meta, key, _text(value, key, at(key)))
+                    extra.setdefault(sub_key, fields.value(sub_node, field))
+        elif key == "language":
+            meta.language = fields.name(node, key)
+        elif key == "title":
+            meta.title = fields.text(node, key)
         elif key == "name":
-            name = _text(value, key, at(key))
+            name = fields.name(node, key)
         elif key == "interviewer_labels":
-            meta.interviewer_labels = _labels(value, at(key))
+            meta.interviewer_labels = fields.names(node, key)
         elif key == "synthetic":
-            if not isinstance(value, bool):
-                raise InputError("'synthetic' must be true or false", where=at(key))
-            meta.synthetic = value
+            meta.synthetic = fields.boolean(node, key)
         else:  # `notice` and anything unknown describe the document
-            extra.setdefault(key, _plain(value))
+            extra.setdefault(key, fields.value(node, key))
     meta.document_attributes = extra
     return meta, name
 
 
-def _text(value: Any, key: str, where: str) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, (dict, list)):
-        raise InputError(f"'{key}' must be a single value, not {_kind(value)}", where=where)
-    return str(_plain(value))
+def _entries(fields: Fields, node: Node, key: str) -> list[tuple[str, Node, Node]]:
+    return [] if Fields.is_empty(node) else fields.mapping(node, key)
 
 
-def _mapping(value: Any, key: str, where: str) -> dict[str, Any]:
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise InputError(f"'{key}' must be a mapping (indented 'name: value' lines), not "
-                         f"{_kind(value)}", where=where)
-    return {str(k): _plain(v) for k, v in value.items()}
-
-
-def _labels(value: Any, where: str) -> list[str]:
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, (str, int)) for v in value):
-        raise InputError("'interviewer_labels' must be a list of speaker labels", where=where,
-                         hint="e.g. interviewer_labels: [Q, Interviewer]")
-    return [str(v) for v in value]
-
-
-def _plain(value: Any) -> Any:
-    """YAML dates become ISO strings so attributes stay JSON-serialisable and 'as written'."""
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
-
-
-def _kind(value: Any) -> str:
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    return f"a {type(value).__name__} ({value!r})"
+def _attributes(fields: Fields, node: Node, key: str) -> dict[str, Any]:
+    return {name: fields.value(value, f"{key}.{name}")
+            for name, _, value in _entries(fields, node, key)}

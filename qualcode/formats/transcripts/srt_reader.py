@@ -27,6 +27,9 @@ def read_srt(data: bytes, *, where: str, interviewer_labels: Sequence[str]) -> R
                          hint=_HINT) from None
     except (srt.TimestampParseError, ValueError) as exc:
         raise InputError(f"malformed SRT: {exc}", where=where, hint=_HINT) from None
+    except OverflowError:  # hours beyond what a timedelta holds
+        raise InputError("malformed SRT: a timestamp is out of range", where=where,
+                         hint=_HINT) from None
     cues = [Cue(int(sub.start.total_seconds()), tuple(sub.content.split("\n")))
             for sub in subtitles]
     if not cues:

@@ -2,7 +2,7 @@
 index of codings by coder and origin
 
 Revision ID: 0003e
-Revises: 0003a
+Revises: 0003h
 Create Date: 2026-12-02
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0003e"
-down_revision = "0003a"
+down_revision = "0003h"
 branch_labels = None
 depends_on = None
 
