@@ -33,6 +33,7 @@ from qualcode.storage.models import (
     Event,
     Memo,
     Suggestion,
+    Summary,
 )
 
 UNDO, REDO = "undo", "redo"
@@ -309,6 +310,46 @@ def _memo_remove():
     return undo, redo
 
 
+@handler("summary.set")
+def _summary_set():
+    def put(session, summary: Summary, state: dict[str, Any]) -> None:
+        author = state.get("author")
+        summary.text = state["text"]
+        summary.author_id = (session.scalars(select(Coder.id).where(Coder.name == author)).first()
+                             if author else None)
+        summary.evidence_fingerprint = state["evidence_fingerprint"]
+        summary.evidence_count = state["evidence_count"]
+
+    def undo(session, ev):
+        summary = session.get(Summary, ev.entity_id)
+        after = ev.after or {}
+        if summary is None:
+            raise UndoRefused(f"the summary of {after.get('case')} / {after.get('dimension')} "
+                              "is gone")
+        if summary.text != after.get("text"):
+            raise UndoRefused("the summary has been rewritten since", hint="undo that first")
+        if ev.before is None:  # it was new: undo removes it
+            data = snapshot(summary)
+            session.delete(summary)
+            session.flush()
+            return {"summary": data}
+        put(session, summary, ev.before)
+        session.flush()
+        return {}
+
+    def redo(session, ev, payload):
+        if "summary" in payload:
+            return {"summary_id": restore(session, Summary, payload["summary"]).id}
+        summary = session.get(Summary, ev.entity_id)
+        if summary is None:
+            raise UndoRefused("the summary is gone")
+        put(session, summary, ev.after or {})
+        session.flush()
+        return {}
+
+    return undo, redo
+
+
 def _load_handlers() -> None:
     """Services that manage documents, cases and codes register their handlers on import."""
     import qualcode.services.codes  # noqa: F401
@@ -356,10 +397,14 @@ def _reversals(session: Session) -> tuple[dict[int, Event], set[int], set[int]]:
     return by_id, undone, redone
 
 
+# Bookkeeping that changes no one's work: undo passes over it to the change before.
+PASSED_OVER = ("suggestions.generate", "model.train")
+
+
 def _newest(session: Session, actor: str | None):
-    """Undoable, undo and redo events of one actor (everyone's when None), newest first, read
-    in batches so a log of 200,000 imported codings is not loaded to undo the last change."""
-    query = select(Event).where(Event.action.in_([*HANDLERS, UNDO, REDO]))
+    """Events of one actor (everyone's when None), newest first, bookkeeping left out, read in
+    batches so a log of 200,000 imported codings is not loaded to undo the last change."""
+    query = select(Event).where(Event.action.notin_(PASSED_OVER))
     if actor is not None:
         query = query.where(Event.actor == actor)
     return session.scalars(query.order_by(Event.id.desc()).execution_options(yield_per=200))
@@ -471,6 +516,12 @@ def undo(session: Session, *, actor: str, count: int = 1, any_actor: bool = Fals
                 seen.add(target.id)
                 todo.append(target)
         elif e.action != UNDO and e.id not in undone and e.id not in seen:
+            if e.action not in HANDLERS:  # never skip silently past a change undo cannot reverse
+                raise UndoRefused(
+                    f"the change before that, event {e.id} ({e.action}), cannot be undone"
+                    if todo else f"your latest change, event {e.id} ({e.action}), cannot be "
+                    "undone", hint="`qualcode undo --event ID` undoes an older one; see "
+                    "`qualcode log`")
             seen.add(e.id)
             todo.append(e)
         if len(todo) == count:

@@ -78,7 +78,10 @@ def test_undo_of_an_add_and_the_refusal_when_later_work_depends_on_it(firm_c: Pr
 def test_a_coders_undo_touches_only_their_own_work_unless_any(firm_c: Project):
     _add(firm_c, "--coder", "wei")
     snap = firm_c.snapshot()
-    assert "nothing to undo by tester" in firm_c.fails("undo")
+    # tester's own latest change is the import, which undo does not reverse (never silently
+    # past it to something older)
+    err = firm_c.fails("undo")
+    assert "your latest change" in err and "document.import" in err and "cannot be undone" in err
     assert firm_c.snapshot() == snap
     firm_c.ok("undo", "--any")
     assert _codings(firm_c) == []
@@ -143,3 +146,16 @@ def test_log_filters_and_marks_undone_events(firm_c: Project):
     assert piped[2].endswith("\tundone")
     assert "not a date" in firm_c.fails("log", "--since", "yesterday")
     assert "nothing to redo" not in firm_c.ok("redo")
+
+
+def test_a_summary_rewritten_is_undone_to_the_old_text_and_a_new_one_removed(firm_c: Project):
+    firm_c.ok("summary", "set", "Firm C", "innovation", "First text.")
+    firm_c.ok("summary", "set", "Firm C", "innovation", "Second text.")
+    firm_c.ok("undo")
+    shown = json.loads(firm_c.ok("summary", "show", "Firm C", "innovation", "--json"))
+    assert "First text." in json.dumps(shown)
+    firm_c.ok("undo")
+    assert "First text." not in firm_c.ok("summary", "list", "--json")
+    firm_c.ok("redo", "2")
+    assert "Second text." in json.dumps(
+        json.loads(firm_c.ok("summary", "show", "Firm C", "innovation", "--json")))
