@@ -5,6 +5,8 @@ ratio means something on a noisy machine. Results are printed and written to RES
   suggest     `qualcode suggest` end to end     vs  spaCy's bare tokenizer (nlp.pipe of
               (database writes included)            spacy.blank) over the same respondent text
   re-suggest  after a codebook change               (doc cache: see RESULTS.md)
+  suggest zh  `qualcode suggest` on Chinese text    vs  jieba's bare segmentation (nlp.pipe of
+                                                        spacy.blank("zh") with jieba)
   matrix, cooccur, synthesize, export over 200 firms / 1,000 interviews / 200,000 codings
               vs  the bare SQL aggregate (GROUP BY over the codings)
   daily commands (stats, show, cases list, code add, search, codings list...) on that project
@@ -26,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.corpus import write_corpus  # noqa: E402
+from benchmarks.corpus import write_chinese_corpus, write_corpus  # noqa: E402
 from benchmarks.measure import Run, run_command, run_process, timed  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
@@ -95,6 +97,33 @@ def bench_suggest(rows: list[dict], interviews: int, words_each: int) -> None:
                     again.seconds, "spacy.blank tokenizer nlp.pipe", base_tok, again.peak_mb,
                     lower_is_better=True, words=resp_words))
     rows.extend(bench_cache_bound(texts))
+
+
+def bare_jieba(texts: list[str]) -> tuple[float, int]:
+    """Seconds for spaCy's zh tokenizer with jieba alone over the texts, and the words it
+    finds; building the pipeline (and jieba's dictionary) is not counted."""
+    from qualcode.nlp.languages import blank_pipeline
+
+    nlp = blank_pipeline("zh")
+    nlp("预热")  # jieba loads its dictionary on first use
+    seconds, words = timed(lambda: sum(1 for doc in nlp.pipe(texts, batch_size=64)
+                                       for t in doc if not (t.is_punct or t.is_space)))
+    return seconds, words
+
+
+def bench_suggest_chinese(rows: list[dict], interviews: int, chars_each: int) -> None:
+    corpus = WORK / "corpus-suggest-zh"
+    shutil.rmtree(corpus, ignore_errors=True)
+    write_chinese_corpus(corpus, interviews=interviews, chars_each=chars_each)
+    project = fresh_project("suggest-zh")
+    run_command(["-p", str(project), "import", str(corpus)])
+    texts = respondent_texts(project / "qualcode.db")
+    base, words = bare_jieba(texts)
+    sug = run_command(["-p", str(project), "suggest", "--json"])
+    rows.append(row("suggest, Chinese (end to end, writes)",
+                    f"{sum(map(len, texts)):,} respondent characters, {words:,} words",
+                    sug.seconds, "jieba segmentation (spacy.blank zh) nlp.pipe", base,
+                    sug.peak_mb, lower_is_better=True, words=words))
 
 
 def bench_cache_bound(texts: list[str]) -> list[dict]:
@@ -287,6 +316,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="a small run to check the harness")
     parser.add_argument("--only", choices=["suggest", "analysis", "align", "daily"])
+    parser.add_argument("--no-write", action="store_true", help="print, do not write RESULTS.md")
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
     rows: list[dict] = []
@@ -295,6 +325,7 @@ def main() -> None:
     started = time.perf_counter()
     if args.only in (None, "suggest"):
         bench_suggest(rows, interviews=max(10, int(200 * scale)), words_each=5200)
+        bench_suggest_chinese(rows, interviews=max(10, int(100 * scale)), chars_each=8000)
     if args.only in (None, "analysis"):
         bench_analysis(rows, firms=max(10, int(200 * scale)),
                        interviews=max(50, int(1000 * scale)), codings=int(200_000 * scale),
@@ -319,7 +350,7 @@ def main() -> None:
                   "interviews (1 M words) / 200,000 codings:\n\n" + render_daily(daily))
     print(header)
     print(table)
-    if not args.quick:
+    if not args.quick and not args.no_write:
         previous = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""
         marker = "<!-- results -->"
         head, _, _ = previous.partition(marker)

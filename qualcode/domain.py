@@ -59,6 +59,7 @@ class TranscriptMeta:
     case_attributes: dict[str, Any] = field(default_factory=dict)
     document_attributes: dict[str, Any] = field(default_factory=dict)
     language: str | None = None
+    language_line: int | None = None  # the front-matter line that declares it
     interviewee_role: str | None = None
     date: str | None = None  # ISO date as written
     place: str | None = None
@@ -84,6 +85,9 @@ class ParsedTranscript:
     meta: TranscriptMeta
     turns: list[Turn]
     warnings: list[str] = field(default_factory=list)
+    language: str = "en"  # the front matter's, else detected
+    language_detected: bool = False
+    language_note: str = ""  # what detection saw, e.g. "94% Chinese characters"
 
 
 @dataclass(frozen=True)
@@ -115,11 +119,18 @@ class CodeDef:
     is_dimension: bool = False
     line: int | None = None
     order: int = 0
+    # The code in other languages: (language, name or None, definition or None), by language.
+    translations: tuple[tuple[str, str | None, str | None], ...] = ()
     renamed_from: str | None = None  # the key this code had before (`renamed_from:`)
 
     @property
     def guid(self) -> str:
         return code_guid(self.key)
+
+    def translations_dict(self) -> dict[str, dict[str, str]]:
+        """{language: {"name": ..., "definition": ...}}, the fields given only."""
+        return {lang: {k: v for k, v in (("name", name), ("definition", definition)) if v}
+                for lang, name, definition in self.translations}
 
 
 @dataclass
@@ -170,6 +181,7 @@ class TextUnit:
     start: int
     text: str
     turn_number: int | None = None
+    language: str | None = None  # the document's; None: the codebook's language
 
 
 @dataclass

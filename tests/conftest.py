@@ -68,13 +68,13 @@ class Project:
         self.folder = folder
         self.url = f"sqlite:///{folder / 'qualcode.db'}"
 
-    def run(self, *args: str, input: str | None = None) -> Result:
+    def run(self, *args: str, input: str | None = None, columns: int = 120) -> Result:
         runner = CliRunner()
         res = runner.invoke(
             app,
             ["--project", str(self.folder), *args],
             input=input,
-            env={"QUALCODE_CODER": "tester", "COLUMNS": "120"},
+            env={"QUALCODE_CODER": "tester", "COLUMNS": str(columns)},
         )
         if res.exception and not isinstance(res.exception, SystemExit):
             raise res.exception

@@ -47,8 +47,9 @@ def where(table: Synthesis, **wanted) -> list[CaseRow]:
 
 def test_the_table_has_every_firm_and_institution_and_is_synthetic(table: Synthesis):
     assert table.dimensions[: len(DIMENSIONS)] == list(DIMENSIONS)
-    assert len(firms(table)) == 7 and len(where(table, kind="institution")) == 2
-    assert table.synthetic_documents == table.documents == 9
+    # seven firms and two institutions interviewed in English, three firms in Chinese (J, K, L)
+    assert len(firms(table)) == 10 and len(where(table, kind="institution")) == 2
+    assert table.synthetic_documents == table.documents == 12
 
 
 def test_no_firm_has_an_empty_cell_on_the_five_dimensions(table: Synthesis):
@@ -117,3 +118,22 @@ def test_the_missing_ecosystem_is_voiced_by_the_official_the_association_and_the
     assert {r.name for r in ranked[:2]} == {official.name, association.name}
     ecosystem_quotes = [q for q in official.cells["policy"].quotes if q.code == "policy.ecosystem"]
     assert ecosystem_quotes, "the official's policy cell quotes the ecosystem"
+
+
+def test_the_chinese_interviews_join_the_same_table(table: Synthesis):
+    """Firms J, K and L were interviewed in Mandarin: same rows, same dimensions, their
+    quotes and the researcher's summaries in Chinese."""
+    chinese = [r for r in firms(table)
+               if all(_mostly_chinese(q.text) for dim in DIMENSIONS for q in r.cells[dim].quotes)]
+    assert sorted(r.name for r in chinese) == ["Firm J", "Firm K", "Firm L"]
+    for row in chinese:
+        for dim in DIMENSIONS:
+            assert row.cells[dim].summary and _mostly_chinese(row.cells[dim].summary)
+    (recycler,) = where(table, kind="firm", segment="recycling (hydrometallurgy)")
+    assert count(recycler, "policy.regulation") >= 3  # white list, traceability, EIA
+
+
+def _mostly_chinese(text: str) -> bool:
+    from qualcode.script_share import mostly_chinese
+
+    return mostly_chinese(text)

@@ -14,6 +14,7 @@ import typer
 
 from qualcode.cli.common import CoderOpt, JsonOpt, coder_name, console, emit_json, project_session
 from qualcode.cli.listing import NoPagerOpt, emit_rows
+from qualcode.cli.wrapping import Wrapped
 from qualcode.domain import Table
 from qualcode.errors import QualcodeError
 
@@ -33,7 +34,9 @@ def RichTable(*args, **kwargs):  # noqa: N802 - Rich's Table, imported when firs
 # --------------------------------------------------------------------------- shared options
 
 FilterCoderOpt = Annotated[
-    str | None, typer.Option("--coder", help="Only this coder's codings.")
+    str | None,
+    typer.Option("--coder", help="Only this coder's codings (default: every coder's, one code's "
+                 "overlapping codings by different coders counted once; see README)."),
 ]
 OriginOpt = Annotated[
     str | None, typer.Option("--origin", help="Only codings of this origin: manual, suggested "
@@ -70,10 +73,17 @@ def register(app: typer.Typer) -> None:
     app.command("gaps")(gaps)
 
 
-def _export(table: Table, fmt: str | None, output: Path | None) -> bool:
-    """Write or print the table if --format or -o asked for it; False if neither did."""
+def _export(table: Table, fmt: str | None, output: Path | None, counting=None) -> bool:
+    """Write or print the table if --format or -o asked for it; False if neither did. CSV and
+    TSV leave notes out (pure data), so which coders were counted goes in a last column."""
     from qualcode.formats import tables
 
+    if counting is not None:
+        name = fmt or (tables.format_for_path(output) if output is not None else None)
+        if name is not None and name.lower() in ("csv", "tsv"):
+            table = Table([*table.columns, "coders counted"],
+                          [[*row, counting.short] for row in table.rows], table.title,
+                          table.notes)
     if output is not None:
         name = fmt or tables.format_for_path(output)
         tables.write_table(table, name, output)
@@ -179,7 +189,7 @@ def matrix(
         m = build_matrix(session, rows=rows, cols=cols, value=value, coder=coder, origin=origin,
                          code=code)
     table = m.long_table() if long else m.wide_table()
-    if _export(table, fmt, output):
+    if _export(table, fmt, output, m.counting):
         return
     if json_out:
         emit_json({**m.as_dict(), "long": [dict(zip(table.columns, r, strict=True))
@@ -294,7 +304,7 @@ def cooccur(
         _show_passages(passages, pair[0], pair[1], unit)
         return
     table = co.long_table() if long else co.wide_table()
-    if _export(table, fmt, output):
+    if _export(table, fmt, output, co.counting):
         return
     if json_out:
         emit_json({**co.as_dict(), "long": [dict(zip(table.columns, r, strict=True))
@@ -335,8 +345,10 @@ def _hits_table(hits, query: str) -> RichTable:
     grid.add_column("offsets", no_wrap=True)
     grid.add_column("in context", ratio=1)
     for h in hits:
+        # Wrapped: a Chinese context is one long "word" to Rich, which would cut it with "…"
+        # before the hit itself.
         grid.add_row(f"{h.case or '(no case)'}\n{h.document}", str(h.turn or "-"),
-                     h.speaker or "-", f"{h.start}:{h.end}", _hit_line(h))
+                     h.speaker or "-", f"{h.start}:{h.end}", Wrapped(_hit_line(h)))
     return grid
 
 
@@ -489,3 +501,5 @@ def gaps(
                       f"{'dimension' if by == 'dimension' else 'code'}.")
     for note in result.notes:
         console.print(f"Note: {note}", markup=False)
+    if result.counting is not None:
+        console.print(Text(result.counting.line, style="dim"))

@@ -100,6 +100,8 @@ def load(
                 )
             )
     console.print(f"unchanged: {result.unchanged}")
+    for line in result.warnings:
+        typer.echo(f"warning: {line}")  # one unwrapped line each
 
 
 @app.command("show")

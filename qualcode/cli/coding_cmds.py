@@ -251,3 +251,9 @@ def import_(
     )
     for link in result.skipped_links:
         console.print(f"[yellow]skipped[/yellow] {link.describe()}", soft_wrap=True)
+
+
+# `qualcode code DOC`: the full-screen coder joins this group (cli/coder_cmd.py).
+from qualcode.cli.coder_cmd import register as _register_coder  # noqa: E402
+
+_register_coder(code_app)

@@ -85,15 +85,21 @@ def import_files(
     if report.updated:
         title = f"Imported {report.imported}, updated {report.updated}, skipped {report.skipped}"
     table = Table(title=title)
-    for col in ("document", "case", "turns", "words", "encoding", "status"):
+    for col in ("document", "case", "turns", "words", "language", "encoding", "status"):
         table.add_column(col, justify="right" if col in ("turns", "words") else "left",
                          overflow="fold")
     for f in report.files:
         enc = f.encoding + (" (detected)" if f.encoding_detected else "")
         # The file name only when it differs from the document name it became.
         name = f.document if Path(f.path).stem == f.document else f"{f.document} ({f.path})"
-        table.add_row(name, f.case or "-", str(f.turns), f"{f.words:,}", enc, f.status)
+        language = f.language + (" (detected)" if f.language_detected else "")
+        table.add_row(name, f.case or "-", str(f.turns), f"{f.words:,}", language, enc,
+                      f.status)
     console.print(table)
+    for f in report.files:
+        if f.language_detected and f.language != "en":
+            console.print(f"{f.document}: language detected as {f.language} "
+                          f"({f.language_note})")
     for f in report.files:
         for warning in f.warnings:
             console.print(f"[yellow]warning[/yellow] {Path(f.path).name}: {warning}")

@@ -127,6 +127,11 @@ def evaluate(
     console.print(_score_table("Per dimension", [*report.dimensions, report.overall]))
     if report.dimension_macro_f1 is not None:
         console.print(f"Dimension-level macro F1: {report.dimension_macro_f1:.2f}")
+    if len(report.languages) > 1:
+        for part in report.languages:
+            console.print(_score_table(
+                f"Per dimension, language {part.language} ({part.sentences} sentences in "
+                f"{part.documents} documents)", [*part.dimensions, part.overall]))
     console.print(_score_table("Per code", report.codes))
     for note in report.notes:
         console.print(Text(note, style="dim"))

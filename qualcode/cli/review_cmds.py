@@ -11,6 +11,7 @@ from rich.text import Text
 
 from qualcode.cli.common import CoderOpt, coder_name, console, project_session
 from qualcode.cli.suggest_cmds import CaseOpt, CodeOpt, DimensionOpt, DocOpt, MinScoreOpt
+from qualcode.cli.wrapping import Wrapped
 from qualcode.errors import QualcodeError
 
 
@@ -36,12 +37,18 @@ def _render(view, span: tuple[int, int], position: str) -> None:
         f"{position} · {row.document} · {row.case or '-'} · turn {view.turn_number} "
         f"({view.speaker or '?'})"
     )
-    console.print(Panel(body, title=title, title_align="left"))
+    console.print(Panel(Wrapped(body), title=title, title_align="left"))
     info = Text()
     info.append(f"{row.code}", style="bold")
-    info.append(f"  {view.code_name}   score {row.score:.2f} ({row.method}, {row.unit})\n")
+    local = view.translation
+    name = f"{local['name']} ({view.code_name})" if local.get("name") else view.code_name
+    info.append(f"  {name}   score {row.score:.2f} ({row.method}, {row.unit})\n")
     info.append("Definition: ", style="bold")
-    info.append(view.definition + "\n")
+    if local.get("definition"):  # the document's language first, the codebook's below
+        info.append(local["definition"] + "\n")
+        info.append(view.definition + "\n", style="dim")
+    else:
+        info.append(view.definition + "\n")
     for label, rules, style in (("Include", view.include, "green"),
                                 ("Exclude", view.exclude, "red")):
         if rules:
@@ -56,7 +63,7 @@ def _render(view, span: tuple[int, int], position: str) -> None:
     ]
     info.append("Evidence: ", style="bold")
     info.append(", ".join(why) or "-")
-    console.print(info)
+    console.print(Wrapped(info))
     console.print(
         Text("[a]ccept  [r]eject  re[c]ode  [w]iden  [s]kip  [u]ndo  [q]uit", style="cyan")
     )

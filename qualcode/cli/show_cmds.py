@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from qualcode.cli.common import JsonOpt, console, emit_json, project_session
+from qualcode.cli.wrapping import Wrapped
 
 
 def register(app: typer.Typer) -> None:
@@ -86,8 +87,10 @@ def show(
             codes.append("\u25a0 ", style=Style(color=_style(view.colours.get(code)).bgcolor))
             times = f" \u00d7{len(items)}" if len(items) > 1 else ""
             star = " \u2605" if any(c.key for c in items) else ""
-            codes.append(f"{code}{times}{star} ({coder})\n")
-        table.add_row(str(turn.number), body, codes)
+            local = view.translated_names.get(code)
+            codes.append(f"{code}{f' {local}' if local else ''}{times}{star} ({coder})\n")
+        # Wrapped breaks Chinese text between characters; Rich alone would cut it with "…".
+        table.add_row(str(turn.number), Wrapped(body), codes)
         table.add_row("", "", "")
     console.print(table)
     console.print(

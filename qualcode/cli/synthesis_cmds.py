@@ -33,7 +33,9 @@ class Layout(StrEnum):
 
 
 FilterCoderOpt = Annotated[
-    str | None, typer.Option("--coder", help="Only this coder's codings (default: everyone's).")
+    str | None,
+    typer.Option("--coder", help="Only this coder's codings (default: every coder's, one code's "
+                 "overlapping codings by different coders counted once; see README)."),
 ]
 OriginOpt = Annotated[
     str | None, typer.Option("--origin", help="Only codings of this origin: manual, suggested, "
@@ -233,9 +235,10 @@ def report(
     title: Annotated[str | None, typer.Option("--title", help="The page title.")] = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """One self-contained HTML file (no script, no network): the synthesis table, a case x code
-    heatmap, code co-occurrence, code frequencies and the documents, every quote linked to its
-    place in them."""
+    """One self-contained HTML file (no script, no network) to hand to a supervisor: which coders
+    were counted, the synthesis table, heatmaps with colour legends, a dimension profile per case
+    attribute, code frequencies, memos, the codebook and the documents with code tags; prints on
+    A4."""
     from qualcode.services.report import build_report, write_report
 
     with project_session(ctx) as session:

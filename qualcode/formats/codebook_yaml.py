@@ -27,7 +27,8 @@ from . import safe_yaml
 META_KEY = "codebook"
 META_FIELDS = ("name", "version", "language")
 DIMENSION_FIELDS = ("name", "definition", "colour", "include", "exclude", "examples", "patterns",
-                    "codes")
+                    "codes", "translations")
+TRANSLATION_FIELDS = ("name", "definition")
 CODE_FIELDS = DIMENSION_FIELDS + ("parent", "renamed_from")
 PATTERN_KINDS = ("phrase", "lemma", "tokens")
 PATTERN_FIELDS = PATTERN_KINDS + ("lang",)
@@ -70,6 +71,7 @@ class _Draft:
     patterns: list[PatternDef] = field(default_factory=list)
     parent_given: str | None = None
     parent_line: int | None = None
+    translations: tuple[tuple[str, str | None, str | None], ...] = ()
     renamed_from: str | None = None
 
 
@@ -247,6 +249,8 @@ class _Reader:
                                                       "or remove the field")
         if "patterns" in found:
             draft.patterns = self.read_patterns(found["patterns"][1], key)
+        if "translations" in found:
+            draft.translations = self.read_translations(found["translations"][1], key)
         if "codes" in found:
             codes_node = found["codes"][1]
             if isinstance(codes_node, ScalarNode) and codes_node.tag == NULL_TAG:
@@ -257,6 +261,44 @@ class _Reader:
             for child, child_key_node, child_node in self.items(codes_node, key):
                 self.read_code(child, child_key_node, child_node, dimension=draft.dimension,
                                enclosing=key)
+
+    def read_translations(self, node: Node, key: str
+                          ) -> tuple[tuple[str, str | None, str | None], ...]:
+        """translations: {zh: {name: ..., definition: ...}}: the code's name and definition in
+        other languages, shown with documents in that language."""
+        if isinstance(node, ScalarNode) and node.tag == NULL_TAG:
+            return ()
+        if not isinstance(node, MappingNode):
+            self.problem(node, key, "translations must be a mapping of language codes to "
+                                    "{name: ..., definition: ...}, e.g. zh: {name: 补贴}")
+            return ()
+        out = []
+        for language, language_node, value in self.items(node, key):
+            if not self.check_language(language_node, key, language):
+                continue
+            if language == self.language:
+                self.problem(language_node, key, f"a translation into '{language}', the "
+                                                 "codebook's own language; write it as the "
+                                                 "name and definition instead")
+                continue
+            if not isinstance(value, MappingNode):
+                self.problem(value, key, f"translations.{language} must be a mapping with "
+                                         "name and/or definition")
+                continue
+            found = self.fields(value, key, TRANSLATION_FIELDS, f"translations.{language}")
+            texts = {}
+            for name, (_, text_node) in found.items():
+                text = self.text(text_node, key, f"translations.{language}.{name}")
+                if text == "":
+                    self.problem(text_node, key, f"translations.{language}.{name} is empty")
+                elif text is not None:
+                    texts[name] = text
+            if not found:
+                self.problem(value, key, f"translations.{language} needs a name or a "
+                                         "definition")
+            elif texts:
+                out.append((language, texts.get("name"), texts.get("definition")))
+        return tuple(out)
 
     def read_colour(self, node: Node, key: str) -> str | None:
         colour = self.text(node, key, "colour")
@@ -428,6 +470,7 @@ def _build(reader: _Reader, text: str, source: str | None) -> Codebook:
             definition=draft.definition, include=draft.include, exclude=draft.exclude,
             examples=draft.examples, colour=draft.colour, patterns=tuple(patterns),
             is_dimension=draft.is_dimension, line=draft.line, order=draft.order,
+            translations=draft.translations,
             renamed_from=draft.renamed_from))
     name = reader.name or (Path(source).stem if source else "Codebook")
     return Codebook(name=name, version=reader.version, language=reader.language,
@@ -538,6 +581,8 @@ def _code_entry(code: CodeDef, structural_parent: str | None, children: dict[str
         entry["parent"] = code.parent
     if code.patterns:
         entry["patterns"] = [_pattern_entry(p, language) for p in code.patterns]
+    if code.translations:
+        entry["translations"] = code.translations_dict()
     kids = children.get(code.key, [])
     if kids:
         entry["codes"] = {kid.key.rsplit(".", 1)[1]: _code_entry(kid, code.key, children, language)

@@ -34,6 +34,7 @@ from qualcode.errors import QualcodeError
 from qualcode.nlp.patterns import make_lemmatizing_nlp
 from qualcode.nlp.pipeline import SuggestPipeline
 from qualcode.nlp.suggester import check_unit, trimmed, unit_sentences
+from qualcode.script_share import mostly_chinese
 
 FORMAT = "qualcode-textcat/1"
 COMPONENT = "textcat_multilabel"
@@ -68,15 +69,26 @@ class TrainedClassifier:
     def __init__(self, nlp: Language, lang: str, labels: list[str], description: str):
         self._nlp = nlp  # spacy.blank + textcat_multilabel, fed lemma docs
         self._features = make_lemmatizing_nlp(lang)
+        self._chinese: Language | None = None
         self.lang = lang
         self.labels = list(labels)
         self.description = description
 
     def feature_docs(self, texts: Iterable[str]) -> Iterator[Doc]:
-        """Docs of lowercase content-word lemmas, the words the classifier learns from."""
-        for doc in self._features.pipe(texts):
+        """Docs of lowercase content-word lemmas, the words the classifier learns from. A text
+        written mostly in Chinese characters is segmented into words by the zh pipeline, so a
+        project with Chinese and English interviews learns from the words of both."""
+        for text in texts:
+            doc = self._features_for(text)(text)
             words = [t.lemma_ for t in doc if not (t.is_space or t.is_punct or t.is_stop)]
             yield Doc(self._nlp.vocab, words=words or [NO_WORDS])
+
+    def _features_for(self, text: str) -> Language:
+        if self.lang == "zh" or not mostly_chinese(text):
+            return self._features
+        if self._chinese is None:
+            self._chinese = make_lemmatizing_nlp("zh")
+        return self._chinese
 
     def predict(self, texts: list[str]) -> list[dict[str, float]]:
         textcat = self._nlp.get_pipe(COMPONENT)

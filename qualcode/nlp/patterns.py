@@ -13,7 +13,6 @@ import re
 from collections.abc import Iterable
 from functools import cache
 
-import spacy
 from spacy.language import Language
 from spacy.matcher import Matcher
 from spacy.schemas import validate_token_pattern
@@ -21,6 +20,9 @@ from spacy.tokens import Doc
 
 from qualcode.domain import Codebook, CodebookProblem, CodeDef, PatternDef
 from qualcode.errors import InputError
+from qualcode.nlp.languages import blank_pipeline, segments_by_characters
+
+__all__ = ["blank_pipeline", "check_patterns", "make_lemmatizing_nlp", "patterns_for_span_ruler"]
 
 FOLD_LEMMAS = "qualcode_fold_lemmas"
 LEMMA_TABLE = "lemma_lookup"
@@ -28,20 +30,6 @@ LEMMA_TABLE = "lemma_lookup"
 # Lets a phrase match across a line break or double space inside a turn: spaCy keeps such
 # whitespace as tokens of its own, which would otherwise break a multi-word pattern.
 OPTIONAL_SPACE = {"IS_SPACE": True, "OP": "*"}
-
-
-def blank_pipeline(lang: str) -> Language:
-    """spacy.blank(lang), with an unknown or uninstallable language as an InputError."""
-    try:
-        return spacy.blank(lang)
-    except ImportError as exc:
-        text = str(exc)
-        if "[E048]" in text:
-            reason = f"spaCy has no language '{lang}'"
-        else:
-            reason = f"spaCy's '{lang}' tokenizer needs extra packages: {text.split('. ')[0]}"
-        raise InputError(reason, where=f"language {lang}",
-                         hint="use a language code spaCy supports, such as en, zh or de") from None
 
 
 class _FoldLemmas:
@@ -221,13 +209,18 @@ def _pattern_number(pattern: PatternDef) -> str:
     return pattern.rule_id.rsplit("#", 1)[-1]
 
 
-def check_patterns(codebook: Codebook) -> list[CodebookProblem]:
+def check_patterns(codebook: Codebook, languages: Iterable[str] | None = None
+                   ) -> list[CodebookProblem]:
     """Every pattern problem spaCy can see: invalid token patterns, phrases or lemmas with no words
-    once tokenised, and languages spaCy cannot load. Never raises for bad patterns."""
+    once tokenised, and languages spaCy cannot load. Never raises for bad patterns. With
+    `languages`, only the patterns of those languages are checked (a pipeline for English need
+    not load Chinese)."""
+    wanted = None if languages is None else set(languages)
     by_language: dict[str, list[tuple[CodeDef, PatternDef]]] = {}
     for code in codebook.codes:
         for pattern in code.patterns:
-            by_language.setdefault(pattern.language, []).append((code, pattern))
+            if wanted is None or pattern.language in wanted:
+                by_language.setdefault(pattern.language, []).append((code, pattern))
     problems = []
     for lang, entries in by_language.items():
         try:
@@ -250,6 +243,8 @@ def _pattern_problem(nlp: Language, pattern: PatternDef) -> str | None:
         reason = token_pattern_problem(nlp, pattern.value)
         if reason:
             return f"spaCy rejects the token pattern: {reason}"
+        if segments_by_characters(nlp.lang):
+            return _unsegmented_words(nlp, pattern.value)
         return _dead_lemma_values(nlp, pattern.value)
     if pattern.kind not in ("phrase", "lemma"):
         return f"unknown pattern kind '{pattern.kind}' (use phrase, lemma or tokens)"
@@ -268,6 +263,40 @@ def _lemma_values(tokens: list) -> Iterable[tuple[int, str]]:
                     yield number, item
         elif isinstance(value, str):
             yield number, value
+
+
+def _word_values(tokens: list) -> Iterable[tuple[int, str, str]]:
+    for number, token in enumerate(tokens, start=1):
+        for attr in ("LOWER", "ORTH", "TEXT", "NORM", "LEMMA"):
+            value = token.get(attr)
+            if isinstance(value, dict):
+                for op in ("IN", "NOT_IN"):
+                    for item in value.get(op) or ():
+                        yield number, attr, str(item)
+            elif isinstance(value, str):
+                yield number, attr, value
+
+
+def _segmenter_words(nlp: Language) -> dict[str, int]:
+    jieba = getattr(nlp.tokenizer, "jieba_seg", None)
+    return jieba.dt.FREQ if jieba is not None else {}
+
+
+def _unsegmented_words(nlp: Language, tokens: list) -> str | None:
+    """In a language segmented by a word segmenter (zh), a token's word must be a word for the
+    segmenter (in its dictionary, or kept whole when segmented alone), or text tokens will rarely
+    if ever equal it: 政府补贴 is two words (政府 补贴)."""
+    dictionary = _segmenter_words(nlp)
+    dead = []
+    for number, attr, value in _word_values(tokens):
+        words = [t.text for t in nlp.tokenizer(value) if not t.is_space]
+        if len(words) > 1 and not dictionary.get(value):
+            dead.append(f"token {number} {attr} {value!r} is {len(words)} words for the "
+                        f"{nlp.lang} segmenter ({' '.join(words)}), so it seldom or never "
+                        "matches")
+    if dead:
+        return "; ".join(dead) + "; write it as a phrase pattern or as one token per word"
+    return None
 
 
 def _dead_lemma_values(nlp: Language, tokens: list) -> str | None:

@@ -19,8 +19,9 @@ from spacy.language import Language
 
 from qualcode.domain import Codebook, PatternDef
 from qualcode.errors import CodebookError, QualcodeError
-from qualcode.nlp.patterns import FOLD_LEMMAS, blank_pipeline, check_patterns
-from qualcode.nlp.rules import TOKEN_RULES, compile_rules, lemma_forms
+from qualcode.nlp.languages import add_sentencizer, blank_pipeline, segments_by_characters
+from qualcode.nlp.patterns import FOLD_LEMMAS, check_patterns
+from qualcode.nlp.rules import CHAR_PHRASES, TOKEN_RULES, compile_rules, lemma_forms
 
 RULER = "span_ruler"
 SENTENCIZER = "sentencizer"
@@ -57,17 +58,28 @@ def build_pipeline(codebook: Codebook, *, lang: str | None = None,
     Without `model`: spacy.blank(lang) + sentencizer + lookup lemmatizer. With `model` (an
     installed package name or a path): that trained pipeline, plus a sentencizer only if it has no
     parser or senter. Either way lemmas are lowercased like lemma patterns, then the ruler runs."""
-    _raise_for_pattern_problems(codebook)
     if model is None:
+        _raise_for_pattern_problems(codebook, lang or codebook.language)
         lang = lang or codebook.language
         nlp = blank_pipeline(lang)
-        nlp.add_pipe(SENTENCIZER)
+        add_sentencizer(nlp)
         lookup = lemma_forms(lang) is not None
-        base = f"blank:{lang} + sentencizer + " + (
-            "lemma rules as lookup-table word forms" if lookup else "lemma rules as listed words")
+        segmenter = nlp.config["nlp"]["tokenizer"].get("segmenter")
+        base = f"blank:{lang}" + (f" ({segmenter} words)" if segmenter else "") + " + "
+        if segments_by_characters(lang):
+            base += "sentencizer(。！？；…)"
+        else:
+            base += "sentencizer + " + ("lemma rules as lookup-table word forms" if lookup
+                                        else "lemma rules as listed words")
         lazy = True
     else:
         nlp = _load_model(model)
+        _raise_for_pattern_problems(codebook, nlp.lang)
+        if segments_by_characters(nlp.lang):
+            raise QualcodeError(f"the spaCy pipeline '{model}' is for '{nlp.lang}', whose "
+                                "words qualcode segments with jieba", where="--model",
+                                hint="give a pipeline for another language; zh documents use "
+                                     "the built-in blank:zh pipeline")
         if lang is not None and lang != nlp.lang:
             raise QualcodeError(f"the spaCy pipeline '{model}' is for language '{nlp.lang}', "
                                 f"not '{lang}'", where="--model",
@@ -75,26 +87,48 @@ def build_pipeline(codebook: Codebook, *, lang: str | None = None,
         lang = nlp.lang
         lazy = not _has_sentences(nlp)
         if lazy:
-            nlp.add_pipe(SENTENCIZER, first=True)
+            add_sentencizer(nlp, first=True)
         nlp.add_pipe(FOLD_LEMMAS)  # the same lowercase lemmas lemma patterns are written in
         base = f"{nlp.meta.get('lang', lang)}_{nlp.meta.get('name', model)} " \
                f"{nlp.meta.get('version', '?')}"
     key = _pipeline_key(nlp, model)
     compiled = compile_rules(codebook, nlp, lang=lang, lookup_lemmas=model is None)
-    ruler = nlp.add_pipe(RULER, config={"spans_key": SPANS_KEY, "overwrite": True,
-                                        "phrase_matcher_attr": "LOWER"})
-    ruler.add_patterns(compiled.phrases)
+    if compiled.by_characters:
+        # Same name as the span_ruler, so callers can disable "the phrase matcher" either way.
+        chars = nlp.add_pipe(CHAR_PHRASES, name=RULER, config={"spans_key": SPANS_KEY})
+        chars.add_phrases(compiled.phrases)
+        phrases = f"phrases on characters({len(compiled.phrases)})"
+    else:
+        ruler = nlp.add_pipe(RULER, config={"spans_key": SPANS_KEY, "overwrite": True,
+                                            "phrase_matcher_attr": "LOWER"})
+        ruler.add_patterns(compiled.phrases)
+        phrases = f"span_ruler({len(compiled.phrases)} phrases on LOWER)"
     token_rules = nlp.add_pipe(TOKEN_RULES, config={"spans_key": SPANS_KEY})
     token_rules.add_rules(compiled.token_rules)
     return SuggestPipeline(
         nlp=nlp, lang=lang,
-        description=f"spacy {spacy.__version__} {base} + span_ruler({len(compiled.phrases)} "
-                    f"phrases on LOWER) + token rules({len(compiled.token_rules)}, anchored)",
+        description=f"spacy {spacy.__version__} {base} + {phrases} + token rules("
+                    f"{len(compiled.token_rules)}, anchored)",
         pipeline_key=key, codebook_sha256=codebook.sha256 or codebook_fingerprint(codebook),
         codebook=codebook,
         rules={p.rule_id: p for code in codebook.codes for p in code.patterns},
         lazy_sentences=lazy,
     )
+
+
+def build_pipelines(codebook: Codebook, languages: set[str] | list[str], *,
+                    model: str | None = None) -> dict[str, SuggestPipeline]:
+    """One pipeline per language, each built once: the documents of a language get that
+    language's patterns. A trained `model` serves the documents of its own language; the others
+    get the blank pipeline of theirs."""
+    pipes: dict[str, SuggestPipeline] = {}
+    if model is not None:
+        trained = build_pipeline(codebook, model=model)
+        pipes[trained.lang] = trained
+    for lang in sorted(set(languages) or {codebook.language}):
+        if lang not in pipes:
+            pipes[lang] = build_pipeline(codebook, lang=lang)
+    return pipes
 
 
 def codebook_fingerprint(codebook: Codebook) -> str:
@@ -105,9 +139,9 @@ def codebook_fingerprint(codebook: Codebook) -> str:
                                      default=list).encode("utf-8")).hexdigest()
 
 
-def _raise_for_pattern_problems(codebook: Codebook) -> None:
+def _raise_for_pattern_problems(codebook: Codebook, lang: str) -> None:
     # spaCy would raise a traceback on the first bad pattern; we list them all as one error.
-    problems = check_patterns(codebook)
+    problems = check_patterns(codebook, {lang})
     if not problems:
         return
     listed = "; ".join(p.one_line(codebook.source) for p in problems[:_MAX_LISTED_PROBLEMS])

@@ -15,11 +15,19 @@ So rules are compiled by kind:
 
 With a trained pipeline (--model) lemmas come from the model, so LEMMA conditions are kept and
 lemma rules stay LEMMA token patterns, without anchors.
+
+Languages written without spaces (Chinese) are segmented into words by a statistical segmenter
+(jieba), which may glue a codebook word to its neighbours: 补贴 is a word of its own in 政府补贴
+but part of 补贴款. Phrase rules there (and lemma rules, as zh has no lemma table, and word-list
+token rules) are therefore matched on *characters* by CharPhrases: a phrase matches wherever its
+characters occur, whitespace between them ignored, and the match covers the words it touches. Only
+token rules with other conditions ("{0,2}" gaps, IS_ALPHA...) run on the segmented words.
 """
 
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -32,8 +40,10 @@ from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span
 
 from qualcode.domain import Codebook, PatternDef
+from qualcode.nlp.languages import segments_by_characters
 
 TOKEN_RULES = "qualcode_token_rules"
+CHAR_PHRASES = "qualcode_char_phrases"
 # A multi-word lemma rule expands to the product of its words' forms; past this many phrases it
 # is matched as a token pattern instead.
 MAX_EXPANSION = 400
@@ -94,6 +104,8 @@ class TokenRule:
 class CompiledRules:
     phrases: list[dict[str, Any]]  # span_ruler phrase patterns (strings), matched on LOWER
     token_rules: list[TokenRule]
+    # True when `phrases` are matched on characters (CharPhrases) rather than on words.
+    by_characters: bool = False
 
 
 def _variants(value: str | Iterable[str]) -> list[str]:
@@ -105,25 +117,29 @@ def compile_rules(codebook: Codebook, nlp: Language, *, lang: str,
     forms = lemma_forms(lang) if lookup_lemmas else None
     phrases: list[dict[str, Any]] = []
     rules: list[TokenRule] = []
+    by_characters = segments_by_characters(lang)
     for code in codebook.codes:
         for p in code.patterns:
             if p.language != lang:
                 continue
-            if p.kind == "phrase":
+            if by_characters and p.kind in ("phrase", "lemma"):
+                phrases.extend({"label": code.key, "pattern": text.lower(), "id": p.rule_id}
+                               for text in _variants(p.value) if text.strip())
+            elif p.kind == "phrase":
                 phrases.extend({"label": code.key, "pattern": text.lower(), "id": p.rule_id}
                                for text in _variants(p.value) if text.strip())
             elif p.kind == "lemma":
                 _compile_lemma(code.key, p, nlp, forms, lookup_lemmas, phrases, rules)
             elif p.kind == "tokens":
                 pattern = [_rewrite_token(t, forms) for t in p.value] if forms else list(p.value)
-                as_phrases = _phrases_of(pattern, nlp)
+                as_phrases = _phrases_of(pattern, nlp, joiner="" if by_characters else " ")
                 if as_phrases is not None:
                     phrases.extend({"label": code.key, "pattern": text, "id": p.rule_id}
                                    for text in as_phrases)
                 else:
                     rules.append(TokenRule(code.key, p.rule_id, pattern,
                                            _anchors(pattern, nlp.Defaults.stop_words)))
-    return CompiledRules(phrases=phrases, token_rules=rules)
+    return CompiledRules(phrases=phrases, token_rules=rules, by_characters=by_characters)
 
 
 def _words(nlp: Language, text: str) -> list[str]:
@@ -152,7 +168,8 @@ def _compile_lemma(label: str, p: PatternDef, nlp: Language, forms: LemmaForms |
                                    _anchors(pattern, nlp.Defaults.stop_words)))
 
 
-def _phrases_of(pattern: list[dict[str, Any]], nlp: Language) -> list[str] | None:
+def _phrases_of(pattern: list[dict[str, Any]], nlp: Language, joiner: str = " "
+                ) -> list[str] | None:
     """A token pattern that is only a sequence of word lists (LOWER, each token once or
     optional) matches exactly the phrases of their product, so the PhraseMatcher can take it.
     None when it has any other condition, a repeat, a value that is not one token, or too many
@@ -173,7 +190,7 @@ def _phrases_of(pattern: list[dict[str, Any]], nlp: Language) -> list[str] | Non
         choices.append(words + ([""] if token.get("OP") == "?" else []))
     if not choices or _product_size(choices) > MAX_EXPANSION:
         return None
-    phrases = {" ".join(w for w in combo if w) for combo in itertools.product(*choices)}
+    phrases = {joiner.join(w for w in combo if w) for combo in itertools.product(*choices)}
     return sorted(p for p in phrases if p)
 
 
@@ -318,3 +335,92 @@ class TokenRules:
 @Language.factory(TOKEN_RULES, default_config={"spans_key": "qualcode"})
 def _make_token_rules(nlp: Language, name: str, spans_key: str) -> TokenRules:
     return TokenRules(nlp, spans_key)
+
+
+# -- phrases matched on characters -----------------------------------------------------------------
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+_NOT_SPACE = re.compile(r"\S")
+_SPACE = re.compile(r"\s")
+
+
+def _kind(char: str) -> str:
+    """"a" for an ASCII letter, "9" for an ASCII digit, "" otherwise: a Latin word inside a
+    Chinese phrase list ("BMS", "811") must not match inside a longer Latin word or number."""
+    if "a" <= char <= "z" or "A" <= char <= "Z":
+        return "a"
+    if "0" <= char <= "9":
+        return "9"
+    return ""
+
+
+class CharPhrases:
+    """Phrase rules matched on characters, case-insensitively for Latin letters, whitespace in
+    the text ignored (a phrase survives a hard-wrapped line). Each match becomes a span over the
+    words it touches (alignment "expand"), labelled with its code and rule, like the span_ruler's.
+
+    Matching: candidate positions are found by one regex over the phrases' first characters;
+    at each, the phrases starting with that character are compared. Overlapping matches of
+    different phrases are all kept."""
+
+    def __init__(self, nlp: Language, spans_key: str):
+        self._key = spans_key
+        self._by_first: dict[str, list[tuple[str, str, str]]] = {}
+        self._starts: re.Pattern[str] | None = None
+
+    def add_phrases(self, phrases: list[dict[str, Any]]) -> None:
+        for entry in phrases:
+            text = _SPACE.sub("", entry["pattern"]).translate(_ASCII_LOWER)
+            if text:
+                self._by_first.setdefault(text[0], []).append(
+                    (text, entry["label"], entry["id"]))
+        firsts = "".join(re.escape(c) for c in sorted(self._by_first))
+        self._starts = re.compile(f"[{firsts}]") if firsts else None
+
+    def __len__(self) -> int:
+        return sum(len(v) for v in self._by_first.values())
+
+    def matches(self, text: str) -> list[tuple[int, int, str, str]]:
+        """(start, end, label, rule id) of every phrase occurrence, in offsets into `text`."""
+        if self._starts is None:
+            return []
+        if _SPACE.search(text):
+            where = [m.start() for m in _NOT_SPACE.finditer(text)]
+            compact = "".join(text[i] for i in where)
+        else:
+            where, compact = None, text
+        compact = compact.translate(_ASCII_LOWER)
+        found = []
+        for m in self._starts.finditer(compact):
+            i = m.start()
+            for phrase, label, rule in self._by_first[compact[i]]:
+                if not compact.startswith(phrase, i):
+                    continue
+                j = i + len(phrase)
+                start, end = (i, j) if where is None else (where[i], where[j - 1] + 1)
+                if self._inside_latin_word(text, start, end):
+                    continue
+                found.append((start, end, label, rule))
+        return found
+
+    @staticmethod
+    def _inside_latin_word(text: str, start: int, end: int) -> bool:
+        first, last = _kind(text[start]), _kind(text[end - 1])
+        return bool((first and start > 0 and _kind(text[start - 1]) == first)
+                    or (last and end < len(text) and _kind(text[end]) == last))
+
+    def __call__(self, doc: Doc) -> Doc:
+        found = []
+        for start, end, label, rule in self.matches(doc.text):
+            span = doc.char_span(start, end, label=label, span_id=rule, alignment_mode="expand")
+            if span is not None:
+                found.append(span)
+        if found:
+            group = list(doc.spans[self._key]) if self._key in doc.spans else []
+            doc.spans[self._key] = group + found
+        return doc
+
+
+@Language.factory(CHAR_PHRASES, default_config={"spans_key": "qualcode"})
+def _make_char_phrases(nlp: Language, name: str, spans_key: str) -> CharPhrases:
+    return CharPhrases(nlp, spans_key)

@@ -12,7 +12,8 @@ from functools import cache
 
 from spacy.language import Language
 
-from qualcode.nlp.patterns import blank_pipeline, make_lemmatizing_nlp
+from qualcode.nlp.languages import add_sentencizer, blank_pipeline
+from qualcode.nlp.patterns import make_lemmatizing_nlp
 
 BATCH_SIZE = 64
 
@@ -20,7 +21,7 @@ BATCH_SIZE = 64
 @cache
 def _sentencizer(lang: str) -> Language:
     nlp = blank_pipeline(lang)
-    nlp.add_pipe("sentencizer")
+    add_sentencizer(nlp)
     return nlp
 
 
@@ -76,4 +77,23 @@ def lemma_matches(texts: list[str], lemmas: list[str], lang: str = "en"
                     last = words[i + width - 1]
                     found.append((words[i].idx, last.idx + len(last.text)))
         out.append(found)
+    return out
+
+
+def sentences_and_words(texts: list[str], lang: str = "en"
+                        ) -> list[tuple[list[tuple[int, int]], list[tuple[int, int]]]]:
+    """For each text, its sentences (as sentence_bounds gives them) and its words: the tokenizer's
+    non-space tokens as (start, end) offsets, punctuation included. One pass of the same
+    sentencizer pipeline serves both, so the coding mode moves by exactly the sentences the
+    suggester proposes, and by the words of the language's own tokenizer (Chinese has no spaces)."""
+    nlp = _sentencizer(lang)
+    out = []
+    for text, doc in zip(texts, nlp.pipe(texts, batch_size=BATCH_SIZE), strict=True):
+        sentences = []
+        for sent in doc.sents:
+            start, end = _stripped(text, sent.start_char, sent.end_char)
+            if start < end:
+                sentences.append((start, end))
+        words = [(t.idx, t.idx + len(t.text)) for t in doc if not t.is_space and t.text.strip()]
+        out.append((sentences, words))
     return out

@@ -124,9 +124,9 @@ def agreement(
 
 
 def _by_sentence(session, name_a, name_b, names, docs, spans_a, spans_b, codes, dims):
-    from qualcode.services.learning import respondent_sentences, suggest_pipeline
+    from qualcode.services.learning import respondent_sentences
 
-    sents = respondent_sentences(session, suggest_pipeline(session), set(docs))
+    sents = respondent_sentences(session, set(docs))
 
     def labels(spans) -> list[set[str]]:
         out = []

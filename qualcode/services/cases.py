@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from qualcode.errors import QualcodeError
+from qualcode.nlp.languages import count_words  # jieba only for zh; no spaCy
 from qualcode.services import attributes, events, lookup
 from qualcode.storage.models import Attribute, Case, CaseValue, Code, Coding, Document
 
@@ -77,7 +78,7 @@ def show_case(session: Session, name: str) -> CaseDetail:
                 "interviewee_role": d.interviewee_role,
                 "date": d.interview_date.isoformat() if d.interview_date else None,
                 "place": d.place,
-                "words": len(d.text.split()),
+                "words": count_words(d.text, d.language),
                 "turns": len(d.turns),
                 "codings": n,
             }

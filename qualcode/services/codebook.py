@@ -28,6 +28,7 @@ SYNCED_FIELDS = (
     "colour",
     "sort_order",
     "parent",
+    "translations",
 )
 
 
@@ -47,6 +48,7 @@ class SyncResult:
     path: str
     version: str
     sha256: str
+    warnings: list[str] = field(default_factory=list)  # one line each, with file:line
     added: list[str] = field(default_factory=list)
     changed: dict[str, list[str]] = field(default_factory=dict)
     retired: list[str] = field(default_factory=list)
@@ -110,6 +112,7 @@ def _wanted(code: CodeDef) -> dict:
         "colour": code.colour,
         "sort_order": code.order,
         "parent": code.parent,
+        "translations": code.translations_dict(),
     }
 
 
@@ -126,6 +129,7 @@ def _current(code: Code) -> dict:
         "colour": code.colour,
         "sort_order": code.sort_order,
         "parent": code.parent.key if code.parent else None,
+        "translations": code.translations or {},
     }
 
 
@@ -195,6 +199,7 @@ def load_codebook(session: Session, path: Path, *, actor: str) -> SyncResult:
 
     _retire_or_remove(session, existing, wanted_keys, result, actor)
     session.flush()
+    result.warnings = [w.one_line(str(path)) for w in codebook.warnings]
     return result
 
 
@@ -334,6 +339,10 @@ def live_codebook(session: Session) -> Codebook:
                 patterns=patterns,
                 is_dimension=c.is_dimension,
                 order=c.sort_order,
+                translations=tuple(
+                    (lang, t.get("name"), t.get("definition"))
+                    for lang, t in sorted((c.translations or {}).items())
+                ),
             )
         )
     return Codebook(

@@ -19,7 +19,10 @@ The diagonal holds each code's own count (units holding it; codings for overlap 
 
 At --level code each coding counts for its own code only: a parent does not include its
 children, which would co-occur with it trivially. At --level dimension codings count for their
-dimension. Codings by different coders co-occur too; filter with coder=... to look at one coder.
+dimension. Several coders: the codings counted are those of services/counting.py (one code's
+overlapping codings by different coders merged into one passage); a code coded by one coder and
+another code by another coder on the same text co-occur, so filter with coder=... to see one
+coder's co-occurrences.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from sqlalchemy.orm import Session
 from qualcode.domain import Table
 from qualcode.errors import QualcodeError
 from qualcode.services import lookup
+from qualcode.services.counting import Counting, counted_codings
 from qualcode.services.matrix import (
     CodingFilter,
     coding_filter,
@@ -67,6 +71,7 @@ class Cooccurrence:
     retired: list[str] = field(default_factory=list)
     filters: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    counting: Counting | None = None
 
     @property
     def title(self) -> str:
@@ -93,7 +98,8 @@ class Cooccurrence:
     def as_dict(self) -> dict[str, Any]:
         return {"unit": self.unit, "measure": self.measure, "level": self.level,
                 "codes": self.codes, "counts": self.counts, "cells": self.cells,
-                "retired": self.retired, "filters": self.filters, "notes": self.notes}
+                "retired": self.retired, "filters": self.filters, "notes": self.notes,
+                "coders": self.counting.as_dict() if self.counting else None}
 
 
 @dataclass(frozen=True)
@@ -116,15 +122,17 @@ def _check(unit: str, measure: str, level: str) -> None:
 
 
 def _codings(session: Session, filt: CodingFilter, level: str
-             ) -> tuple[list[str], list[str], list[_Coding]]:
+             ) -> tuple[list[str], list[str], list[_Coding], Counting]:
+    """The counted codings (several coders' copies of a passage merged, services/counting.py),
+    each under its column."""
     columns = layout_columns(session, level, filt, direct_counts(session, filt), roll_up=False)
-    query = filt.apply(select(Coding.id, Coding.document_id, Coding.code_id, Coding.start,
-                              Coding.end, Coding.quote))
+    quotes = dict(session.execute(filt.apply(select(Coding.id, Coding.quote))).all())
+    counted = counted_codings(session, filt)
     found = []
-    for cid, doc_id, code_id, start, end, quote in session.execute(query):
-        for label in columns.targets.get(code_id, ()):
-            found.append(_Coding(cid, doc_id, label, start, end, quote))
-    return columns.labels, columns.retired, found
+    for c in counted.codings:
+        for label in columns.targets.get(c.code_id, ()):
+            found.append(_Coding(c.id, c.document_id, label, c.start, c.end, quotes[c.id]))
+    return columns.labels, columns.retired, found, counted.counting
 
 
 # --------------------------------------------------------------------------- units
@@ -254,7 +262,7 @@ def cooccurrence(
     exact definitions of the units, count, Jaccard and the c-coefficient)."""
     _check(unit, measure, level)
     filt = coding_filter(session, coder=coder, origin=origin, code=code)
-    labels, retired, codings = _codings(session, filt, level)
+    labels, retired, codings, counting = _codings(session, filt, level)
     n = len(labels)
     codings_per_label = [0] * n
     for c in codings:
@@ -317,7 +325,7 @@ def cooccurrence(
         counts={label: own[i] for i, label in enumerate(labels)},
         cells=cells,
         pairs={(labels[i], labels[j]): v for (i, j), v in n12.items()},
-        retired=retired, filters=list(filt.description),
+        retired=retired, filters=list(filt.description), counting=counting,
     )
     result.pairs.update({(b, a): v for (a, b), v in list(result.pairs.items())})
     result.notes = _notes(result, out_of_range)
@@ -351,6 +359,8 @@ def _notes(result: Cooccurrence, out_of_range: list[str]) -> list[str]:
                      + ", ".join(out_of_range) + ".")
     if result.filters:
         notes.append("Only codings of " + "; ".join(result.filters) + ".")
+    if result.counting is not None:
+        notes.append(result.counting.line)
     return notes
 
 
@@ -407,7 +417,7 @@ def cooccurrence_passages(
     pair of codings; for other units, each unit holding both codes."""
     _check(unit, "count", level)
     filt = coding_filter(session, coder=coder, origin=origin, code=code)
-    labels, _, codings = _codings(session, filt, level)
+    labels, _, codings, _ = _codings(session, filt, level)
     a = _label_index(labels, code_a, level, session)
     b = _label_index(labels, code_b, level, session)
     if a == b:

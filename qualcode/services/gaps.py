@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from qualcode.errors import QualcodeError
+from qualcode.services.counting import Counting, counted_codings
 from qualcode.services.matrix import (
     NO_CASE,
     build_matrix,
@@ -41,11 +42,13 @@ class Gaps:
     single: list[Gap] = field(default_factory=list)
     filters: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    counting: Counting | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {"by": self.by, "cases": self.cases, "columns": self.columns,
                 "counts": self.counts, "missing": self.missing, "single": self.single,
-                "filters": self.filters, "notes": self.notes}
+                "filters": self.filters, "notes": self.notes,
+                "coders": self.counting.as_dict() if self.counting else None}
 
 
 def _single_quotes(session: Session, by: str, wanted: set[tuple[str, str]], coder: str | None,
@@ -56,14 +59,18 @@ def _single_quotes(session: Session, by: str, wanted: set[tuple[str, str]], code
     filt = coding_filter(session, coder=coder, origin=origin)
     columns = layout_columns(session, by, filt, direct_counts(session, filt))
     query = filt.apply(
-        select(func.coalesce(Case.name, NO_CASE), Coding.code_id, Document.name, Coding.quote)
+        select(Coding.id, func.coalesce(Case.name, NO_CASE), Document.name, Coding.quote)
         .join(Document, Coding.document_id == Document.id)
         .outerjoin(Case, Document.case_id == Case.id)
-        .order_by(Document.name, Coding.start)
     )
+    details = {cid: rest for cid, *rest in session.execute(query)}
+    # The one counted coding behind the cell (several coders' copies of it merged).
     out = {}
-    for case, code_id, document, quote in session.execute(query):
-        for col in columns.targets.get(code_id, ()):
+    for c in counted_codings(session, filt).codings:
+        if c.id not in details:
+            continue  # not among the filtered codings
+        case, document, quote = details[c.id]
+        for col in columns.targets.get(c.code_id, ()):
             key = (case, columns.labels[col])
             if key in wanted:
                 out[key] = (document, quote)
@@ -86,7 +93,7 @@ def find_gaps(session: Session, *, by: str = "dimension", coder: str | None = No
         counts.append([int(v) for v in row])
     columns = matrix.col_labels
     result = Gaps(by=by, cases=cases, columns=columns, counts=counts,
-                  filters=matrix.filters)
+                  filters=matrix.filters, counting=matrix.counting)
     if NO_CASE in cases:
         caseless = session.scalars(select(Document.name).where(Document.case_id.is_(None))
                                    .order_by(Document.name)).all()

@@ -30,6 +30,9 @@ class ImportedFile:
     words: int = 0
     encoding: str = ""
     encoding_detected: bool = False
+    language: str = ""
+    language_detected: bool = False
+    language_note: str = ""
     newlines_normalised: bool = False
     warnings: list[str] = field(default_factory=list)
     revision: Revision | None = None  # for an updated document: where its coding went
@@ -142,7 +145,9 @@ def _store(
     case_override: str | None,
     update: bool = False,
 ) -> ImportedFile:
-    words = len(t.text.split())
+    from qualcode.nlp.languages import count_words  # spaCy is not loaded for this
+
+    words = count_words(t.text, t.language)
     existing = session.scalars(select(Document).where(Document.name == t.name)).one_or_none()
     if existing is not None:
         if existing.sha256 == t.sha256:
@@ -154,6 +159,7 @@ def _store(
                 turns=len(existing.turns),
                 words=words,
                 encoding=t.encoding,
+                language=existing.language,
             )
         if update:
             revision = revise_document(session, existing, t, path, actor=actor)
@@ -166,6 +172,9 @@ def _store(
                 words=words,
                 encoding=t.encoding,
                 encoding_detected=t.encoding_detected,
+                language=t.language,
+                language_detected=t.language_detected,
+                language_note=t.language_note,
                 newlines_normalised=t.newlines_normalised,
                 warnings=list(t.warnings) + revision.warnings,
                 revision=revision,
@@ -183,9 +192,11 @@ def _store(
         name=t.name,
         case=case,
         text=t.text,
+        words=words,
         sha256=t.sha256,
         file_sha256=t.file_sha256,
-        language=t.meta.language or "en",
+        language=t.language,
+        language_detected=t.language_detected,
         title=t.meta.title,
         interviewee_role=t.meta.interviewee_role,
         interview_date=_date(t.meta.date, path),
@@ -239,6 +250,8 @@ def _store(
             "sha256": doc.sha256,
             "case": case_name,
             "encoding": t.encoding,
+            "language": t.language,
+            "language_detected": t.language_detected,
             "turns": len(t.turns),
         },
     )
@@ -251,6 +264,9 @@ def _store(
         words=words,
         encoding=t.encoding,
         encoding_detected=t.encoding_detected,
+        language=t.language,
+        language_detected=t.language_detected,
+        language_note=t.language_note,
         newlines_normalised=t.newlines_normalised,
         warnings=list(t.warnings),
     )

@@ -3,7 +3,7 @@ project's counts."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, select
@@ -40,12 +40,16 @@ class DocumentView:
     turns: list[TurnView]
     codings: list[CodingRow]
     colours: dict[str, str | None]
+    # code key -> its name in the document's language, for codes that have a translation
+    translated_names: dict[str, str] = field(default_factory=dict)
 
 
 def document_view(session: Session, name: str, *, coder: str | None = None) -> DocumentView:
     doc = lookup.document(session, name)
     codings = list_codings(session, document=name, coder=coder)
     colours = dict(session.execute(select(Code.key, Code.colour)).all())
+    translated = {key: t[doc.language]["name"] for key, t in session.execute(
+        select(Code.key, Code.translations)) if t and t.get(doc.language, {}).get("name")}
     return DocumentView(
         name=doc.name,
         case=doc.case.name if doc.case else None,
@@ -61,6 +65,7 @@ def document_view(session: Session, name: str, *, coder: str | None = None) -> D
         turns=[TurnView(t.number, t.speaker, t.role, t.start, t.end, t.time) for t in doc.turns],
         codings=codings,
         colours=colours,
+        translated_names=translated,
     )
 
 

@@ -16,7 +16,7 @@ from qualcode import reliability
 from qualcode.errors import QualcodeError
 from qualcode.services import events, lookup
 from qualcode.services.codebook import live_codebook
-from qualcode.services.suggest import generate_hits, text_units
+from qualcode.services.suggest import by_language, generate_hits, pipelines_for, text_units
 from qualcode.storage.models import Code, Coder, Coding, JudgedSpan, Suggestion, TrainedModel
 
 # A code needs this many positive sentences before the classifier learns it.
@@ -30,6 +30,7 @@ class Sentence:
     end: int
     text: str
     labels: dict[str, float] = field(default_factory=dict)
+    language: str | None = None
 
 
 @dataclass
@@ -44,18 +45,21 @@ class TrainReport:
     skipped_labels: list[str]
 
 
-def suggest_pipeline(session: Session, model: str | None = None):
-    from qualcode.nlp.pipeline import build_pipeline
-
-    return build_pipeline(live_codebook(session), model=model)
-
-
-def respondent_sentences(session: Session, pipe, doc_ids: set[int]) -> list[Sentence]:
+def respondent_sentences(session: Session, doc_ids: set[int], model: str | None = None
+                         ) -> list[Sentence]:
+    """The respondent sentences of these documents, each document split by the sentencizer of
+    its own language."""
     from qualcode.nlp.suggester import sentences
 
     units, docs = text_units(session)
     units = [u for u in units if u.document_id in doc_ids]
-    return [Sentence(d, s, e, docs[d].text[s:e]) for d, s, e in sentences(pipe, units)]
+    pipes = pipelines_for(session, units, model)
+    default = live_codebook(session).language
+    out = []
+    for lang, items in by_language(units, default).items():
+        out += [Sentence(d, s, e, docs[d].text[s:e], language=lang)
+                for d, s, e in sentences(pipes[lang], items)]
+    return sorted(out, key=lambda s: (s.document_id, s.start))
 
 
 def _label(
@@ -100,7 +104,7 @@ def human_codings(
     return out
 
 
-def training_set(session: Session, pipe, *, coder: str | None = None) -> list[Sentence]:
+def training_set(session: Session, *, coder: str | None = None) -> list[Sentence]:
     positives = human_codings(session, coder)
     rejected: dict[int, list] = defaultdict(list)
     for doc_id, start, end, key in session.execute(
@@ -109,7 +113,7 @@ def training_set(session: Session, pipe, *, coder: str | None = None) -> list[Se
         .where(Suggestion.status == "rejected")
     ):
         rejected[doc_id].append((start, end, key))
-    sents = respondent_sentences(session, pipe, set(positives) | set(rejected))
+    sents = respondent_sentences(session, set(positives) | set(rejected))
     _label(sents, positives, 1.0)
     _label(sents, rejected, 0.0, keep_positive=True)
     # Documents a person coded: every sentence is an example (uncoded = negative for all codes).
@@ -156,8 +160,8 @@ def train(
 
     if epochs < 1:
         raise QualcodeError("--epochs must be 1 or more")
-    pipe = suggest_pipeline(session)
-    sents = training_set(session, pipe, coder=coder)
+    lang = live_codebook(session).language
+    sents = training_set(session, coder=coder)
     started = time.perf_counter()
     # The fingerprint is over the data, so an unchanged project does not retrain.
     labels_all = sorted({c for s in sents for c in s.labels})
@@ -174,7 +178,7 @@ def train(
             up_to_date=True,
             skipped_labels=[],
         )
-    clf, examples, labels, counts, skipped = _fit(sents, pipe.lang, seed, epochs, min_positives)
+    clf, examples, labels, counts, skipped = _fit(sents, lang, seed, epochs, min_positives)
     seconds = time.perf_counter() - started
     row = TrainedModel(
         kind="textcat_multilabel",
@@ -223,6 +227,18 @@ class Score:
 
 
 @dataclass
+class LanguageScores:
+    """The same scores restricted to the documents of one language."""
+
+    language: str
+    sentences: int
+    documents: int
+    dimensions: list[Score]
+    overall: Score
+    dimension_macro_f1: float | None = None
+
+
+@dataclass
 class EvaluationReport:
     method: str
     against: str
@@ -235,6 +251,7 @@ class EvaluationReport:
     overall: Score
     dimension_macro_f1: float | None = None  # mean F1 over the dimensions that occur
     notes: list[str] = field(default_factory=list)
+    languages: list[LanguageScores] = field(default_factory=list)
 
 
 def _score(name: str, gold: list[bool], pred: list[bool]) -> Score:
@@ -295,12 +312,12 @@ def evaluate(
     doc_ids = set(gold_spans) | set(judged)
     if not doc_ids:
         raise QualcodeError(f"{coder_row.name} has coded nothing to compare with")
-    pipe = suggest_pipeline(session, model)
     sents = [
         s
-        for s in respondent_sentences(session, pipe, doc_ids)
+        for s in respondent_sentences(session, doc_ids, model)
         if s.document_id not in judged or _is_judged(s, judged[s.document_id])
     ]
+    lang = live_codebook(session).language
     _label(sents, gold_spans, 1.0)
     gold = [{c for c, v in s.labels.items() if v == 1.0} for s in sents]
     index = {(s.document_id, s.start, s.end): i for i, s in enumerate(sents)}
@@ -323,7 +340,7 @@ def evaluate(
                 _mark(predicted, sents, index, h.document_id, h.start, h.end, h.code)
     if method in ("learned", "both"):
         used_folds = _cross_validate(
-            sents, predicted, pipe.lang, folds, seed, epochs, threshold, min_positives, progress
+            sents, predicted, lang, folds, seed, epochs, threshold, min_positives, progress
         )
         notes.append(f"learned: {used_folds}-fold cross-validation by document")
     roots = list(
@@ -336,6 +353,37 @@ def evaluate(
     seen = {c for g in gold for c in g} | {c for p in predicted for c in p}
     codes = sorted(c for c in seen if c not in roots)
     code_scores = [_score(c, [c in g for g in gold], [c in p for p in predicted]) for c in codes]
+    dim_scores, overall, macro = _dimension_scores(codes, roots, dims, gold, predicted)
+    languages = []
+    for language in sorted({s.language or lang for s in sents}):
+        keep = [i for i, s in enumerate(sents) if (s.language or lang) == language]
+        l_dims, l_overall, l_macro = _dimension_scores(
+            codes, roots, dims, [gold[i] for i in keep], [predicted[i] for i in keep])
+        languages.append(LanguageScores(
+            language=language, sentences=len(keep),
+            documents=len({sents[i].document_id for i in keep}),
+            dimensions=l_dims, overall=l_overall, dimension_macro_f1=l_macro))
+    return EvaluationReport(
+        method=method,
+        against=coder_row.name,
+        sentences=len(sents),
+        documents=len(doc_ids),
+        threshold=threshold,
+        folds=used_folds,
+        codes=code_scores,
+        dimensions=dim_scores,
+        overall=overall,
+        dimension_macro_f1=macro,
+        notes=notes,
+        languages=languages,
+    )
+
+
+def _dimension_scores(codes: list[str], roots: list[str], dims: dict[str, str],
+                      gold: list[set[str]], predicted: list[set[str]]
+                      ) -> tuple[list[Score], Score, float | None]:
+    """Scores per dimension, over all codes (micro) and the dimensions' macro F1, for these
+    sentences."""
     dim_scores = [
         _score(
             d,
@@ -348,19 +396,7 @@ def evaluate(
     macro = round(sum(x or 0.0 for x in defined) / len(defined), 4) if defined else None
     flat_gold = [c in g for c in codes for g in gold]
     flat_pred = [c in p for c in codes for p in predicted]
-    return EvaluationReport(
-        method=method,
-        against=coder_row.name,
-        sentences=len(sents),
-        documents=len(doc_ids),
-        threshold=threshold,
-        folds=used_folds,
-        codes=code_scores,
-        dimensions=dim_scores,
-        overall=_score("all codes (micro)", flat_gold, flat_pred),
-        dimension_macro_f1=macro,
-        notes=notes,
-    )
+    return dim_scores, _score("all codes (micro)", flat_gold, flat_pred), macro
 
 
 def judged_spans(

@@ -23,6 +23,7 @@ from qualcode.domain import DIMENSIONS, ORIGINS, RESPONDENT, Table
 from qualcode.errors import QualcodeError
 from qualcode.services import attributes as attribute_types
 from qualcode.services import lookup
+from qualcode.services.counting import Counting, counted_codings, counted_groups
 from qualcode.storage.models import (
     Attribute,
     Case,
@@ -395,6 +396,7 @@ class Matrix:
     retired: list[str] = field(default_factory=list)
     filters: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    counting: Counting | None = None
 
     def column_names(self) -> list[str]:
         """Column labels with retired codes marked."""
@@ -431,6 +433,7 @@ class Matrix:
             "row_header": self.row_header, "row_labels": self.row_labels,
             "col_labels": self.col_labels, "cells": self.cells, "retired": self.retired,
             "filters": self.filters, "notes": self.notes,
+            "coders": self.counting.as_dict() if self.counting else None,
         }
 
 
@@ -498,11 +501,9 @@ def build_matrix(
 
     counts = [[0] * n_cols for _ in range(n_rows)]
     docs: list[list[set[int]]] = [[set() for _ in range(n_cols)] for _ in range(n_rows)]
-    grouped = filt.apply(
-        select(Coding.document_id, Coding.coder_id, Coding.code_id, func.count())
-        .group_by(Coding.document_id, Coding.coder_id, Coding.code_id)
-    )
-    for doc_id, coder_id, code_id, n in session.execute(grouped):
+    # Several coders on one document: counted once per passage (services/counting.py).
+    counted = counted_groups(session, filt, by_coder=row_layout.by_coder is not None)
+    for (doc_id, coder_id, code_id), n in counted.groups.items():
         row = row_layout.row_of(doc_id, coder_id)
         if row is None:
             continue
@@ -520,11 +521,13 @@ def build_matrix(
     else:
         cells = _coverage(session, filt, row_layout, columns)
 
+    notes = _notes(value, cols, row_layout, columns.retired, filt)
+    notes.append(counted.counting.line)
     return Matrix(
         rows=rows, cols=cols, value=value, row_header=row_layout.header,
         row_labels=row_layout.labels, col_labels=columns.labels, cells=cells,
-        retired=columns.retired, filters=list(filt.description),
-        notes=_notes(value, cols, row_layout, columns.retired, filt),
+        retired=columns.retired, filters=list(filt.description), notes=notes,
+        counting=counted.counting,
     )
 
 
@@ -532,14 +535,14 @@ def _coverage(session: Session, filt: CodingFilter, row_layout: Rows, columns: C
               ) -> list[list[int | float]]:
     respondent = respondent_spans(session)
     spans: dict[tuple[int, int, int], list[tuple[int, int]]] = defaultdict(list)
-    query = filt.apply(select(Coding.document_id, Coding.coder_id, Coding.code_id, Coding.start,
-                              Coding.end))
-    for doc_id, coder_id, code_id, start, end in session.execute(query):
-        row = row_layout.row_of(doc_id, coder_id)
-        if row is None or doc_id not in respondent:
+    # A merged passage covers the characters any of its coders coded (passage_start..end).
+    found = counted_codings(session, filt, by_coder=row_layout.by_coder is not None)
+    for c in found.codings:
+        row = row_layout.row_of(c.document_id, c.coder_id)
+        if row is None or c.document_id not in respondent:
             continue
-        for col in columns.targets.get(code_id, ()):
-            spans[(row, col, doc_id)].append((start, end))
+        for col in columns.targets.get(c.code_id, ()):
+            spans[(row, col, c.document_id)].append((c.passage_start, c.passage_end))
     coded = [[0] * len(columns.labels) for _ in row_layout.labels]
     for (row, col, doc_id), found in spans.items():
         coded[row][col] += intersection_length(merge(found), respondent[doc_id])

@@ -56,6 +56,8 @@ class SuggestionView:
     exclude: list[str]
     examples: list[str]
     colour: str | None
+    # The code's name and definition in the document's language, when the codebook has them.
+    translation: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -159,6 +161,7 @@ def view(session: Session, suggestion_id: int) -> SuggestionView:
         turn_text=s.document.text[start:end],
         code_name=s.code.name,
         definition=s.code.definition,
+        translation=(s.code.translations or {}).get(s.document.language, {}),
         include=list(s.code.include),
         exclude=list(s.code.exclude),
         examples=list(s.code.examples),

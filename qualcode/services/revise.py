@@ -185,12 +185,17 @@ def _replace_text(session: Session, doc: Document, t: ParsedTranscript, path: Pa
     doc.turns.clear()
     session.flush()
     doc.text = t.text
+    from qualcode.nlp.languages import count_words  # no spaCy; jieba for Chinese only
+
+    doc.words = count_words(t.text, t.language)
     doc.sha256 = t.sha256
     doc.file_sha256 = t.file_sha256
     doc.source_filename = path.name
     doc.source_format = t.source_format
     doc.encoding = t.encoding
     doc.newlines_normalised = t.newlines_normalised
+    doc.language = t.language  # a revised text may be declared (or detected) differently
+    doc.language_detected = t.language_detected
     for turn in t.turns:
         doc.turns.append(Turn(number=turn.number, speaker=turn.speaker, role=turn.role,
                               start=turn.start, end=turn.end, label_start=turn.label_start,

@@ -33,7 +33,7 @@ UNITS = ("sentence", "turn")
 class SuggestReport:
     method: str
     unit: str
-    pipeline: str
+    pipeline: str  # every language's pipeline, "zh: ...; en: ..." when there are several
     dry_run: bool
     documents: int = 0
     units: int = 0
@@ -45,6 +45,8 @@ class SuggestReport:
     already_coded: int = 0
     removed_stale: int = 0
     by_code_case: dict[str, dict[str, int]] = field(default_factory=dict)
+    pipelines: dict[str, str] = field(default_factory=dict)  # language -> pipeline
+    units_by_language: dict[str, int] = field(default_factory=dict)
 
 
 def text_units(
@@ -70,6 +72,7 @@ def text_units(
                     start=turn.start,
                     text=text,
                     turn_number=turn.number,
+                    language=docs[turn.document_id].language or None,
                 )
             )
     return units, docs
@@ -84,6 +87,30 @@ def latest_model(session: Session) -> TrainedModel:
     return model
 
 
+def by_language(units: Iterable[TextUnit], default: str) -> dict[str, list[TextUnit]]:
+    """Units grouped by their document's language, document order kept within a language."""
+    groups: dict[str, list[TextUnit]] = {}
+    for u in units:
+        groups.setdefault(u.language or default, []).append(u)
+    return groups
+
+
+def pipelines_for(session: Session, units: Iterable[TextUnit], model: str | None = None):
+    """{language: SuggestPipeline} for the languages of these units (the codebook's when none),
+    each built once."""
+    from qualcode.nlp.pipeline import build_pipelines
+
+    codebook = live_codebook(session)
+    languages = {u.language or codebook.language for u in units}
+    return build_pipelines(codebook, languages, model=model)
+
+
+def describe(pipes: dict) -> str:
+    if len(pipes) == 1:
+        return next(iter(pipes.values())).description
+    return "; ".join(f"{lang}: {pipe.description}" for lang, pipe in sorted(pipes.items()))
+
+
 def generate_hits(
     session: Session,
     units: list[TextUnit],
@@ -93,37 +120,48 @@ def generate_hits(
     model: str | None,
     threshold: float,
     progress: Callable[[int], None] | None = None,
-) -> tuple[Iterator[SuggestionHit], str, str]:
-    """(hits, pipeline description, codebook sha) for the chosen method."""
-    from qualcode.nlp.pipeline import build_pipeline
-    from qualcode.nlp.suggester import suggest
-
+) -> tuple[Iterator[SuggestionHit], dict[str, str], str]:
+    """(hits, {language: pipeline description}, codebook sha) for the chosen method. Each
+    document is processed by the pipeline of its own language."""
     codebook = live_codebook(session)
-    pipe = build_pipeline(codebook, model=model)
+    pipes = pipelines_for(session, units, model)
+    groups = by_language(units, codebook.language)
+    descriptions = {lang: pipes[lang].description for lang in groups} or {
+        lang: p.description for lang, p in pipes.items()}
+    sha = codebook.sha256 or ""
+    lexicon = _lexicon_hits(pipes, groups, unit, progress)
     if method == "lexicon":
-        return (
-            suggest(pipe, units, unit=unit, progress=progress),
-            pipe.description,
-            codebook.sha256 or "",
-        )
-    from qualcode.nlp.learned import TrainedClassifier, suggest_learned
+        return lexicon, descriptions, sha
+    from qualcode.nlp.learned import TrainedClassifier
 
     stored = latest_model(session)
     clf = TrainedClassifier.from_bytes(stored.data)
     live = {c.key for c in codebook.codes}
-    learned = (
-        h
-        for h in suggest_learned(clf, pipe, units, unit=unit, threshold=threshold)
-        if h.code in live
-    )  # a code retired since training gets nothing
-    description = f"{pipe.description}; {clf.description} (model {stored.id})"
+    learned = (h for h in _learned_hits(clf, pipes, groups, unit, threshold)
+               if h.code in live)  # a code retired since training gets nothing
+    descriptions = {lang: f"{text}; {clf.description} (model {stored.id})"
+                    for lang, text in descriptions.items()}
     if method == "learned":
-        return learned, description, codebook.sha256 or ""
-    return (
-        combine_methods(suggest(pipe, units, unit=unit, progress=progress), learned),
-        description,
-        codebook.sha256 or "",
-    )
+        return learned, descriptions, sha
+    return combine_methods(lexicon, learned), descriptions, sha
+
+
+def _lexicon_hits(pipes, groups, unit, progress) -> Iterator[SuggestionHit]:
+    from qualcode.nlp.suggester import suggest
+
+    done = 0
+    for lang, items in groups.items():
+        offset = done
+        step = (lambda n, offset=offset: progress(offset + n)) if progress else None
+        yield from suggest(pipes[lang], items, unit=unit, progress=step)
+        done += len(items)
+
+
+def _learned_hits(clf, pipes, groups, unit, threshold) -> Iterator[SuggestionHit]:
+    from qualcode.nlp.learned import suggest_learned
+
+    for lang, items in groups.items():
+        yield from suggest_learned(clf, pipes[lang], items, unit=unit, threshold=threshold)
 
 
 def combine_methods(
@@ -174,7 +212,7 @@ def run_suggest(
         raise QualcodeError(f"unknown unit {unit!r}", hint="one of " + ", ".join(UNITS))
     units, docs = text_units(session, documents=documents, include_interviewer=include_interviewer)
     total = len(units)
-    hits, pipeline, codebook_sha = generate_hits(
+    hits, pipelines, codebook_sha = generate_hits(
         session,
         units,
         method=method,
@@ -183,6 +221,10 @@ def run_suggest(
         threshold=threshold,
         progress=(lambda done: progress(done, total)) if progress else None,
     )
+    from qualcode.nlp.languages import count_words
+
+    pipeline = "; ".join(f"{lang}: {text}" for lang, text in sorted(pipelines.items())) \
+        if len(pipelines) > 1 else next(iter(pipelines.values()), "")
     report = SuggestReport(
         method=method,
         unit=unit,
@@ -190,8 +232,11 @@ def run_suggest(
         dry_run=dry_run,
         documents=len(docs),
         units=total,
-        words=sum(len(u.text.split()) for u in units),
+        words=sum(count_words(u.text, u.language) for u in units),
+        pipelines=dict(sorted(pipelines.items())),
+        units_by_language=dict(sorted(Counter(u.language or "?" for u in units).items())),
     )
+    pipeline_of = {d.id: pipelines.get(d.language, pipeline) for d in docs.values()}
     code_ids = dict(session.execute(select(Code.key, Code.id)).all())
     case_of = {d.id: (d.case.name if d.case else "(no case)") for d in docs.values()}
     tally: dict[str, Counter] = {}
@@ -215,7 +260,7 @@ def run_suggest(
             "method": hit.method,
             "unit": hit.unit,
             "evidence": {"items": hit.evidence},
-            "pipeline": pipeline,
+            "pipeline": pipeline_of[hit.document_id],
             "codebook_sha256": codebook_sha,
         }
         if key in pending:
@@ -252,7 +297,8 @@ def run_suggest(
     report.written = len(new_rows)
     # One audit event per run (not per suggestion): what was proposed, by which pipeline.
     events.record(session, actor, "suggestions.generate", "project", None, after={
-        "method": method, "unit": unit, "pipeline": pipeline, "codebook_sha256": codebook_sha,
+        "method": method, "unit": unit, "pipeline": pipeline, "pipelines": report.pipelines,
+        "codebook_sha256": codebook_sha,
         "written": report.written, "updated": report.updated,
         "removed_stale": report.removed_stale, "documents": report.documents})
     return report

@@ -26,6 +26,8 @@ from qualcode.domain import ORIGIN_SUGGESTED, ORIGINS, Table
 from qualcode.errors import QualcodeError
 from qualcode.services import lookup
 from qualcode.services.cases import case_attributes
+from qualcode.services.counting import Counting, counted_codings
+from qualcode.services.matrix import coding_filter
 from qualcode.services.summaries import check_dimension, known_dimensions, summaries_by_cell
 from qualcode.storage.models import Case, Code, Coder, Coding, Document, Suggestion
 
@@ -46,6 +48,7 @@ class Quote:
     origin: str
     score: float | None
     coding_id: int
+    coders: list[str] = field(default_factory=list)  # everyone who coded this passage
 
     @property
     def ref(self) -> str:
@@ -95,6 +98,7 @@ class Synthesis:
     documents: int = 0
     synthetic_documents: int = 0
     notes: list[str] = field(default_factory=list)
+    counting: Counting | None = None
 
     def row(self, case: str) -> CaseRow:
         for row in self.rows:
@@ -118,6 +122,8 @@ class Synthesis:
                     out["ref"] = quote.ref
                 plain["cells"][dim]["empty"] = cell.empty
         data["stale_summaries"] = [list(x) for x in self.stale_summaries]
+        data.pop("counting")
+        data["coders"] = self.counting.as_dict() if self.counting else None
         return data
 
     def attribute_names(self) -> list[str]:
@@ -132,7 +138,7 @@ class Synthesis:
         columns = ["case", "kind", *attrs]
         for dim in self.dimensions:
             columns += [f"{dim} summary", f"{dim} codes", f"{dim} quotes"]
-        columns.append("stale summaries")
+        columns += ["stale summaries", "coders counted"]
         rows = []
         for row in self.rows:
             values: list[Any] = [row.name, row.kind, *[row.attributes.get(n) for n in attrs]]
@@ -144,6 +150,7 @@ class Synthesis:
                     [f'"{q.text}" [{q.ref}]' for q in cell.quotes],
                 ]
             values.append([d for d in self.dimensions if row.cells[d].summary_stale])
+            values.append(self.counting.short if self.counting else None)
             rows.append(values)
         return Table(columns, rows, title="Synthesis", notes=list(self.notes))
 
@@ -224,6 +231,7 @@ def build_synthesis(
         raise QualcodeError("--quotes must be 0 or more")
     if origin is not None and origin not in ORIGINS:
         raise QualcodeError(f"unknown origin {origin!r}", hint="one of " + ", ".join(ORIGINS))
+    filt = coding_filter(session, coder=coder, origin=origin)
     coder_row = lookup.coder(session, coder, create=False) if coder else None
     dims = [check_dimension(session, d) for d in dimensions] if dimensions else None
     dims = dims or known_dimensions(session)
@@ -231,62 +239,40 @@ def build_synthesis(
 
     # Columns, not entities: joining whole Documents would copy each interview's text once per
     # coding (200,000 codings -> gigabytes).
-    query = (
-        select(
-            Coding.id,
-            Coding.start,
-            Coding.end,
-            Coding.quote,
-            Coding.key_quote,
-            Coding.origin,
-            Document.name,
-            Document.case_id,
-            Code.key,
-            Code.dimension,
-            Coder.name,
-        )
+    query = filt.apply(
+        select(Coding.id, Coding.quote, Document.name, Document.case_id, Code.key,
+               Code.dimension)
         .join(Document, Coding.document_id == Document.id)
         .join(Code, Coding.code_id == Code.id)
-        .join(Coder, Coding.coder_id == Coder.id)
     )
-    if coder_row is not None:
-        query = query.where(Coding.coder_id == coder_row.id)
-    if origin is not None:
-        query = query.where(Coding.origin == origin)
+    details = {row[0]: row[1:] for row in session.execute(query)}
+    coder_names = dict(session.execute(select(Coder.id, Coder.name)).all())
     scores = dict(
         session.execute(
             select(Suggestion.coding_id, Suggestion.score).where(Suggestion.coding_id.is_not(None))
         ).all()
     )
+    # Several coders on one document: one passage counts once (services/counting.py).
+    counted = counted_codings(session, filt)
     by_cell: dict[tuple[int, str], list[Quote]] = {}
     caseless = set()
-    for (
-        cid,
-        start,
-        end,
-        quote,
-        key,
-        origin_,
-        doc_name,
-        case_id,
-        code_key,
-        dimension,
-        coder_name,
-    ) in session.execute(query):
+    for c in counted.codings:
+        quote, doc_name, case_id, code_key, dimension = details[c.id]
         if case_id is None:
             caseless.add(doc_name)
         by_cell.setdefault((case_id, dimension), []).append(
             Quote(
                 document=doc_name,
-                start=start,
-                end=end,
+                start=c.start,
+                end=c.end,
                 code=code_key,
-                coder=coder_name,
+                coder=coder_names[c.coder_id],
                 text=quote,
-                key=key,
-                origin=origin_,
-                score=scores.get(cid),
-                coding_id=cid,
+                key=c.key,
+                origin=c.origin,
+                score=scores.get(c.id),
+                coding_id=c.id,
+                coders=[coder_names[i] for i in c.coders],
             )
         )
     summaries = summaries_by_cell(session)
@@ -340,12 +326,14 @@ def build_synthesis(
         quotes=quotes,
         documents=len(docs),
         synthetic_documents=sum(1 for s in docs if s),
+        counting=counted.counting,
     )
     if result.synthetic_documents:
         result.notes.append(
             f"{result.synthetic_documents} of {result.documents} documents are marked SYNTHETIC "
             "(invented, illustrative interviews)."
         )
+    result.notes.append(counted.counting.line)
     if caseless:
         result.notes.append(
             f"{len(caseless)} coded document(s) belong to no case; they are in the row "

@@ -24,7 +24,6 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    event,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -110,6 +109,8 @@ class Document(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     file_sha256: Mapped[str] = mapped_column(String(64))
     language: Mapped[str] = mapped_column(String(20), default="en")
+    # True when the language was detected at import rather than declared in front matter.
+    language_detected: Mapped[bool] = mapped_column(Boolean, default=False)
     title: Mapped[str | None] = mapped_column(Text)
     interviewee_role: Mapped[str | None] = mapped_column(Text)
     interview_date: Mapped[dt.date | None] = mapped_column(Date)
@@ -120,8 +121,8 @@ class Document(Base):
     encoding: Mapped[str] = mapped_column(String(40))
     newlines_normalised: Mapped[bool] = mapped_column(Boolean, default=False)
     synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
-    # Whitespace-separated words of `text`, kept by the listener below so `stats` can add them
-    # up without reading every transcript.
+    # Words of `text` as nlp.languages.count_words counts them (jieba for Chinese), set by the
+    # services that write `text`, so `stats` can add them up without reading every transcript.
     words: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     imported_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     case: Mapped[Case | None] = relationship(back_populates="documents")
@@ -129,11 +130,6 @@ class Document(Base):
         back_populates="document", cascade="all, delete-orphan", order_by="Turn.number"
     )
     values: Mapped[list[DocumentValue]] = relationship(cascade="all, delete-orphan")
-
-
-@event.listens_for(Document.text, "set")
-def _count_words(target: Document, value: str | None, _old, _initiator) -> None:
-    target.words = len(value.split()) if value else 0
 
 
 class DocumentValue(Base):
@@ -198,6 +194,9 @@ class Code(Base):
     exclude: Mapped[list[Any]] = mapped_column(JSON, default=list)
     examples: Mapped[list[Any]] = mapped_column(JSON, default=list)
     patterns: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # {language: {"name": ..., "definition": ...}}: the code in other languages, for documents
+    # in those languages.
+    translations: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     colour: Mapped[str | None] = mapped_column(String(9))
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
     retired: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -63,7 +63,7 @@ def fails(project: Project, *args: str) -> str:
 def test_export_import_round_trip_through_the_cli(coded_project: Project, tmp_path: Path):
     out = tmp_path / "demo.qdpx"
     exported = json.loads(ok(coded_project, "export", "-o", str(out), "--json"))
-    assert exported["kind"] == "project" and exported["sources"] == 9
+    assert exported["kind"] == "project" and exported["sources"] == 12
     assert "end exclusive" in exported["positions"]
     human = ok(coded_project, "export", "-o", str(tmp_path / "codes.qdc"), "--codebook")
     assert "36 codes" in human

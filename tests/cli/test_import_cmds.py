@@ -14,9 +14,9 @@ def _doc_json(project: Project, name: str) -> dict:
 
 def test_demo_folder_imports_every_interview_with_cases_and_typed_attributes(project: Project):
     report = json.loads(project.ok("import", str(DEMO), "--json"))
-    assert [r["status"] for r in report] == ["imported"] * 9
+    assert [r["status"] for r in report] == ["imported"] * 12
     cases = {c["name"]: c for c in json.loads(project.ok("cases", "list", "--json"))}
-    assert set(cases) == {f"Firm {x}" for x in "ABCDEFG"} | {"Official H", "Association I"}
+    assert set(cases) == {f"Firm {x}" for x in "ABCDEFGJKL"} | {"Official H", "Association I"}
     firm_c = cases["Firm C"]["attributes"]
     assert firm_c["employees"] == 4800 and isinstance(firm_c["employees"], int)
     assert firm_c["heritage_3c"] is True

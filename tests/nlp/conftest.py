@@ -46,6 +46,7 @@ class DemoDocument:
     text: str
     units: list[TextUnit]  # respondent turns
     codings: list[tuple[str, int, int]]  # (code, start, end) of the hand-made coding's quotes
+    language: str = "en"
 
 
 def load_demo() -> list[DemoDocument]:
@@ -53,7 +54,7 @@ def load_demo() -> list[DemoDocument]:
     for number, path in enumerate(sorted(DEMO.glob("*.md")), start=1):
         transcript = read_transcript(path)
         text = transcript.text
-        units = [TextUnit(number, t.start, text[t.start:t.end], t.number)
+        units = [TextUnit(number, t.start, text[t.start:t.end], t.number, transcript.language)
                  for t in transcript.turns if t.role == "respondent"]
         coding = yaml.safe_load((DEMO_CODING / f"{path.stem}.yaml").read_text(encoding="utf-8"))
         spans = []
@@ -61,7 +62,7 @@ def load_demo() -> list[DemoDocument]:
             start = text.find(item["quote"])
             assert start >= 0, f"{path.name}: quote not found: {item['quote']}"
             spans.append((item["code"], start, start + len(item["quote"])))
-        docs.append(DemoDocument(number, path.stem, text, units, spans))
+        docs.append(DemoDocument(number, path.stem, text, units, spans, transcript.language))
     return docs
 
 

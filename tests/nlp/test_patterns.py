@@ -78,7 +78,8 @@ def test_lookup_lemmas_of_subsidy_forms():
 def test_language_without_lookup_table_falls_back_to_lowercase_words():
     nlp = make_lemmatizing_nlp("zh")
     assert not has_lookup_lemmas(nlp)
-    assert [t.lemma_ for t in nlp("BMS")] == ["b", "m", "s"]  # zh splits per character
+    # zh is segmented into words by jieba (not per character); lemmas are the lowercase words
+    assert [t.lemma_ for t in nlp("BMS政府补贴")] == ["bms", "政府", "补贴"]
 
 
 # -- span_ruler patterns -------------------------------------------------------------------------

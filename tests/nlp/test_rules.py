@@ -52,7 +52,7 @@ def _reference_spans(codebook, units):
 
 def test_compiled_rules_find_the_same_spans_as_the_plain_span_ruler(bundled_codebook,
                                                                      bundled_pipe, demo):
-    units = [u for d in demo for u in d.units]
+    units = [u for d in demo if d.language == "en" for u in d.units]
     assert len(units) > 100
     compiled = set()
     for unit in units:

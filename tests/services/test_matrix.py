@@ -14,6 +14,7 @@ import yaml
 from sqlalchemy import insert
 
 from qualcode.errors import NotFoundError, QualcodeError
+from qualcode.formats.transcripts import read_transcript
 from qualcode.services.matrix import build_matrix
 from tests.conftest import DEMO, DEMO_CODING, Project
 
@@ -162,8 +163,10 @@ def test_counts_by_case_and_code_roll_children_into_parents(tiny):
     m = matrix(tiny, rows="case", cols="code", value="count")
     assert m.row_labels == ["Firm X", "(no case)"]
     assert m.col_labels == CODE_COLUMNS
-    # cell-design = its own coding + own-research below it (Firm X); dependence ((no case)).
-    assert m.cells == [[3, 2, 1, 0, 0], [0, 1, 0, 1, 1]]
+    # relocation: wei's and ana's overlapping codings are one passage (counted once) plus
+    # wei's "Why Huizhou?"; cell-design = its own coding + own-research below it (Firm X, two
+    # codes, not merged); dependence ((no case)).
+    assert m.cells == [[2, 2, 1, 0, 0], [0, 1, 0, 1, 1]]
 
 
 def test_presence_and_documents(tiny):
@@ -211,7 +214,7 @@ def test_coverage_by_coder_uses_the_documents_that_coder_coded(tiny, project):
 def test_dimension_columns_hold_every_code_of_the_dimension(tiny):
     m = matrix(tiny, cols="dimension")
     assert m.col_labels == ["strategy", "innovation", "policy"]
-    assert m.cells == [[3, 2, 0], [0, 1, 1]]
+    assert m.cells == [[2, 2, 0], [0, 1, 1]]
     by_coder = matrix(tiny, rows="coder", cols="dimension")
     assert by_coder.cells == [[1, 2, 0], [2, 1, 1]]  # ana, wei
 
@@ -220,10 +223,10 @@ def test_attribute_rows_prefer_case_attributes_then_document_attributes(tiny):
     segment = matrix(tiny, rows="attribute:segment", cols="dimension")
     # doc-a also has a document attribute "segment"; the case attribute wins.
     assert segment.row_labels == ["cells", "(no value)"]
-    assert segment.cells == [[3, 2, 0], [0, 1, 1]]
+    assert segment.cells == [[2, 2, 0], [0, 1, 1]]
     wave = matrix(tiny, rows="attribute:wave", cols="dimension")
     assert wave.row_labels == ["1", "2"]
-    assert wave.cells == [[3, 2, 0], [0, 1, 1]]
+    assert wave.cells == [[2, 2, 0], [0, 1, 1]]
     founded = matrix(tiny, rows="attribute:founded", cols="dimension", value="coverage")
     assert founded.row_labels == ["2001", "(no value)"]
     assert founded.cells[0][0] == 44 / 97
@@ -323,8 +326,8 @@ def _demo_expected() -> tuple[Counter, Counter]:
     by_dimension: Counter = Counter()
     for path in sorted(DEMO_CODING.glob("*.yaml")):
         coding = yaml.safe_load(path.read_text(encoding="utf-8"))
-        front = (DEMO / f"{coding['document']}.md").read_text(encoding="utf-8").split("---")[1]
-        case = yaml.safe_load(front)["case"]
+        # read as the importer reads it: one demo interview is in GB18030
+        case = read_transcript(DEMO / f"{coding['document']}.md").meta.case
         for entry in coding["codings"]:
             parts = entry["code"].split(".")
             by_dimension[(case, parts[0])] += 1
@@ -336,7 +339,7 @@ def _demo_expected() -> tuple[Counter, Counter]:
 def test_demo_matrix_matches_the_coding_files(coded_project):
     by_code, by_dimension = _demo_expected()
     codes = matrix(coded_project, coder="wei")
-    assert len(codes.row_labels) == 9
+    assert len(codes.row_labels) == 12
     for i, case in enumerate(codes.row_labels):
         for j, code in enumerate(codes.col_labels):
             assert codes.cells[i][j] == by_code[(case, code)], (case, code)

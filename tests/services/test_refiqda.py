@@ -78,9 +78,9 @@ def test_exports_validate_against_the_xsds(coded_project: Project, tmp_path: Pat
         n_docs = len(list(s.scalars(select(Document))))
         n_memos = len([c for c in s.scalars(select(Coding)) if c.memo])
         n_summaries = len(list(s.scalars(select(Summary))))
-    assert result.codings == n_codings and result.sources == n_docs == len(texts) == 9
+    assert result.codings == n_codings and result.sources == n_docs == len(texts) == 12
     assert result.notes == n_memos + n_summaries
-    assert result.users == 1 and result.cases == 9
+    assert result.users == 1 and result.cases == 12
 
 
 def test_export_is_deterministic(coded_project: Project, tmp_path: Path):

@@ -12,11 +12,14 @@ from qualcode.formats.report_html import (
     AppendixDocument,
     MarkedSpan,
     ReportPage,
+    Scale,
     anchor_id,
+    heat_scale,
     marked_text,
     render_report,
 )
 from qualcode.services.coding import add_coding
+from qualcode.services.matrix import build_matrix
 from qualcode.services.report import build_report, write_report
 from qualcode.storage.database import make_engine, session_scope
 from tests.conftest import Project, build_demo_project
@@ -76,7 +79,17 @@ def demo(tmp_path_factory) -> Project:
     with project.session() as s:
         add_coding(s, document="interview-03", code="innovation.cell-design.dependence",
                    coder="ana", actor="ana", quote="we still buy our cell design")
+    for target, text in MEMOS.items():
+        project.ok("memo", "add", text, *target, "--coder", "wei")
     return project
+
+
+MEMOS = {  # one memo of each kind the report lists
+    (): "Project memo: the cluster story hangs on Official H.",
+    ("--case", "Firm C"): "Case memo: Firm C is the anchor firm.",
+    ("--document", "interview-05"): "Document memo: the interview was cut short.",
+    ("--code", "policy.ecosystem"): "Code memo: ecosystem overlaps cluster-policy.",
+}
 
 
 @pytest.fixture(scope="module")
@@ -131,7 +144,8 @@ def test_the_report_shows_the_synthesis_heatmaps_and_frequencies(report):
     col = cases_by_code.col_labels.index("policy.ecosystem")
     assert cases_by_code.cells[row][col] == 13
     co = page.heatmaps[1]
-    assert co.row_labels == co.col_labels and co.blank_diagonal
+    assert co.col_keys is not None and co.blank_diagonal
+    assert co.row_labels == [f"{k} {c}" for k, c in zip(co.col_keys, co.col_labels, strict=True)]
     assert all(0 <= v <= 1 for i, r in enumerate(co.cells) for j, v in enumerate(r) if i != j)
     assert any(v > 0 for i, r in enumerate(co.cells) for j, v in enumerate(r) if i != j)
     bars = {b.label: b.count for b in page.frequencies}
@@ -139,10 +153,11 @@ def test_the_report_shows_the_synthesis_heatmaps_and_frequencies(report):
         r[col] for r in cases_by_code.cells)
     assert bars["strategy.niche-focus"] > 0
     parsed = Page(text)
-    for section in ("synthesis", "heatmap-1", "heatmap-2", "frequencies", "documents"):
+    for section in ("synthesis", "heatmap-1", "heatmap-2", "profiles", "frequencies", "memos",
+                    "codebook", "documents"):
         assert section in parsed.ids
     assert "STALE" in parsed.ids["synthesis"]  # Firm C's innovation summary changed under it
-    assert len(page.documents) == 9 and all(d.synthetic for d in page.documents)
+    assert len(page.documents) == 12 and all(d.synthetic for d in page.documents)
 
 
 def test_a_coder_filter_narrows_the_report(demo: Project):
@@ -201,3 +216,96 @@ def test_crossing_spans_are_closed_and_reopened_and_keep_one_id_each():
     assert parsed.ids == {"doc:1-5": "1234", "doc:1-3": "12", "doc:3-8": "34"}
     assert "".join(parsed.texts) == text  # nothing lost or repeated
     assert html.count("<mark") == html.count("</mark>")
+
+
+# --- legends, scales, tags, appendices, profiles, coders -----------------------------------
+
+
+def test_the_scale_is_linear_unless_one_value_is_an_outlier_then_capped():
+    assert heat_scale([0, 1, 2, 3, 4, 5], 0) == Scale(top=5, largest=5, capped=False)
+    # 17 is more than twice the 95th percentile of the other non-zero values: capped at it.
+    assert heat_scale([1, 1, 2, 2, 3, 3, 3, 17], 0) == Scale(top=3, largest=17, capped=True)
+    assert heat_scale([0.1, 0.1, 0.2, 0.2, 0.2, 0.6], 2).capped
+    assert heat_scale([], 0) == Scale(top=0, largest=0, capped=False)
+
+
+def test_every_heatmap_has_a_legend_that_says_its_scale_and_a_key_to_its_tags(report):
+    page, text = report
+    parsed = Page(text)
+    for i, heat in enumerate(page.heatmaps, start=1):
+        section = parsed.ids[f"heatmap-{i}"]
+        assert "Colour scale" in section
+        assert heat.col_keys is not None
+        for short, full in zip(heat.col_keys, heat.col_labels, strict=True):
+            assert short in section and full.split(".")[-1] in section
+    counts = parsed.ids["heatmap-1"]
+    # Official H's 13 codings of policy.ecosystem stand far above the rest: the scale is capped.
+    assert "capped there so that one large value does not wash out the rest" in counts
+    assert "the largest is 13" in counts
+
+
+def test_the_documents_show_each_coded_span_s_code_tag_after_it(report):
+    page, text = report
+    tags = {e.key: e.tag for e in page.codebook}
+    assert tags["strategy.relocation"] == "S1" and tags["policy"] == "P"
+    doc = next(d for d in page.documents if d.name == "interview-03")
+    assert doc.coders == ["ana", "wei"]
+    span = next(s for s in doc.spans if "ana" in s.label)
+    assert span.tag == tags["innovation.cell-design.dependence"] + " ana"  # who coded it
+    html = marked_text(doc.name, doc.text, doc.spans)
+    anchor = anchor_id(doc.name, span.start, span.end)
+    after = html[html.index(f'id="{anchor}"'):]
+    assert f'<sup class="tag">{span.tag}</sup>' in after[:after.index("</mark>") + 200]
+
+
+def test_the_codebook_appendix_has_definitions_rules_and_examples(report):
+    page, text = report
+    section = Page(text).ids["codebook"]
+    ecosystem = next(e for e in page.codebook if e.key == "policy.ecosystem")
+    assert ecosystem.definition and ecosystem.include and ecosystem.exclude and ecosystem.examples
+    for part in (ecosystem.definition, *ecosystem.include, *ecosystem.exclude,
+                 *ecosystem.examples):
+        assert part in section
+    assert all(e.key in section for e in page.codebook if not e.retired)
+
+
+def test_the_memos_of_every_kind_are_in_the_report(report):
+    page, text = report
+    section = Page(text).ids["memos"]
+    for memo in MEMOS.values():
+        assert memo in section
+    kinds = {m.kind for m in page.memos}
+    assert kinds == {"project", "case", "document", "code", "coding"}
+    coding = next(m for m in page.memos if m.kind == "coding")
+    assert coding.text in section and coding.target.split(" ")[0] in section
+
+
+def test_one_profile_per_case_attribute_agrees_with_the_matrix_by_attribute(report, demo):
+    page, text = report
+    attributes = sorted({k for r in page.synthesis["rows"] for k in r["attributes"]})
+    assert [p.attribute for p in page.profiles] == attributes
+    segment = next(p for p in page.profiles if p.attribute == "segment")
+    with demo.session() as s:
+        by_segment = build_matrix(s, rows="attribute:segment", cols="dimension")
+    for row in segment.rows:
+        expected = by_segment.cells[by_segment.row_labels.index(row.label)]
+        assert row.counts == [expected[by_segment.col_labels.index(d)]
+                              for d in segment.dimensions]
+    employees = next(p for p in page.profiles if p.attribute == "employees")
+    assert len(employees.rows) == 4  # three ranges of the numbers, and the case without one
+    assert "Dimension profile by segment" in Page(text).ids["profiles"]
+
+
+def test_the_report_says_which_coders_were_counted(report, demo):
+    page, text = report
+    assert page.coders_note.startswith("Coders counted: ana, wei, merged.")
+    assert Page(text).ids["coders"] == page.coders_note
+    with demo.session() as s:
+        wei = build_report(s, coder="wei")
+    assert wei.coders_note == "Coders counted: wei only (--coder)."
+
+
+def test_no_script_can_run_and_nothing_can_be_fetched(report):
+    _, text = report
+    assert ("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+            "style-src 'unsafe-inline'; img-src data:\">") in text

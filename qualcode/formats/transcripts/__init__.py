@@ -17,6 +17,7 @@ from qualcode.errors import InputError
 from .decoding import decode_bytes
 from .docx_reader import read_docx
 from .label_lines import compile_user_regex
+from .language import resolve_language
 from .plaintext import read_plaintext
 from .source import ReaderOutput, read_source_bytes
 from .srt_reader import read_srt
@@ -55,6 +56,8 @@ def read_transcript(path: Path, *, speaker_regex: str | None = None,
         turns, turn_warnings = detect_turns_with_warnings(
             output.text, speaker_regex=speaker_regex, interviewer_labels=labels)
         warnings += turn_warnings
+    language, detected, note = resolve_language(
+        output.text, output.meta.language, where=where, line=output.meta.language_line)
     if output.encoding_detected:
         warnings.insert(0, f"encoding detected as {output.encoding}; check that accented or "
                            "non-Latin characters look right")
@@ -71,6 +74,9 @@ def read_transcript(path: Path, *, speaker_regex: str | None = None,
         meta=output.meta,
         turns=turns,
         warnings=warnings,
+        language=language,
+        language_detected=detected,
+        language_note=note,
     )
 
 

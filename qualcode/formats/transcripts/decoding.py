@@ -67,6 +67,7 @@ def decode_bytes(data: bytes, *, where: str) -> tuple[str, str, bool]:
         return _checked(data.decode("utf-8"), "utf-8", False, where)
     except UnicodeDecodeError:
         pass
+    _refuse_mixed_encodings(data, where)
     candidates = _detect(data)
     if not candidates:
         raise _binary(data, where)
@@ -76,6 +77,39 @@ def decode_bytes(data: bytes, *, where: str) -> tuple[str, str, bool]:
         except UnicodeDecodeError:
             continue  # the superset lacks a byte the detected encoding has; use that one
     return _checked(_strict(data, candidates[-1], where), candidates[-1], True, where)
+
+
+# A line counts as UTF-8 evidence when it holds this many multi-byte UTF-8 characters: a line of
+# GB18030 or cp1252 bytes is almost never valid UTF-8 with two or more of them.
+_UTF8_EVIDENCE = 2
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]+")
+
+
+def _refuse_mixed_encodings(data: bytes, where: str) -> None:
+    """A file that is not valid UTF-8 as a whole, but has lines that are (with non-ASCII
+    characters) beside lines that are not, was pasted together from files in two encodings (a
+    UTF-8 transcript with a section from a GB18030 one, say). No single decoding reads it right:
+    whichever we chose, part of the text would be stored garbled. Refused, naming the first line
+    in the other encoding."""
+    first: tuple[int, bool] | None = None  # (line, is UTF-8) of the first non-ASCII line
+    for number, line in enumerate(data.split(b"\n"), start=1):
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+            is_utf8 = len(_UTF8_MULTIBYTE.findall(line)) >= _UTF8_EVIDENCE
+            if not is_utf8:
+                continue  # too little to tell
+        except UnicodeDecodeError:
+            is_utf8 = False
+        if first is None:
+            first = (number, is_utf8)
+        elif is_utf8 != first[1]:
+            kind = {True: "UTF-8", False: "not UTF-8"}
+            raise InputError(f"mixed encodings in one file: this line is {kind[is_utf8]}, but "
+                             f"line {first[0]} is {kind[first[1]]}", where=f"{where}:{number}",
+                             hint="re-save every part of the transcript in one encoding "
+                                  "(UTF-8) and import it again")
 
 
 def normalise_newlines(text: str) -> tuple[str, bool]:

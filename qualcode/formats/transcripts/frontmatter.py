@@ -102,6 +102,8 @@ def _meta(root: MappingNode | None, where: str) -> tuple[TranscriptMeta, str | N
                     extra.setdefault(sub_key, fields.value(sub_node, field))
         elif key == "language":
             meta.language = fields.name(node, key)
+            # the line, so that a language the text contradicts is reported where it is written
+            meta.language_line = node.start_mark.line + fields.first_line
         elif key == "title":
             meta.title = fields.text(node, key)
         elif key == "name":

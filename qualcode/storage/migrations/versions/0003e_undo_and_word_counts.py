@@ -2,7 +2,7 @@
 index of codings by coder and origin
 
 Revision ID: 0003e
-Revises: 0003h
+Revises: 0003c
 Create Date: 2026-12-02
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0003e"
-down_revision = "0003h"
+down_revision = "0003c"
 branch_labels = None
 depends_on = None
 
@@ -24,12 +24,16 @@ def upgrade() -> None:
     with op.batch_alter_table("documents") as batch:
         batch.add_column(sa.Column("words", sa.Integer(), nullable=False, server_default="0"))
     op.create_index("ix_codings_coder", "codings", ["coder_id", "origin"])
-    # Count the words of the documents already there, as the models do for new ones.
+    # Count the words of the documents already there, as import does for new ones.
+    from qualcode.nlp.languages import count_words  # no spaCy; jieba for Chinese only
+
     conn = op.get_bind()
     docs = sa.table("documents", sa.column("id", sa.Integer), sa.column("text", sa.Text),
-                    sa.column("words", sa.Integer))
-    for doc_id, text in conn.execute(sa.select(docs.c.id, docs.c.text)).all():
-        conn.execute(docs.update().where(docs.c.id == doc_id).values(words=len(text.split())))
+                    sa.column("language", sa.String), sa.column("words", sa.Integer))
+    for doc_id, text, language in conn.execute(
+            sa.select(docs.c.id, docs.c.text, docs.c.language)).all():
+        conn.execute(docs.update().where(docs.c.id == doc_id)
+                     .values(words=count_words(text, language)))
 
 
 def downgrade() -> None:

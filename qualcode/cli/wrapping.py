@@ -1,0 +1,86 @@
+"""Wrapping text that mixes Chinese (or Japanese) with Latin words at the terminal width.
+
+Rich breaks lines only at spaces, so a Chinese turn, one long "word" to it, is cut with an
+ellipsis. Here a line may also break between two wide (CJK) characters, as Chinese typesetting
+does, but never before closing punctuation such as ，。」 nor after opening punctuation such as
+「（, and Latin words stay whole unless one alone is wider than the line.
+"""
+
+from __future__ import annotations
+
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.measure import Measurement
+from rich.text import Text
+
+# No line may start with these (kinsoku shori) ...
+_NO_LINE_START = frozenset("，。、；：！？）」』》〉】〕”’…—·,.;:!?)]}%")
+# ... nor end with these.
+_NO_LINE_END = frozenset("（「『《〈【〔“‘([{")
+
+
+def _wide(char: str) -> bool:
+    return cell_len(char) == 2
+
+
+def break_points(text: str) -> list[int]:
+    """Offsets where a line may break, before the character at that offset."""
+    points = []
+    for i in range(1, len(text)):
+        before, after = text[i - 1], text[i]
+        if after in _NO_LINE_START or before in _NO_LINE_END:
+            continue
+        if before.isspace() and not after.isspace():
+            points.append(i)
+        elif (_wide(before) or _wide(after)) and not (before.isspace() or after.isspace()):
+            points.append(i)
+    return points
+
+
+def line_starts(text: str, width: int) -> list[int]:
+    """Offsets where wrapped lines begin (after the first), greedy, for each paragraph."""
+    starts: list[int] = []
+    width = max(width, 2)
+    offset = 0
+    for paragraph in text.split("\n"):
+        if offset:
+            starts.append(offset)
+        points = break_points(paragraph)
+        line_start, used, last_point, j = 0, 0, None, 0
+        for i, char in enumerate(paragraph):
+            while j < len(points) and points[j] <= i:
+                if points[j] == i:
+                    last_point = i
+                j += 1
+            used += cell_len(char)
+            if used > width and i > line_start:
+                cut = last_point if last_point and last_point > line_start else i
+                starts.append(offset + cut)
+                line_start = cut
+                used = cell_len(paragraph[cut:i + 1])
+                last_point = None
+        offset += len(paragraph) + 1
+    return starts
+
+
+class Wrapped:
+    """A Rich renderable: styled text wrapped by line_starts at whatever width it is given."""
+
+    def __init__(self, text: Text):
+        self.text = text
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        plain = self.text.plain
+        starts = line_starts(plain, options.max_width)
+        # Text.divide keeps the styles of coded spans; a newline in the text is dropped there.
+        for line in self.text.divide(starts):
+            line.rstrip()
+            if line.plain.endswith("\n"):
+                line.right_crop(1)
+            line.no_wrap = True
+            line.overflow = "fold"
+            yield line
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        widest = max((cell_len(line) for line in self.text.plain.split("\n")), default=0)
+        return Measurement(min(4, widest), widest)

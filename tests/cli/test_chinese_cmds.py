@@ -1,0 +1,145 @@
+"""Chinese interviews end to end through the CLI: language at import (detected, declared,
+contradicted), mixed encodings, suggestions from each document's own pipeline, display, word
+counts, per-language evaluation, translated code names, and bad input that changes nothing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CODEBOOK, DEMO, DEMO_CODING, Project
+
+# A named speaker (王总) counts as a label once it starts two turns.
+CHINESE = ("访谈者：你们为什么搬到惠州？\n"
+           "王总：深圳的租金太高了，惠州政府给了土地，还有税收减免和补贴。\n"
+           "访谈者：后来呢？\n王总：后来就扩产了。\n")
+
+
+def _write(folder: Path, name: str, text: str, encoding: str = "utf-8") -> Path:
+    path = folder / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+@pytest.fixture
+def zh_project(project: Project) -> Project:
+    project.ok("codebook", "load", str(CODEBOOK))
+    return project
+
+
+def test_a_chinese_file_without_language_is_detected_stored_and_said(zh_project, tmp_path):
+    path = _write(tmp_path, "wang.txt", CHINESE)
+    out = zh_project.ok("import", str(path))
+    assert "zh (detected)" in out and "language detected as zh" in out
+    doc = json.loads(zh_project.ok("show", "wang", "--json"))
+    assert doc["language"] == "zh"
+    assert [t["role"] for t in doc["turns"]] == ["interviewer", "respondent"] * 2
+    assert [t["speaker"] for t in doc["turns"]] == ["访谈者", "王总"] * 2
+
+
+def test_a_gb18030_demo_interview_is_decoded_and_detected(zh_project):
+    report = json.loads(zh_project.ok("import", str(DEMO / "interview-12.md"), "--json"))
+    assert report[0]["encoding"] == "gb18030" and report[0]["language"] == "zh"
+    assert not report[0]["language_detected"]  # its front matter says zh, and the text agrees
+
+
+@pytest.mark.parametrize("declared, text, words", [
+    ("en", CHINESE, "the text is Chinese"),
+    ("zh", "Interviewer: Why Huizhou?\nMr. Wang: The rent in Shenzhen was too high.\n",
+     "are Chinese"),
+])
+def test_a_language_the_text_contradicts_is_refused_naming_the_line(
+        zh_project, tmp_path, declared, text, words):
+    path = _write(tmp_path, "wrong.md", f"---\ncase: Firm Z\nlanguage: {declared}\n---\n{text}")
+    before = zh_project.snapshot()
+    error = zh_project.fails("import", str(path))
+    assert error.count("\n") == 1 and f"{path}:3:" in error and words in error
+    assert zh_project.snapshot() == before
+
+
+def test_a_file_in_two_encodings_is_refused_naming_the_first_line_of_the_other(
+        zh_project, tmp_path):
+    path = tmp_path / "mixed.txt"
+    path.write_bytes(CHINESE.encode("utf-8") + "王总：再后来又扩产了。\n".encode("gb18030"))
+    before = zh_project.snapshot()
+    error = zh_project.fails("import", str(path))
+    assert error.count("\n") == 1 and f"{path}:5:" in error and "mixed encodings" in error
+    assert zh_project.snapshot() == before
+
+
+def test_a_pattern_in_a_language_spacy_cannot_load_is_refused_naming_the_line(
+        zh_project, tmp_path):
+    book = _write(tmp_path, "book.yaml", (
+        "codebook: {name: b, language: en}\n"
+        "policy:\n  definition: d\n  codes:\n    subsidies:\n      definition: d\n"
+        "      examples: [x]\n      patterns:\n        - phrase: subsidy\n"
+        "        - phrase: 补助金\n          lang: qq\n"))
+    before = zh_project.snapshot()
+    error = zh_project.fails("codebook", "load", str(book))
+    assert f"{book}:10:" in error and "no language 'qq'" in error
+    assert zh_project.snapshot() == before
+
+
+def test_one_suggest_run_serves_chinese_and_english_documents_with_their_own_pipelines(
+        zh_project, tmp_path):
+    zh_project.ok("import", str(_write(tmp_path, "wang.txt", CHINESE)),
+                  str(DEMO / "interview-02.md"))
+    report = json.loads(zh_project.ok("suggest", "--json"))
+    assert set(report["pipelines"]) == {"en", "zh"}
+    assert "jieba" in report["pipelines"]["zh"] and "jieba" not in report["pipelines"]["en"]
+    rows = json.loads(zh_project.ok("suggestions", "list", "--json"))
+    zh = [r for r in rows if r["document"] == "wang"]
+    assert {r["code"] for r in zh} >= {"policy.subsidies", "policy.relocation-incentives",
+                                       "strategy.relocation"}
+    assert any(r["document"] == "interview-02" for r in rows)
+    evidence = {e["text"] for r in zh for e in r["evidence"]}
+    assert {"补贴", "土地", "税收减免"} <= evidence
+
+
+def test_show_wraps_a_chinese_turn_without_cutting_it(zh_project, tmp_path):
+    long_turn = "王总：" + "我们的人工成本太高了，惠州政府补贴了一部分。" * 6 + "\n"
+    zh_project.ok("import", str(_write(tmp_path, "long.txt", "访谈者：为什么？\n" + long_turn)))
+    out = zh_project.run("show", "long", columns=60).stdout
+    assert "…" not in out
+    text = "".join(line.strip(" │") for line in out.splitlines())
+    assert "我们的人工成本太高了，惠州政府补贴了一部分。" * 6 in text.replace(" ", "")
+    assert max(len(line) for line in out.splitlines()) <= 60
+
+
+def test_stats_counts_chinese_words_as_segmented_words(zh_project, tmp_path):
+    zh_project.ok("import", str(_write(tmp_path, "wang.txt", CHINESE)))
+    stats = json.loads(zh_project.ok("stats", "--json"))
+    # jieba: 访谈/者/你们/为什么/搬/到/惠州 王总/深圳/的/租金/太高/了/惠州/政府/给/了/土地/还有/
+    # 税收/减免/和/补贴 访谈/者/后来/呢 王总/后来/就/扩产/了 (punctuation is not a word)
+    assert stats["words"] == 7 + 16 + 4 + 5
+
+
+def test_evaluate_reports_each_language_and_show_names_codes_in_chinese(zh_project):
+    zh_project.ok("import", str(DEMO / "interview-02.md"), str(DEMO / "interview-10.md"))
+    zh_project.ok("codings", "import", str(DEMO_CODING / "interview-02.yaml"),
+                  str(DEMO_CODING / "interview-10.yaml"))
+    report = json.loads(zh_project.ok("evaluate", "--against", "wei", "--json"))
+    parts = {p["language"]: p for p in report["languages"]}
+    assert set(parts) == {"en", "zh"}
+    assert parts["en"]["documents"] == parts["zh"]["documents"] == 1
+    assert parts["en"]["sentences"] + parts["zh"]["sentences"] == report["sentences"]
+    assert parts["zh"]["overall"]["true_positive"] > 0
+    out = zh_project.run("show", "interview-10", "--turns", "26", columns=200).stdout
+    assert "strategy.diversification 多元化 (wei)" in out
+    assert "价格压力" not in zh_project.run("show", "interview-02", columns=200).stdout
+
+
+@pytest.mark.parametrize("interviewer, respondent", [
+    ("问", "答"), ("采访者", "受访者"), ("访谈者", "李主任")])
+def test_chinese_speaker_labels_with_full_width_colons_and_interviewer_roles(
+        interviewer, respondent):
+    from qualcode.formats.transcripts import detect_turns
+
+    text = (f"{interviewer}：惠州的优势是什么？\n{respondent}：离深圳近，土地便宜。\n"
+            f"{interviewer}：还有呢？\n{respondent}：产业链比较完整。\n")
+    turns = detect_turns(text)
+    assert [(t.speaker, t.role) for t in turns] == [
+        (interviewer, "interviewer"), (respondent, "respondent")] * 2
+    assert text[turns[1].start:turns[1].end].strip() == "离深圳近，土地便宜。"
