@@ -10,7 +10,16 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from qualcode.cli.common import CoderOpt, JsonOpt, coder_name, console, emit_json, project_session
+from qualcode.cli.common import (
+    CoderOpt,
+    JsonOpt,
+    YesOpt,
+    coder_name,
+    confirm,
+    console,
+    emit_json,
+    project_session,
+)
 from qualcode.errors import QualcodeError
 
 suggestions_app = typer.Typer(
@@ -199,9 +208,10 @@ def list_(
     console.print(table)
 
 
-def _bulk(ctx, action: str, coder, json_out: bool, **filters) -> None:
+def _bulk(ctx, action: str, coder, json_out: bool, yes: bool = False, **filters) -> None:
     """Accept or reject every pending suggestion matching the filters; at least one filter, so
-    a bare `accept` cannot code a whole project by accident."""
+    a bare `accept` cannot code a whole project by accident, and asked on a terminal (--yes in
+    scripts). `qualcode undo N` reverses the N decisions."""
     from qualcode.services.review import decide_many
 
     if all(v is None for v in filters.values()):
@@ -212,6 +222,8 @@ def _bulk(ctx, action: str, coder, json_out: bool, **filters) -> None:
     query = {"max_score": None, **filters, "method": None, "status": "pending"}
     with project_session(ctx) as session:
         done = decide_many(session, action, coder=coder_name(coder), **query)
+        if done:
+            confirm(f"{action.capitalize()} {len(done)} suggestion(s)?", yes)
     if json_out:
         emit_json(done)
         return
@@ -226,15 +238,18 @@ def accept(
     document: DocOpt = None,
     case: CaseOpt = None,
     min_score: MinScoreOpt = None,
+    yes: YesOpt = False,
     coder: CoderOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Accept the pending suggestions matching the filters (each becomes a coding)."""
+    """Accept the pending suggestions matching the filters (each becomes a coding); asks on a
+    terminal, --yes in scripts."""
     _bulk(
         ctx,
         "accept",
         coder,
         json_out,
+        yes,
         dimension=dimension,
         code=code,
         document=document,
@@ -252,15 +267,18 @@ def reject(
     case: CaseOpt = None,
     min_score: MinScoreOpt = None,
     max_score: Annotated[float | None, typer.Option("--max-score")] = None,
+    yes: YesOpt = False,
     coder: CoderOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Reject the pending suggestions matching the filters."""
+    """Reject the pending suggestions matching the filters; asks on a terminal, --yes in
+    scripts."""
     _bulk(
         ctx,
         "reject",
         coder,
         json_out,
+        yes,
         dimension=dimension,
         code=code,
         document=document,
