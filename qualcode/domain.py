@@ -121,6 +121,7 @@ class CodeDef:
     order: int = 0
     # The code in other languages: (language, name or None, definition or None), by language.
     translations: tuple[tuple[str, str | None, str | None], ...] = ()
+    renamed_from: str | None = None  # the key this code had before (`renamed_from:`)
 
     @property
     def guid(self) -> str:

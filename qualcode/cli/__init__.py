@@ -2,10 +2,15 @@
 
 Exit codes: 0 done, 1 a user error (one line on stderr), 2 usage. Heavy libraries (spaCy) are
 imported inside the commands that need them, so `qualcode --help` stays instant.
+
+Each command group's module is imported only when that command runs (or for --help), so a
+command pays for its own imports alone: `_COMMANDS` maps a command name to its module and,
+for a group, the Typer sub-app in it; a plain command's module has a `register(app)`.
 """
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 from typing import Annotated
 
@@ -13,29 +18,72 @@ import typer
 from typer.core import TyperGroup
 
 from qualcode import __version__
-from qualcode.cli import (
-    agreement_cmds,
-    analysis_cmds,
-    cases_cmds,
-    codebook_cmds,
-    coding_cmds,
-    consensus_cmds,
-    exchange_cmds,
-    import_cmds,
-    learning_cmds,
-    memo_cmds,
-    project_cmds,
-    review_cmds,
-    show_cmds,
-    suggest_cmds,
-    synthesis_cmds,
-)
 from qualcode.cli.common import State, err
 from qualcode.errors import QualcodeError, SpanError
 
+# name -> (module in qualcode.cli, sub-app attribute or None for a registered command), in the
+# order `qualcode --help` lists them.
+_COMMANDS: dict[str, tuple[str, str | None]] = {
+    "init": ("project_cmds", None),
+    "upgrade": ("project_cmds", None),
+    "stats": ("project_cmds", None),
+    "import": ("import_cmds", None),
+    "show": ("show_cmds", None),
+    "suggest": ("suggest_cmds", None),
+    "suggestions": ("suggest_cmds", "suggestions_app"),
+    "review": ("review_cmds", None),
+    "train": ("learning_cmds", None),
+    "evaluate": ("learning_cmds", None),
+    "matrix": ("analysis_cmds", None),
+    "cooccur": ("analysis_cmds", None),
+    "search": ("analysis_cmds", None),
+    "gaps": ("analysis_cmds", None),
+    "summary": ("synthesis_cmds", "summary_app"),
+    "synthesize": ("synthesis_cmds", None),
+    "report": ("synthesis_cmds", None),
+    "agreement": ("agreement_cmds", None),
+    "codebook": ("codebook_cmds", "app"),
+    "cases": ("cases_cmds", "app"),
+    "code": ("coding_cmds", "code_app"),
+    "codings": ("coding_cmds", "codings_app"),
+    "memo": ("memo_cmds", "app"),
+    "refi": ("exchange_cmds", "app"),
+    "consensus": ("consensus_cmds", "app"),
+    "documents": ("documents_cmds", "app"),
+    "codes": ("codes_cmds", "app"),
+    "log": ("history_cmds", None),
+    "undo": ("history_cmds", None),
+    "redo": ("history_cmds", None),
+}
+
+
+def _load(name: str):
+    module_name, attr = _COMMANDS[name]
+    module = importlib.import_module(f"qualcode.cli.{module_name}")
+    if attr is not None:
+        group = typer.main.get_group(getattr(module, attr))
+        group.name = name
+        return group
+    holder = typer.Typer()
+    module.register(holder)
+    return typer.main.get_group(holder).commands.get(name)
+
 
 class _Group(TyperGroup):
-    """Turns a QualcodeError raised anywhere below into one line on stderr and exit code 1."""
+    """Loads command modules on demand, and turns a QualcodeError raised anywhere below into one
+    line on stderr and exit code 1."""
+
+    def list_commands(self, ctx):
+        eager = super().list_commands(ctx)
+        return [*_COMMANDS, *(n for n in eager if n not in _COMMANDS)]
+
+    def get_command(self, ctx, name):
+        command = super().get_command(ctx, name)
+        if command is None and name in _COMMANDS:
+            command = _load(name)
+            if command is not None:
+                self.add_command(command, name)
+        return command
 
     def invoke(self, ctx):
         try:
@@ -99,23 +147,6 @@ def root(
 ) -> None:
     ctx.obj = State(project=project, db=db)
 
-
-project_cmds.register(app)
-import_cmds.register(app)
-show_cmds.register(app)
-suggest_cmds.register(app)
-review_cmds.register(app)
-learning_cmds.register(app)
-analysis_cmds.register(app)
-synthesis_cmds.register(app)
-agreement_cmds.register(app)
-app.add_typer(codebook_cmds.app, name="codebook")
-app.add_typer(cases_cmds.app, name="cases")
-app.add_typer(coding_cmds.code_app, name="code")
-app.add_typer(coding_cmds.codings_app, name="codings")
-app.add_typer(memo_cmds.app, name="memo")
-app.add_typer(exchange_cmds.app, name="refi")
-app.add_typer(consensus_cmds.app, name="consensus")
 
 
 def main() -> None:

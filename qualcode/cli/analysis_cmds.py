@@ -11,13 +11,25 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table as RichTable
-from rich.text import Text
 
 from qualcode.cli.common import CoderOpt, JsonOpt, coder_name, console, emit_json, project_session
+from qualcode.cli.listing import NoPagerOpt, emit_rows
 from qualcode.cli.wrapping import Wrapped
 from qualcode.domain import Table
 from qualcode.errors import QualcodeError
+
+
+def Text(*args, **kwargs):  # noqa: N802 - Rich's Text, imported when first drawn
+    from rich.text import Text as _Text
+
+    return _Text(*args, **kwargs)
+
+
+def RichTable(*args, **kwargs):  # noqa: N802 - Rich's Table, imported when first drawn
+    from rich.table import Table as _Table
+
+    return _Table(*args, **kwargs)
+
 
 # --------------------------------------------------------------------------- shared options
 
@@ -310,9 +322,13 @@ def search(
         "--unit", help="With --code: code the hit itself, its sentence or its turn.")] = "hit",
     yes: Annotated[bool, typer.Option("--yes", "-y", help="With --code: do not ask.")] = False,
     coder: CoderOpt = None,
+    no_pager: NoPagerOpt = False,
     json_out: JsonOpt = False,
 ) -> None:
     """Keyword in context over all transcripts, optionally coding the hits.
+
+    On a terminal the hits are a table (a pager when they do not fit); piped, tab-separated
+    lines with a header (case, document, turn, speaker, start, end, left, match, right).
 
     Plain search ignores case and lets any whitespace in the query match any whitespace in the
     text (line breaks included); --regex takes a Python regular expression as written; --lemma
@@ -334,8 +350,14 @@ def search(
         hits = service.search(session, query, mode=mode, context=context, case=case,
                               document=document, speaker_role=speaker_role)
         if not json_out:
-            if hits:
+            if hits and sys.stdout.isatty() and len(hits) + 8 <= console.height:
                 console.print(_hits_table(hits, query))
+            elif hits:  # piped: tab-separated lines; a long listing on a terminal: the pager
+                emit_rows(("case", "document", "turn", "speaker", "start", "end", "left",
+                           "match", "right"),
+                          ((h.case or "(no case)", h.document, str(h.turn or ""), h.speaker or "",
+                            str(h.start), str(h.end), _flat(h.left), _flat(h.match),
+                            _flat(h.right)) for h in hits), no_pager=no_pager)
             else:
                 console.print(f"No hits for {query!r}.")
         if key is not None and hits:
@@ -384,7 +406,8 @@ def gaps(
     """Cases with no evidence on a dimension (or code), and those resting on a single quote.
 
     The grid shows ✓ n (n codings), 1! (a single quote) and ✗ (none); child codes roll up into
-    their parents and dimensions. Documents without a case are left out."""
+    their parents and dimensions. Coded documents without a case are the last row, "(no
+    case)", and a note names them."""
     from qualcode.services.gaps import find_gaps
 
     with project_session(ctx) as session:
@@ -426,5 +449,7 @@ def gaps(
     if not result.missing and not result.single:
         console.print("Every case has at least two codings on every "
                       f"{'dimension' if by == 'dimension' else 'code'}.")
+    for note in result.notes:
+        console.print(f"Note: {note}", markup=False)
     if result.counting is not None:
         console.print(Text(result.counting.line, style="dim"))

@@ -5,9 +5,18 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from qualcode.cli.common import CoderOpt, JsonOpt, coder_name, console, emit_json, project_session
+from qualcode.cli.common import (
+    CoderOpt,
+    JsonOpt,
+    YesOpt,
+    coder_name,
+    confirm,
+    console,
+    emit_json,
+    project_session,
+)
+from qualcode.cli.listing import NoPagerOpt, emit_rows
 
 app = typer.Typer(help="Cases (firms, institutions) and their attributes.", no_args_is_help=True)
 
@@ -31,9 +40,10 @@ def list_(
             "--attributes", "-a", help="Comma-separated attributes to show (default: up to 4)."
         ),
     ] = None,
+    no_pager: NoPagerOpt = False,
     json_out: JsonOpt = False,
 ) -> None:
-    """Every case with its attributes and counts."""
+    """Every case with its attributes and counts (tab-separated when piped)."""
     from qualcode.services.cases import list_cases
 
     with project_session(ctx) as session:
@@ -50,20 +60,13 @@ def list_(
     else:  # a terminal has room for a few columns; --json has them all
         names = [a for a in PREFERRED if a in present] + [a for a in present if a not in PREFERRED]
         names = names[:4]
-    table = Table(title=f"{len(cases)} cases")
-    table.add_column("case", style="bold", no_wrap=True)
-    for name in names:
-        table.add_column(name, overflow="fold")
-    table.add_column("docs", justify="right")
-    table.add_column("codings", justify="right")
-    for c in cases:
-        table.add_row(
-            c.name,
-            *[_fmt(c.attributes.get(n, "")) for n in names],
-            str(c.documents),
-            str(c.codings),
-        )
-    console.print(table)
+    emit_rows(
+        ("case", *names, "docs", "codings"),
+        ((c.name, *[_fmt(c.attributes.get(n, "")) for n in names], str(c.documents),
+          str(c.codings)) for c in cases),
+        no_pager=no_pager,
+        title=f"{len(cases)} cases",
+    )
 
 
 @app.command("show")
@@ -84,6 +87,8 @@ def show(
 
 
 def _print_detail(detail) -> None:
+    from rich.table import Table
+
     attrs = Table(title=detail.name, show_header=True)
     attrs.add_column("attribute")
     attrs.add_column("value")
@@ -132,3 +137,67 @@ def set_(
         emit_json(detail)
         return
     _print_detail(detail)
+
+
+@app.command("rename")
+def rename(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Case name.")],
+    new: Annotated[str, typer.Argument(help="The new name.")],
+    coder: CoderOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Rename a case; its documents, attributes, summaries and memos stay with it."""
+    from qualcode.services.documents import rename_case
+
+    with project_session(ctx) as session:
+        new = rename_case(session, name, new, actor=coder_name(coder))
+    if json_out:
+        emit_json({"renamed": name, "to": new})
+        return
+    typer.echo(f"Renamed case {name} to {new}.")
+
+
+@app.command("merge")
+def merge(
+    ctx: typer.Context,
+    source: Annotated[str, typer.Argument(help="The case merged away.")],
+    target: Annotated[str, typer.Argument(help="The case that absorbs it.")],
+    yes: YesOpt = False,
+    coder: CoderOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Merge case A into case B: documents, memos and summaries move, A's attributes fill B's
+    gaps, A is removed. Refused if they disagree on an attribute. Asks on a terminal."""
+    from qualcode.services.documents import merge_cases
+
+    with project_session(ctx) as session:
+        result = merge_cases(session, source, target, actor=coder_name(coder))
+        confirm(f"Merge {source} ({result['documents']} documents) into {target}?", yes)
+    if json_out:
+        emit_json(result)
+        return
+    typer.echo(f"Merged {source} into {result['into']}: {result['documents']} documents moved"
+               + (f", attributes added: {', '.join(result['attributes_added'])}"
+                  if result["attributes_added"] else "") + ".")
+
+
+@app.command("remove")
+def remove(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Case name.")],
+    yes: YesOpt = False,
+    coder: CoderOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Remove a case; its documents stay, without a case. Attributes, summaries and memos go to
+    the event log (`qualcode undo` restores them). Asks on a terminal (--yes in scripts)."""
+    from qualcode.services.documents import remove_case
+
+    with project_session(ctx) as session:
+        result = remove_case(session, name, actor=coder_name(coder))
+        confirm(f"Remove case {name} ({result['documents']} documents keep no case)?", yes)
+    if json_out:
+        emit_json(result)
+        return
+    typer.echo(f"Removed case {name}; {result['documents']} documents now have no case.")

@@ -81,6 +81,9 @@ def load(
         emit_json(result)
         return
     console.print(f"Loaded {path} (version {result.version}).")
+    for old, new in result.renamed.items():
+        console.print(f"renamed: {old} -> {new} (renamed_from; its codings moved with it)",
+                      markup=False)
     for label, keys, style in (
         ("added", result.added, "green"),
         ("changed", list(result.changed), "yellow"),

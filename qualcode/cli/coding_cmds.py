@@ -6,17 +6,20 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from qualcode.cli.common import (
     BlindOpt,
     CoderOpt,
     JsonOpt,
+    YesOpt,
     coder_name,
+    confirm,
     console,
     emit_json,
+    emit_json_stream,
     project_session,
 )
+from qualcode.cli.listing import NoPagerOpt, emit_rows
 from qualcode.errors import QualcodeError
 
 code_app = typer.Typer(help="Code passages by hand.", no_args_is_help=True)
@@ -77,7 +80,7 @@ def add(
     if json_out:
         emit_json(row)
         return
-    console.print(
+    typer.echo(  # plain: no Rich for one line
         f"Coding {row.id}: {row.code} on {row.document} {row.start}:{row.end} by "
         f"{row.coder}: \u201c{_clip(row.quote)}\u201d"
     )
@@ -87,14 +90,20 @@ def add(
 def remove(
     ctx: typer.Context,
     coding_id: Annotated[int, typer.Argument(help="Coding id (see `codings list`).")],
+    yes: YesOpt = False,
     coder: CoderOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Remove a coding (the event log keeps what it was)."""
+    """Remove a coding, after asking on a terminal (--yes in scripts). The event log keeps it
+    whole, key flag and memos included: `qualcode undo` brings it back."""
     from qualcode.services.coding import remove_coding
 
     with project_session(ctx) as session:
         row = remove_coding(session, coding_id, actor=coder_name(coder))
+        if not json_out:
+            typer.echo(f"Coding {row.id}: {row.code} on {row.document} {row.start}:{row.end} "
+                       f"\u201c{_clip(row.quote, 60)}\u201d")
+        confirm(f"Remove coding {row.id}?", yes)
     if json_out:
         emit_json(row)
         return
@@ -102,6 +111,8 @@ def remove(
 
 
 def _print_flagged(rows) -> None:
+    from rich.table import Table
+
     table = Table(title=f"{len(rows)} flagged codings (a revised transcript could not place them)")
     for col in ("id", "document", "code", "coder", "coded on", "now on"):
         table.add_column(col, overflow="fold")
@@ -169,13 +180,17 @@ def list_(
     limit: Annotated[int | None, typer.Option("--limit", help="At most this many.")] = None,
     blind: BlindOpt = False,
     coder: CoderOpt = None,
+    no_pager: NoPagerOpt = False,
     json_out: JsonOpt = False,
 ) -> None:
-    """Codings with their quotes, filtered."""
-    from qualcode.services.coding import list_codings
+    """Codings with their quotes, filtered.
+
+    Piped: tab-separated lines with a header, quotes whole. On a terminal: a table, or a pager
+    when the listing is longer than the screen."""
+    from qualcode.services.coding import iter_codings
 
     with project_session(ctx) as session:
-        rows = list_codings(
+        rows = iter_codings(
             session,
             case=case,
             document=document,
@@ -187,30 +202,24 @@ def list_(
             limit=limit,
             blind_for=coder_name(coder) if blind else None,
         )
-    if json_out:
-        emit_json(rows)
-        return
-    if not rows:
-        console.print("No codings match.")
-        return
-    if flagged:
-        _print_flagged(rows)
-        return
-    table = Table(title=f"{len(rows)} codings")
-    for col in ("id", "document", "case", "code", "coder", "origin", "span", "quote"):
-        table.add_column(col, overflow="fold")
-    for r in rows:
-        table.add_row(
-            str(r.id),
-            r.document,
-            r.case or "-",
-            r.code + (" ★" if r.key else ""),
-            r.coder,
-            r.origin,
-            f"{r.start}:{r.end}",
-            _clip(r.quote, 70),
+        if json_out:
+            emit_json_stream(rows)
+            return
+        if flagged:  # few, and each with the quote it had: a table of its own
+            rows = list(rows)
+            if not rows:
+                console.print("No codings match.")
+                return
+            _print_flagged(rows)
+            return
+        emit_rows(
+            ("id", "document", "case", "code", "key", "coder", "origin", "start", "end", "quote"),
+            ((str(r.id), r.document, r.case or "", r.code, "key" if r.key else "", r.coder,
+              r.origin, str(r.start), str(r.end), r.quote) for r in rows),
+            no_pager=no_pager,
+            title="Codings",
+            empty="No codings match.",
         )
-    console.print(table)
 
 
 @codings_app.command("import")

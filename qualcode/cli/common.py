@@ -15,11 +15,28 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 
 from qualcode import config
 
-console = Console(highlight=False, soft_wrap=False)
+
+class _LazyConsole:
+    """Rich's Console, built on first use: commands that print plain lines never import Rich.
+    Rebuilt when $COLUMNS/$LINES change (as between in-process test runs)."""
+
+    _console = None
+    _env: tuple[str | None, str | None] = (None, None)
+
+    def __getattr__(self, name: str) -> Any:
+        env = (os.environ.get("COLUMNS"), os.environ.get("LINES"))
+        if _LazyConsole._console is None or env != _LazyConsole._env:
+            from rich.console import Console
+
+            _LazyConsole._console = Console(highlight=False, soft_wrap=False)
+            _LazyConsole._env = env
+        return getattr(_LazyConsole._console, name)
+
+
+console: Any = _LazyConsole()
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead.")]
 CoderOpt = Annotated[
@@ -96,6 +113,35 @@ def _default(obj: Any) -> Any:
 
 def emit_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, default=_default, ensure_ascii=False, indent=2) + "\n")
+
+
+def emit_json_stream(items: Iterator[Any]) -> None:
+    """A JSON array written item by item, one compact object per line, so long listings stream
+    (and use the C encoder: `indent` would switch json to its pure-Python one, 5x slower)."""
+    out = sys.stdout
+    dumps = json.JSONEncoder(default=_default, ensure_ascii=False).encode
+    sep = "[\n"
+    for item in items:
+        flat = item.__dict__ if dataclasses.is_dataclass(item) else item
+        out.write(sep + dumps(flat))
+        sep = ",\n"
+    out.write("[]\n" if sep == "[\n" else "\n]\n")
+    out.flush()
+
+
+YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do it without asking (for scripts).")]
+
+
+def confirm(question: str, yes: bool) -> None:
+    """Destructive commands: ask on a terminal; from a script, --yes or nothing happens."""
+    from qualcode.errors import QualcodeError
+
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise QualcodeError(f"not confirmed: {question}", hint="add --yes to do it from a script")
+    if not typer.confirm(question, default=False):
+        raise QualcodeError("cancelled; nothing changed")
 
 
 def err(message: str) -> None:

@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from qualcode.cli.common import JsonOpt, console, emit_json, project_session, state
+from qualcode.cli.listing import NoPagerOpt, emit_rows
 
 
 def register(app: typer.Typer) -> None:
@@ -64,7 +64,7 @@ def upgrade(ctx: typer.Context, json_out: JsonOpt = False) -> None:
         console.print(f"Backup of the old database: {result.backup}")
 
 
-def stats(ctx: typer.Context, json_out: JsonOpt = False) -> None:
+def stats(ctx: typer.Context, no_pager: NoPagerOpt = False, json_out: JsonOpt = False) -> None:
     """Counts of cases, documents, words, codes and codings."""
     from qualcode.services.inspect import project_stats
 
@@ -73,36 +73,15 @@ def stats(ctx: typer.Context, json_out: JsonOpt = False) -> None:
     if json_out:
         emit_json(data)
         return
-    summary = Table(title="Project", show_header=False)
-    for key in (
-        "cases",
-        "documents",
-        "words",
-        "turns",
-        "dimensions",
-        "codes",
-        "retired_codes",
-        "codings",
-        "coders",
-        "events",
-    ):
-        summary.add_row(key.replace("_", " "), f"{data[key]:,}")
-    console.print(summary)
+    keys = ("cases", "documents", "words", "turns", "dimensions", "codes", "retired_codes",
+            "codings", "coders", "events")
+    lines = ["Project"] + [f"  {k.replace('_', ' '):<14}{data[k]:>12,}" for k in keys]
     if data["codings_by_dimension"]:
-        dims = Table(title="Codings by dimension")
-        dims.add_column("dimension")
-        dims.add_column("codings", justify="right")
-        for dim, n in sorted(data["codings_by_dimension"].items()):
-            dims.add_row(dim, str(n))
-        console.print(dims)
+        lines.append("Codings by dimension")
+        lines += [f"  {dim:<24}{n:>10,}" for dim, n in sorted(data["codings_by_dimension"].items())]
+    typer.echo("\n".join(lines))
     if data["document_list"]:
-        docs = Table(title="Documents")
-        for col in ("document", "case", "words", "turns", "codings"):
-            docs.add_column(
-                col, justify="right" if col in ("words", "turns", "codings") else "left"
-            )
-        for d in data["document_list"]:
-            docs.add_row(
-                d["name"], d["case"] or "-", f"{d['words']:,}", str(d["turns"]), str(d["codings"])
-            )
-        console.print(docs)
+        typer.echo("Documents")
+        emit_rows(("document", "case", "words", "turns", "codings"),
+                  ((d["name"], d["case"] or "-", d["words"], d["turns"], d["codings"])
+                   for d in data["document_list"]), no_pager=no_pager)

@@ -84,11 +84,23 @@ def _read_key() -> str:
     return (key or "q").lower()
 
 
-def _read_line(prompt: str) -> str:
+def _ask_code(codes) -> tuple[str | None, str]:
+    """The code to recode with, or None to go back to the suggestion; with the message to show.
+    On a terminal a completing prompt (cli/code_prompt.py); from a pipe, the next line, where
+    an empty line or Esc cancels and a partial answer takes the best match."""
+    from qualcode.services.code_finder import resolve
+
     if sys.stdin.isatty():
-        return typer.prompt(prompt)
-    console.print(f"{prompt}: ", end="")
-    return sys.stdin.readline().strip()
+        from qualcode.cli.code_prompt import ask_code
+
+        key = ask_code(codes)
+        return key, "" if key else "Recode cancelled; back to the suggestion."
+    console.print("code: ", end="")
+    typed = sys.stdin.readline().rstrip("\n")
+    if not typed.strip() or typed.startswith("\x1b"):
+        return None, "Recode cancelled; back to the suggestion."
+    key = resolve(codes, typed)
+    return key, "" if key else f"No code matches {typed!r}; recode cancelled."
 
 
 def review(
@@ -118,7 +130,12 @@ def review(
     if not ids:
         console.print("No pending suggestions match. Run `qualcode suggest` first?")
         return
+    from qualcode.services.code_finder import choices
+
+    with project_session(ctx) as session:
+        codes = choices(session)
     counts = {"accept": 0, "reject": 0, "recode": 0, "skip": 0, "undo": 0}
+    message = ""  # shown under the suggestion until the next key
     history: list[int] = []
     i = 0
     span: tuple[int, int] | None = None
@@ -132,11 +149,18 @@ def review(
             continue
         span = span or (view.row.start, view.row.end)
         _render(view, span, f"{i + 1}/{len(ids)}")
+        if message:
+            console.print(message, style="yellow", markup=False)
         key = _read_key()
+        message = ""
         try:
             if key in ("a", "r", "c"):
                 action = {"a": "accept", "r": "reject", "c": "recode"}[key]
-                recode_to = _read_line("code") if action == "recode" else None
+                recode_to = None
+                if action == "recode":
+                    recode_to, message = _ask_code(codes)
+                    if recode_to is None:
+                        continue
                 with project_session(ctx) as session:
                     svc.decide(session, sid, action, coder=who, recode_to=recode_to, span=span)
                 counts[action] += 1
@@ -150,7 +174,7 @@ def review(
                 i, span = i + 1, None
             elif key == "u":
                 if not history:
-                    console.print("Nothing to undo.")
+                    message = "Nothing to undo."
                     continue
                 i, span = history.pop(), None
                 with project_session(ctx) as session:
@@ -159,9 +183,9 @@ def review(
             elif key == "q":
                 break
             else:
-                console.print(f"Unknown key {key!r}.")
+                message = f"Unknown key {key!r}: a r c w s u q."
         except QualcodeError as exc:
-            console.print(f"[red]{exc.one_line()}[/red]")
+            message = exc.one_line()
     remaining = len(ids) - sum(counts[k] for k in ("accept", "reject", "recode")) + counts["undo"]
     console.print(
         f"Accepted {counts['accept']}, rejected {counts['reject']}, recoded "

@@ -14,7 +14,9 @@ from qualcode.cli.common import (
     BlindOpt,
     CoderOpt,
     JsonOpt,
+    YesOpt,
     coder_name,
+    confirm,
     console,
     emit_json,
     project_session,
@@ -210,9 +212,10 @@ def list_(
     console.print(table)
 
 
-def _bulk(ctx, action: str, coder, json_out: bool, **filters) -> None:
+def _bulk(ctx, action: str, coder, json_out: bool, yes: bool = False, **filters) -> None:
     """Accept or reject every pending suggestion matching the filters; at least one filter, so
-    a bare `accept` cannot code a whole project by accident."""
+    a bare `accept` cannot code a whole project by accident, and asked on a terminal (--yes in
+    scripts). `qualcode undo N` reverses the N decisions."""
     from qualcode.services.review import decide_many
 
     if all(v is None for v in filters.values()):
@@ -223,6 +226,8 @@ def _bulk(ctx, action: str, coder, json_out: bool, **filters) -> None:
     query = {"max_score": None, **filters, "method": None, "status": "pending"}
     with project_session(ctx) as session:
         done = decide_many(session, action, coder=coder_name(coder), **query)
+        if done:
+            confirm(f"{action.capitalize()} {len(done)} suggestion(s)?", yes)
     if json_out:
         emit_json(done)
         return
@@ -237,15 +242,18 @@ def accept(
     document: DocOpt = None,
     case: CaseOpt = None,
     min_score: MinScoreOpt = None,
+    yes: YesOpt = False,
     coder: CoderOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Accept the pending suggestions matching the filters (each becomes a coding)."""
+    """Accept the pending suggestions matching the filters (each becomes a coding); asks on a
+    terminal, --yes in scripts."""
     _bulk(
         ctx,
         "accept",
         coder,
         json_out,
+        yes,
         dimension=dimension,
         code=code,
         document=document,
@@ -263,15 +271,18 @@ def reject(
     case: CaseOpt = None,
     min_score: MinScoreOpt = None,
     max_score: Annotated[float | None, typer.Option("--max-score")] = None,
+    yes: YesOpt = False,
     coder: CoderOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Reject the pending suggestions matching the filters."""
+    """Reject the pending suggestions matching the filters; asks on a terminal, --yes in
+    scripts."""
     _bulk(
         ctx,
         "reject",
         coder,
         json_out,
+        yes,
         dimension=dimension,
         code=code,
         document=document,

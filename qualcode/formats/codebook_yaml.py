@@ -29,7 +29,7 @@ META_FIELDS = ("name", "version", "language")
 DIMENSION_FIELDS = ("name", "definition", "colour", "include", "exclude", "examples", "patterns",
                     "codes", "translations")
 TRANSLATION_FIELDS = ("name", "definition")
-CODE_FIELDS = DIMENSION_FIELDS + ("parent",)
+CODE_FIELDS = DIMENSION_FIELDS + ("parent", "renamed_from")
 PATTERN_KINDS = ("phrase", "lemma", "tokens")
 PATTERN_FIELDS = PATTERN_KINDS + ("lang",)
 
@@ -72,6 +72,7 @@ class _Draft:
     parent_given: str | None = None
     parent_line: int | None = None
     translations: tuple[tuple[str, str | None, str | None], ...] = ()
+    renamed_from: str | None = None
 
 
 class _Reader:
@@ -235,6 +236,8 @@ class _Reader:
             self.warnings.append(CodebookProblem(
                 line=_line(where), key=key,
                 message="no examples yet: add an example sentence under 'examples:'"))
+        if "renamed_from" in found:
+            draft.renamed_from = self.text(found["renamed_from"][1], key, "renamed_from")
         if "colour" in found:
             draft.colour = self.read_colour(found["colour"][1], key)
         if "parent" in found:
@@ -467,7 +470,8 @@ def _build(reader: _Reader, text: str, source: str | None) -> Codebook:
             definition=draft.definition, include=draft.include, exclude=draft.exclude,
             examples=draft.examples, colour=draft.colour, patterns=tuple(patterns),
             is_dimension=draft.is_dimension, line=draft.line, order=draft.order,
-            translations=draft.translations))
+            translations=draft.translations,
+            renamed_from=draft.renamed_from))
     name = reader.name or (Path(source).stem if source else "Codebook")
     return Codebook(name=name, version=reader.version, language=reader.language,
                     languages=tuple(sorted(languages)), codes=codes, source=source,

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from qualcode.errors import QualcodeError
 from qualcode.nlp.languages import count_words  # jieba only for zh; no spaCy
 from qualcode.services import attributes, events, lookup
-from qualcode.storage.models import Case, CaseValue, Code, Coding, Document
+from qualcode.storage.models import Attribute, Case, CaseValue, Code, Coding, Document
 
 
 @dataclass
@@ -49,14 +49,21 @@ def list_cases(session: Session) -> list[CaseSummary]:
             .group_by(Document.case_id)
         ).all()
     )
+    values: dict[int, dict[str, Any]] = {}
+    for case_id, name, kind, value in session.execute(  # one query, not two per case
+        select(CaseValue.case_id, Attribute.name, Attribute.type, CaseValue.value)
+        .join(Attribute, CaseValue.attribute_id == Attribute.id)
+        .order_by(Attribute.name)
+    ):
+        values.setdefault(case_id, {})[name] = attributes.from_stored(value, kind)
     return [
         CaseSummary(
-            name=c.name,
-            attributes=case_attributes(c),
-            documents=docs.get(c.id, 0),
-            codings=codings.get(c.id, 0),
+            name=name,
+            attributes=values.get(case_id, {}),
+            documents=docs.get(case_id, 0),
+            codings=codings.get(case_id, 0),
         )
-        for c in session.scalars(select(Case).order_by(Case.name))
+        for case_id, name in session.execute(select(Case.id, Case.name).order_by(Case.name))
     ]
 
 

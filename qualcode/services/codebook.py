@@ -55,6 +55,7 @@ class SyncResult:
     restored: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     unchanged: int = 0
+    renamed: dict[str, str] = field(default_factory=dict)  # old key -> new (renamed_from)
 
 
 def validate_codebook(path: Path) -> Validation:
@@ -149,6 +150,17 @@ def load_codebook(session: Session, path: Path, *, actor: str) -> SyncResult:
     result = SyncResult(path=str(path), version=codebook.version, sha256=codebook.sha256 or "")
     existing = {c.key: c for c in session.scalars(select(Code))}
     wanted_keys = {c.key for c in codebook.codes}
+    # `renamed_from: OLD` moves the code (and its codings) to its new key instead of retiring
+    # OLD and adding a new, empty code.
+    for cdef in codebook.codes:
+        old = cdef.renamed_from
+        if old and old in existing and cdef.key not in existing and old not in wanted_keys:
+            from qualcode.services.codes import rename_code
+
+            rename_code(session, old, cdef.key, actor=actor)
+            result.renamed[old] = cdef.key
+    if result.renamed:
+        existing = {c.key: c for c in session.scalars(select(Code))}
 
     for cdef in codebook.codes:  # codebook order puts parents before children
         want = _wanted(cdef)

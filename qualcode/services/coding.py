@@ -3,16 +3,28 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import String, select, type_coerce
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm import Session
 
 from qualcode.domain import ORIGIN_MANUAL, ORIGINS
 from qualcode.errors import ConflictError, NotFoundError, QualcodeError, SpanError
 from qualcode.services import events, lookup
 from qualcode.services.blind import codings_visible_to
-from qualcode.storage.models import Code, Coder, Coding, CodingFlag, Document, Turn
+from qualcode.storage.models import (
+    Case,
+    Code,
+    Coder,
+    Coding,
+    CodingFlag,
+    Document,
+    Memo,
+    Suggestion,
+    Turn,
+)
 
 
 @dataclass
@@ -137,7 +149,10 @@ def add_coding(
     memo: str | None = None,
     key: bool = False,
     origin: str = ORIGIN_MANUAL,
+    record: bool = True,
 ) -> CodingRow:
+    """Code a span. `record=False` when the caller logs the change as part of its own event
+    (a review decision), so one undo reverses the whole decision."""
     if origin not in ORIGINS:
         raise QualcodeError(f"unknown origin {origin!r}", hint="one of " + ", ".join(ORIGINS))
     doc = lookup.document(session, document)
@@ -174,20 +189,45 @@ def add_coding(
     session.add(coding)
     session.flush()
     row = to_row(coding)
-    events.record(session, actor, "coding.add", "coding", coding.id, after=row.as_dict())
+    if record:
+        events.record(session, actor, "coding.add", "coding", coding.id, after=row.as_dict(),
+                      document_id=doc.id)
     return row
 
 
 def remove_coding(session: Session, coding_id: int, *, actor: str) -> CodingRow:
+    """Remove a coding. The event keeps it whole (key flag, memo, the memos written about it and
+    the suggestions it answered) so `qualcode undo` can bring it back."""
     coding = session.get(Coding, coding_id)
     if coding is None:
         raise NotFoundError(
             f"no coding with id {coding_id}", hint="see ids with `qualcode codings list`"
         )
     row = to_row(coding)
+    before = row.as_dict()
+    before["coding"] = snapshot(coding)
+    flag = session.get(CodingFlag, coding_id)
+    before["flag"] = snapshot(flag) if flag is not None else None
+    before["memos"] = [snapshot(m) for m in session.scalars(
+        select(Memo).where(Memo.coding_id == coding_id))]
+    before["suggestions"] = list(session.scalars(
+        select(Suggestion.id).where(Suggestion.coding_id == coding_id)))
+    document_id = coding.document_id
     session.delete(coding)
-    events.record(session, actor, "coding.remove", "coding", coding_id, before=row.as_dict())
+    session.flush()
+    events.record(session, actor, "coding.remove", "coding", coding_id, before=before,
+                  document_id=document_id)
     return row
+
+
+def snapshot(obj) -> dict:
+    """Every mapped column of a row by attribute name, JSON-ready (dates as ISO text), so an
+    event can restore it (history.restore)."""
+    out = {}
+    for attr in sa_inspect(obj).mapper.column_attrs:
+        value = getattr(obj, attr.key)
+        out[attr.key] = value.isoformat() if hasattr(value, "isoformat") else value
+    return out
 
 
 def to_row(c: Coding) -> CodingRow:
@@ -216,7 +256,7 @@ def to_row(c: Coding) -> CodingRow:
     )
 
 
-def list_codings(
+def iter_codings(
     session: Session,
     *,
     case: str | None = None,
@@ -228,25 +268,36 @@ def list_codings(
     flagged: bool = False,
     limit: int | None = None,
     blind_for: str | None = None,
-) -> list[CodingRow]:
-    """Codings matching the filters; with `blind_for`, only that coder's own (blind coding)."""
-    query = (
-        select(Coding)
-        .options(selectinload(Coding.flag))
-        .join(Document, Coding.document_id == Document.id)
-        .join(Code, Coding.code_id == Code.id)
-        .join(Coder, Coding.coder_id == Coder.id)
-    )
+) -> Iterator[CodingRow]:
+    """Codings matching the filters, by document name, then position, yielded as they are read
+    so a listing of 200,000 streams; with `blind_for`, only that coder's own (blind coding).
+    Names come from small lookup tables held in dicts rather than joins (joining four tables
+    per coding tripled the time on 200,000 codings)."""
+    docs = {i: (name, case_id) for i, name, case_id in
+            session.execute(select(Document.id, Document.name, Document.case_id))}
+    cases = dict(session.execute(select(Case.id, Case.name)).all())
+    codes = {i: (key, dim) for i, key, dim in
+             session.execute(select(Code.id, Code.key, Code.dimension))}
+    coders = dict(session.execute(select(Coder.id, Coder.name)).all())
+    t = Coding.__table__
+    # created_at as the database gives it: parsing 200,000 timestamps only to print them again
+    # cost a fifth of the listing's time.
+    query = select(t.c.id, t.c.document_id, t.c.code_id, t.c.coder_id, t.c.origin,
+                   t.c.start_offset, t.c.end_offset, t.c.quote, t.c.memo, t.c.key_quote,
+                   type_coerce(t.c.created_at, String))
+    flags = {f.coding_id: {"reason": f.reason, "old_start": f.old_start, "old_end": f.old_end,
+                           "old_quote": f.old_quote} for f in session.scalars(select(CodingFlag))}
+    doc_ids = sorted(docs, key=lambda i: docs[i][0])
     if case is not None:
-        case_row = lookup.case(session, case)
-        query = query.where(Document.case_id == case_row.id)
+        case_id = lookup.case(session, case).id
+        doc_ids = [i for i in doc_ids if docs[i][1] == case_id]
     if document is not None:
-        query = query.where(Coding.document_id == lookup.document(session, document).id)
+        doc_ids = [lookup.document(session, document).id]
     if code is not None:
         root = lookup.code(session, code, allow_retired=True)
-        query = query.where(Coding.code_id.in_(lookup.subtree_ids(session, root)))
+        query = query.where(t.c.code_id.in_(lookup.subtree_ids(session, root)))
     if dimension is not None:
-        query = query.where(Code.dimension == dimension)
+        query = query.where(t.c.code_id.in_([i for i, (_, d) in codes.items() if d == dimension]))
     if blind_for is not None:
         if coder is not None and coder.strip() != blind_for.strip():
             raise QualcodeError(
@@ -255,17 +306,48 @@ def list_codings(
             )
         query = query.where(codings_visible_to(session, blind_for))
     elif coder is not None:
-        query = query.where(Coding.coder_id == lookup.coder(session, coder, create=False).id)
+        query = query.where(t.c.coder_id == lookup.coder(session, coder, create=False).id)
     if origin is not None:
         if origin not in ORIGINS:
             raise QualcodeError(f"unknown origin {origin!r}", hint="one of " + ", ".join(ORIGINS))
-        query = query.where(Coding.origin == origin)
+        query = query.where(t.c.origin == origin)
     if flagged:
-        query = query.where(Coding.id.in_(select(CodingFlag.coding_id)))
-    query = query.order_by(Document.name, Coding.start, Code.key, Coding.id)
-    if limit:
-        query = query.limit(limit)
-    return [to_row(c) for c in session.scalars(query)]
+        query = query.where(t.c.id.in_(select(CodingFlag.coding_id)))
+    order = (t.c.document_id, t.c.start_offset, t.c.code_id, t.c.id)
+    if doc_ids == sorted(doc_ids) and case is None and document is None:
+        batches = [query.order_by(*order)]  # ids already run in name order: one scan
+    else:
+        batches = [query.where(t.c.document_id == i).order_by(*order) for i in doc_ids]
+    conn = session.connection()
+    left = limit or None
+    for batch in batches:
+        if left is not None:
+            batch = batch.limit(left)
+        for part in conn.execute(batch).partitions(2000):
+            for r in part:
+                name, case_id = docs[r[1]]
+                key, dim = codes[r[2]]
+                yield CodingRow(  # positional: a fifth faster than keywords over 200,000 rows
+                    r[0], name, cases.get(case_id), key, dim, coders[r[3]], r[4], r[5], r[6],
+                    r[7], r[8], bool(r[9]), _iso(r[10]), flags.get(r[0]),
+                )
+            if left is not None:
+                left -= len(part)
+        if left is not None and left <= 0:
+            return
+
+
+def _iso(value) -> str:
+    """A stored timestamp as ISO 8601, whether the driver gave text (SQLite) or a datetime."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value.replace(" ", "T", 1)
+    return value.isoformat()
+
+
+def list_codings(session: Session, **filters) -> list[CodingRow]:
+    return list(iter_codings(session, **filters))
 
 
 def turn_of(session: Session, document_id: int, offset: int) -> Turn | None:

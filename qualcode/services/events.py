@@ -1,4 +1,5 @@
-"""The audit trail: every change a service makes is logged here, in the same transaction."""
+"""The audit trail: every change a service makes is logged here, in the same transaction, with
+enough of the state before and after for `qualcode undo` to reverse it (services/history.py)."""
 
 from __future__ import annotations
 
@@ -17,14 +18,19 @@ def record(
     entity_id: int | None,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
-) -> None:
-    session.add(
-        Event(
-            actor=actor,
-            action=action,
-            entity=entity,
-            entity_id=entity_id,
-            before=before,
-            after=after,
-        )
+    *,
+    document_id: int | None = None,
+    reverses_id: int | None = None,
+) -> Event:
+    event = Event(
+        actor=actor,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        before=before,
+        after=after,
+        document_id=document_id,
+        reverses_id=reverses_id,
     )
+    session.add(event)
+    return event

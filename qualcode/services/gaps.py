@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from qualcode.errors import QualcodeError
@@ -41,12 +41,13 @@ class Gaps:
     missing: list[Gap] = field(default_factory=list)
     single: list[Gap] = field(default_factory=list)
     filters: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     counting: Counting | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {"by": self.by, "cases": self.cases, "columns": self.columns,
                 "counts": self.counts, "missing": self.missing, "single": self.single,
-                "filters": self.filters,
+                "filters": self.filters, "notes": self.notes,
                 "coders": self.counting.as_dict() if self.counting else None}
 
 
@@ -58,16 +59,16 @@ def _single_quotes(session: Session, by: str, wanted: set[tuple[str, str]], code
     filt = coding_filter(session, coder=coder, origin=origin)
     columns = layout_columns(session, by, filt, direct_counts(session, filt))
     query = filt.apply(
-        select(Coding.id, Case.name, Document.name, Coding.quote)
+        select(Coding.id, func.coalesce(Case.name, NO_CASE), Document.name, Coding.quote)
         .join(Document, Coding.document_id == Document.id)
-        .join(Case, Document.case_id == Case.id)
+        .outerjoin(Case, Document.case_id == Case.id)
     )
     details = {cid: rest for cid, *rest in session.execute(query)}
     # The one counted coding behind the cell (several coders' copies of it merged).
     out = {}
     for c in counted_codings(session, filt).codings:
         if c.id not in details:
-            continue  # a document without a case
+            continue  # not among the filtered codings
         case, document, quote = details[c.id]
         for col in columns.targets.get(c.code_id, ()):
             key = (case, columns.labels[col])
@@ -79,22 +80,29 @@ def _single_quotes(session: Session, by: str, wanted: set[tuple[str, str]], code
 def find_gaps(session: Session, *, by: str = "dimension", coder: str | None = None,
               origin: str | None = None) -> Gaps:
     """Every case x dimension (or x code) with no coding, and every one with exactly one.
-    Documents without a case are left out: gaps are about firms. Retired codes count only as
-    the matrix shows them (when they have codings)."""
+    Coded documents without a case form a last row, "(no case)", and a note says so (they used
+    to drop out silently). Retired codes count only as the matrix shows them (when they have
+    codings)."""
     if by not in BY:
         raise QualcodeError(f"unknown --by {by!r}", hint="use --by dimension or --by code")
     matrix = build_matrix(session, rows="case", cols=by, value="count", coder=coder,
                           origin=origin)
     cases, counts = [], []
     for label, row in zip(matrix.row_labels, matrix.cells, strict=True):
-        if label != NO_CASE:
-            cases.append(label)
-            counts.append([int(v) for v in row])
+        cases.append(label)
+        counts.append([int(v) for v in row])
     columns = matrix.col_labels
     result = Gaps(by=by, cases=cases, columns=columns, counts=counts,
                   filters=matrix.filters, counting=matrix.counting)
+    if NO_CASE in cases:
+        caseless = session.scalars(select(Document.name).where(Document.case_id.is_(None))
+                                   .order_by(Document.name)).all()
+        result.notes.append(f"{len(caseless)} document(s) belong to no case; their codings are "
+                            f"in the row {NO_CASE!r}: {', '.join(caseless)}")
     wanted = set()
     for case, row in zip(cases, counts, strict=True):
+        if case == NO_CASE:  # shown in the grid; a gap is a firm's, not the leftovers'
+            continue
         for column, n in zip(columns, row, strict=True):
             if n == 0:
                 result.missing.append(Gap(case, column, 0))

@@ -192,6 +192,7 @@ def _store(
         name=t.name,
         case=case,
         text=t.text,
+        words=words,
         sha256=t.sha256,
         file_sha256=t.file_sha256,
         language=t.language,

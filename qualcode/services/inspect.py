@@ -10,7 +10,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from qualcode.errors import QualcodeError
-from qualcode.nlp.languages import count_words  # jieba only for zh; no spaCy
 from qualcode.services import lookup
 from qualcode.services.coding import CodingRow, list_codings
 from qualcode.storage.models import Case, Code, Coder, Coding, Document, Event, Turn
@@ -78,44 +77,40 @@ def project_stats(session: Session) -> dict[str, Any]:
     def count(model) -> int:
         return session.scalar(select(func.count()).select_from(model)) or 0
 
-    words = 0
-    documents = []
-    for doc in session.scalars(select(Document).order_by(Document.name)):
-        n = count_words(doc.text, doc.language)
-        words += n
-        documents.append(
-            {
-                "name": doc.name,
-                "case": doc.case.name if doc.case else None,
-                "words": n,
-                "turns": len(doc.turns),
-                "codings": session.scalar(
-                    select(func.count(Coding.id)).where(Coding.document_id == doc.id)
-                ),
-            }
-        )
-    by_origin = dict(
-        session.execute(select(Coding.origin, func.count()).group_by(Coding.origin)).all()
-    )
-    by_coder = dict(
-        session.execute(
-            select(Coder.name, func.count(Coding.id))
-            .join(Coding, Coding.coder_id == Coder.id)
-            .group_by(Coder.name)
-        ).all()
-    )
-    by_dimension = dict(
-        session.execute(
-            select(Code.dimension, func.count(Coding.id))
-            .join(Coding, Coding.code_id == Code.id)
-            .group_by(Code.dimension)
-        ).all()
-    )
+    # One aggregate per table, joined in Python: no transcript text is read.
+    turns = dict(session.execute(
+        select(Turn.document_id, func.count()).group_by(Turn.document_id)).all())
+    coded = dict(session.execute(
+        select(Coding.document_id, func.count()).group_by(Coding.document_id)).all())
+    documents = [
+        {"name": name, "case": case, "words": n or 0, "turns": turns.get(doc_id, 0),
+         "codings": coded.get(doc_id, 0)}
+        for doc_id, name, case, n in session.execute(
+            select(Document.id, Document.name, Case.name, Document.words)
+            .outerjoin(Case, Document.case_id == Case.id)
+            .order_by(Document.name))
+    ]
+    words = sum(d["words"] for d in documents)
+    # Grouped along indexes (codings by code; by coder and origin), names from small tables: no
+    # join and no sort over the 200,000 codings of a large project.
+    dims = dict(session.execute(select(Code.id, Code.dimension)).all())
+    coder_names = dict(session.execute(select(Coder.id, Coder.name)).all())
+    by_dimension: dict[str, int] = {}
+    for code_id, n in session.execute(
+            select(Coding.code_id, func.count()).group_by(Coding.code_id)):
+        by_dimension[dims[code_id]] = by_dimension.get(dims[code_id], 0) + n
+    by_origin: dict[str, int] = {}
+    by_coder: dict[str, int] = {}
+    for coder_id, origin, n in session.execute(
+            select(Coding.coder_id, Coding.origin, func.count())
+            .group_by(Coding.coder_id, Coding.origin)):
+        by_origin[origin] = by_origin.get(origin, 0) + n
+        by_coder[coder_names[coder_id]] = by_coder.get(coder_names[coder_id], 0) + n
     return {
         "cases": count(Case),
         "documents": count(Document),
         "words": words,
-        "turns": count(Turn),
+        "turns": sum(turns.values()),
         # As `refi import` reports them: dimensions are the top-level codes, codes the ones
         # below them; retired codes (either kind) are counted apart.
         "dimensions": session.scalar(
@@ -131,7 +126,7 @@ def project_stats(session: Session) -> dict[str, Any]:
         "retired_codes": session.scalar(
             select(func.count()).select_from(Code).where(Code.retired.is_(True))
         ),
-        "codings": count(Coding),
+        "codings": sum(by_origin.values()),
         "coders": count(Coder),
         "events": count(Event),
         "codings_by_origin": by_origin,

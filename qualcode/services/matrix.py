@@ -464,6 +464,8 @@ def _notes(value: str, cols: str, rows: Rows, retired: list[str], filt: CodingFi
                      "codings: " + ", ".join(retired) + ".")
     if filt.description:
         notes.append("Only codings of " + "; ".join(filt.description) + ".")
+    if NO_CASE in rows.labels:
+        notes.append(f"The row {NO_CASE!r} holds the documents that belong to no case.")
     return notes
 
 

@@ -78,8 +78,61 @@ def add_memo(
     session.flush()
     view = _view(session, memo)
     events.record(
-        session, author, "memo.add", "memo", memo.id, after={"target": view.target, "text": text}
+        session, author, "memo.add", "memo", memo.id, after={"target": view.target, "text": text},
+        document_id=_document_of(session, memo),
     )
+    return view
+
+
+def _document_of(session: Session, memo: Memo) -> int | None:
+    if memo.document_id:
+        return memo.document_id
+    if memo.coding_id:
+        coding = session.get(Coding, memo.coding_id)
+        return coding.document_id if coding else None
+    return None
+
+
+def _get(session: Session, memo_id: int) -> Memo:
+    memo = session.get(Memo, memo_id)
+    if memo is None:
+        raise NotFoundError(f"no memo with id {memo_id}", hint="see ids with `qualcode memo list`")
+    return memo
+
+
+def edit_memo(session: Session, memo_id: int, *, actor: str, text: str | None = None,
+              title: str | None = None) -> MemoView:
+    """Replace a memo's text and/or title; the event keeps the old ones for undo."""
+    memo = _get(session, memo_id)
+    if text is None and title is None:
+        raise QualcodeError("say what to change: the new text, or --title")
+    if text is not None and not text.strip():
+        raise QualcodeError("the memo is empty", hint="to delete it: `qualcode memo remove ID`")
+    before = {"text": memo.text, "title": memo.title}
+    if text is not None:
+        memo.text = text
+    if title is not None:
+        memo.title = title or None
+    session.flush()
+    events.record(session, actor, "memo.edit", "memo", memo.id, before=before,
+                  after={"text": memo.text, "title": memo.title, "target": _target(session, memo)},
+                  document_id=_document_of(session, memo))
+    return _view(session, memo)
+
+
+def remove_memo(session: Session, memo_id: int, *, actor: str) -> MemoView:
+    """Delete a memo; the event keeps it whole, so `qualcode undo` restores it."""
+    from qualcode.services.coding import snapshot
+
+    memo = _get(session, memo_id)
+    view = _view(session, memo)
+    document_id = _document_of(session, memo)
+    data = snapshot(memo)
+    session.delete(memo)
+    session.flush()
+    events.record(session, actor, "memo.remove", "memo", memo_id,
+                  before={"memo": data, "target": view.target, "text": view.text},
+                  document_id=document_id)
     return view
 
 

@@ -307,8 +307,8 @@ class _Importer:
 
     def _new_document(self, source: RefiSource, text: SourceText, name: str, sha: str) -> Document:
         doc = Document(name=name, text=text.text, sha256=sha, file_sha256=text.file_sha256,
-                       language="en", source_filename=fit(f"{self.refi.path.name}:{text.member}",
-                                                           500),
+                       language="en", words=len(text.text.split()),
+                       source_filename=fit(f"{self.refi.path.name}:{text.member}", 500),
                        source_format=self.refi.container, encoding="utf-8",
                        newlines_normalised=text.newlines_normalised, synthetic=False)
         created = parse_xsd_datetime(source.created)

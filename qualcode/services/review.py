@@ -19,7 +19,7 @@ from qualcode.errors import NotFoundError, QualcodeError
 from qualcode.services import events, lookup
 from qualcode.services.blind import suggestions_visible_to
 from qualcode.services.coding import add_coding
-from qualcode.storage.models import Code, Coding, Document, Suggestion, Turn
+from qualcode.storage.models import Code, Document, Suggestion, Turn
 
 ACTIONS = ("accept", "reject", "recode")
 
@@ -218,6 +218,7 @@ def decide(
             actor=who.name,
             span=(start, end),
             origin=ORIGIN_SUGGESTED,
+            record=False,  # logged with the decision below: one undo reverses both
         )
         coding_id = row.id
     # A recode says the suggested code was wrong for this span: a negative example for training.
@@ -249,31 +250,25 @@ def decide(
             "start": start,
             "end": end,
         },
+        document_id=s.document_id,
     )
     return decision
 
 
 def undo(session: Session, suggestion_id: int, *, coder: str) -> SuggestionRow:
-    """Put a decided suggestion back in the queue, removing the coding its decision made."""
+    """Put a decided suggestion back in the queue, removing the coding its decision made: the
+    decision's event is undone like any other (services/history.py), so `qualcode redo` can
+    redo it."""
+    from qualcode.services import history
+
     s = _get(session, suggestion_id)
     if s.status == "pending":
         raise QualcodeError(f"suggestion {suggestion_id} has no decision to undo")
-    before = {"status": s.status, "coding_id": s.coding_id}
-    if s.coding_id is not None:
-        coding = session.get(Coding, s.coding_id)
-        if coding is not None:
-            session.delete(coding)
-    s.status, s.coding_id, s.decided_by, s.decided_at = "pending", None, None, None
-    session.flush()
-    events.record(
-        session,
-        coder,
-        "suggestion.undo",
-        "suggestion",
-        s.id,
-        before=before,
-        after={"status": "pending"},
-    )
+    ev = history.last_decision(session, suggestion_id)
+    if ev is None:
+        raise QualcodeError(f"suggestion {suggestion_id}'s decision is not in the log")
+    history.undo_event(session, ev, actor=coder)
+    session.refresh(s)
     return _row(s)
 
 

@@ -185,6 +185,9 @@ def _replace_text(session: Session, doc: Document, t: ParsedTranscript, path: Pa
     doc.turns.clear()
     session.flush()
     doc.text = t.text
+    from qualcode.nlp.languages import count_words  # no spaCy; jieba for Chinese only
+
+    doc.words = count_words(t.text, t.language)
     doc.sha256 = t.sha256
     doc.file_sha256 = t.file_sha256
     doc.source_filename = path.name

@@ -72,9 +72,12 @@ def _stretches(session: Session, *, case: str | None, document: str | None,
     docs = session.execute(query).all()
     texts = {d.id: d.text for d in docs}
     turns: dict[int, list] = defaultdict(list)
-    for t in session.scalars(select(Turn).where(Turn.document_id.in_(texts))
-                             .order_by(Turn.document_id, Turn.start)):
-        turns[t.document_id].append(t)
+    query = select(Turn.document_id, Turn.number, Turn.speaker, Turn.role, Turn.start, Turn.end)
+    if len(docs) < 50:  # a long IN list costs more than reading every turn
+        query = query.where(Turn.document_id.in_(texts))
+    for t in session.execute(query.order_by(Turn.document_id, Turn.start)):  # rows, not objects
+        if t.document_id in texts:
+            turns[t.document_id].append(t)
     out = []
     for doc_id, name, text, language, case_name in docs:
         if not turns[doc_id]:
@@ -104,6 +107,11 @@ def _pattern(query: str, mode: str) -> re.Pattern[str]:
 def _spans(stretches: list[_Stretch], texts: dict[int, str], query: str, mode: str
            ) -> list[list[tuple[int, int]]]:
     """For each stretch, its matches as document offsets."""
+    if mode == "plain":  # no anchors in a plain query: search the text in place, no copies
+        pattern = _pattern(query, mode)
+        return [[(m.start(), m.end()) for m in
+                 pattern.finditer(texts[s.document_id], s.start, s.end) if m.end() > m.start()]
+                for s in stretches]
     pieces = [texts[s.document_id][s.start:s.end] for s in stretches]
     if mode != "lemma":
         pattern = _pattern(query, mode)

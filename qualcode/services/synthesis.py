@@ -31,6 +31,8 @@ from qualcode.services.matrix import coding_filter
 from qualcode.services.summaries import check_dimension, known_dimensions, summaries_by_cell
 from qualcode.storage.models import Case, Code, Coder, Coding, Document, Suggestion
 
+NO_CASE = "(no case)"  # the row of coded documents that belong to no case (as in matrix)
+
 QUOTE_MIN, QUOTE_MAX = 60, 300  # the preferred length of a representative quote, in characters
 
 
@@ -258,7 +260,6 @@ def build_synthesis(
         quote, doc_name, case_id, code_key, dimension = details[c.id]
         if case_id is None:
             caseless.add(doc_name)
-            continue
         by_cell.setdefault((case_id, dimension), []).append(
             Quote(
                 document=doc_name,
@@ -281,15 +282,19 @@ def build_synthesis(
     ):
         doc_names.setdefault(case_id, []).append(name)
     rows = []
-    for case in case_rows:
-        attrs = case_attributes(case)
+    # Coded documents without a case form a last row, "(no case)", rather than dropping out.
+    targets: list[tuple[int | None, str, dict]] = [
+        (case.id, case.name, case_attributes(case)) for case in case_rows]
+    if caseless and not cases:
+        targets.append((None, NO_CASE, {}))
+    for case_id, case_name, attrs in targets:
         cells = {}
         for dim in dims:
-            found = by_cell.get((case.id, dim), [])
+            found = by_cell.get((case_id, dim), [])
             counts = Counter(q.code for q in found)
-            summary = summaries.get((case.id, dim))
+            summary = summaries.get((case_id, dim)) if case_id is not None else None
             cells[dim] = Cell(
-                case=case.name,
+                case=case_name,
                 dimension=dim,
                 codes=[
                     CodeCount(k, n) for k, n in sorted(counts.items(), key=lambda t: (-t[1], t[0]))
@@ -303,15 +308,15 @@ def build_synthesis(
             )
         rows.append(
             CaseRow(
-                name=case.name,
+                name=case_name,
                 kind=attrs.get("kind"),
                 attributes=attrs,
-                documents=doc_names.get(case.id, []),
+                documents=doc_names.get(case_id, []),
                 cells=cells,
             )
         )
-    if not cases:  # firms first, then institutions; cases asked for keep the order given
-        rows.sort(key=_case_order_key)
+    if not cases:  # firms first, then institutions, "(no case)" last; cases asked for keep
+        rows.sort(key=_case_order_key)  # the order given
     docs = list(session.execute(select(Document.synthetic)).scalars())
     result = Synthesis(
         dimensions=dims,
@@ -331,7 +336,8 @@ def build_synthesis(
     result.notes.append(counted.counting.line)
     if caseless:
         result.notes.append(
-            f"{len(caseless)} coded document(s) belong to no case and are not in the table: "
+            f"{len(caseless)} coded document(s) belong to no case; they are in the row "
+            f"{NO_CASE!r}" + ("" if not cases else " (not shown: --case chose cases)") + ": "
             + ", ".join(sorted(caseless))
         )
     stale = result.stale_summaries
@@ -343,7 +349,7 @@ def build_synthesis(
 
 
 def _case_order_key(row: CaseRow) -> tuple:
-    return (row.kind != "firm", str(row.kind or "~"), row.name)
+    return (row.name == NO_CASE, row.kind != "firm", str(row.kind or "~"), row.name)
 
 
 def _select_cases(session: Session, names: list[str] | None) -> list[Case]:

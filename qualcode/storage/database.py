@@ -5,21 +5,22 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 
 from qualcode.errors import ProjectError
 from qualcode.storage.models import Base, ProjectInfo
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -89,6 +90,8 @@ def session_scope(engine: Engine) -> Iterator[Session]:
 
 
 def _alembic_config(connection) -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["connection"] = connection
@@ -96,6 +99,10 @@ def _alembic_config(connection) -> Config:
 
 
 def head_revision() -> str:
+    """The newest migration, as Alembic sees it (for `upgrade`; importing Alembic costs ~0.4 s)."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     head = ScriptDirectory.from_config(cfg).get_current_head()
@@ -103,9 +110,37 @@ def head_revision() -> str:
     return head
 
 
+_REVISION = re.compile(r"^revision\b.*?=\s*[\"']([^\"']+)[\"']", re.M)
+_DOWN = re.compile(r"^down_revision\b.*?=\s*[\"']([^\"']+)[\"']", re.M)
+
+
+def known_head() -> str:
+    """The newest migration, read from the migration files' `revision` / `down_revision` lines
+    without importing Alembic: the one revision no other revision points down to. A test keeps
+    it equal to Alembic's own answer."""
+    revisions, downs = set(), set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        rev = _REVISION.search(source)
+        if rev:
+            revisions.add(rev.group(1))
+            down = _DOWN.search(source)
+            if down:
+                downs.add(down.group(1))
+    heads = revisions - downs
+    if len(heads) != 1:
+        raise ProjectError(f"the shipped migrations have {len(heads)} heads: {sorted(heads)}")
+    return heads.pop()
+
+
 def current_revision(engine: Engine) -> str | None:
+    """The schema revision recorded in the database (Alembic's version table, read directly);
+    None when the table is missing or empty."""
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        try:
+            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        except (OperationalError, ProgrammingError):
+            return None
 
 
 def _has_tables(engine: Engine) -> bool:
@@ -122,6 +157,8 @@ def create_schema(engine: Engine, project_name: str) -> None:
                 hint="use an empty database, or work in the existing project",
             )
         Base.metadata.create_all(engine)
+        from alembic import command
+
         with engine.begin() as conn:
             command.stamp(_alembic_config(conn), "head")
         with session_scope(engine) as session:
@@ -135,14 +172,14 @@ def check_schema(engine: Engine) -> None:
     """Refuse to work on a database whose schema is not the one this qualcode expects."""
     try:
         rev = current_revision(engine)
-        tables = _has_tables(engine)
+        tables = _has_tables(engine) if rev is None else True
     except OperationalError as exc:
         raise ProjectError(f"cannot open the database: {exc.orig}") from exc
     if rev is None:
         if tables:
             raise ProjectError("this database is not a qualcode project (no schema version)")
         raise ProjectError("the database is empty", hint="run `qualcode init` first")
-    head = head_revision()
+    head = known_head()
     if rev != head:
         raise ProjectError(
             f"the project's schema is at revision {rev}, this qualcode needs {head}",
@@ -175,6 +212,8 @@ def upgrade_schema(engine: Engine) -> tuple[str | None, str, Path | None]:
     if rev == head:
         return rev, head, None
     backup = backup_sqlite(engine, rev)
+    from alembic import command
+
     with engine.begin() as conn:
         command.upgrade(_alembic_config(conn), "head")
     return rev, head, backup

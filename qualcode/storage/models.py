@@ -121,6 +121,9 @@ class Document(Base):
     encoding: Mapped[str] = mapped_column(String(40))
     newlines_normalised: Mapped[bool] = mapped_column(Boolean, default=False)
     synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Words of `text` as nlp.languages.count_words counts them (jieba for Chinese), set by the
+    # services that write `text`, so `stats` can add them up without reading every transcript.
+    words: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     imported_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     case: Mapped[Case | None] = relationship(back_populates="documents")
     turns: Mapped[list[Turn]] = relationship(
@@ -228,6 +231,7 @@ class Coding(Base):
         ),
         Index("ix_codings_code", "code_id"),
         Index("ix_codings_document", "document_id", "start_offset"),
+        Index("ix_codings_coder", "coder_id", "origin"),  # stats and --coder filters
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="RESTRICT"))
@@ -310,6 +314,11 @@ class Event(Base):
     action: Mapped[str] = mapped_column(String(60))
     entity: Mapped[str] = mapped_column(String(30))
     entity_id: Mapped[int | None] = mapped_column(Integer)
+    # The event this one reverses (an undo reverses a change, a redo reverses an undo).
+    reverses_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # The document the change belongs to, for `qualcode log --document` (no foreign key: the log
+    # outlives a removed document).
+    document_id: Mapped[int | None] = mapped_column(Integer, index=True)
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 

@@ -208,8 +208,12 @@ def test_cooccur_pair_lists_the_passages(tiny):
 
 
 def test_search_shows_hits_in_context(tiny):
-    out = tiny.ok("search", "white list")
-    assert "1 hit(s)" in out and "doc-b" in out and "Ms. Wu" in out
+    out = tiny.ok("search", "white list")  # piped: a header and one tab-separated line a hit
+    header, *hits = out.splitlines()
+    assert header.split("\t") == ["case", "document", "turn", "speaker", "start", "end", "left",
+                                   "match", "right"]
+    (hit,) = [dict(zip(header.split("\t"), h.split("\t"), strict=True)) for h in hits]
+    assert (hit["document"], hit["speaker"], hit["match"]) == ("doc-b", "Ms. Wu", "white list")
     data = json.loads(tiny.ok("search", "subsid", "--regex", "--json",
                               "--speaker-role", "respondent"))
     assert [(h["document"], h["turn"], h["match"]) for h in data["hits"]] == [
@@ -250,14 +254,16 @@ def test_confirming_codes_the_hits_and_skips_overlaps(tiny):
 def test_gaps_grid_and_list(tiny, tmp_path):
     out = tiny.ok("gaps")
     assert "✓" not in out.split("Firm X")[1].splitlines()[0]  # one coding each: 1!
-    assert "1!" in out and "✗" not in out
+    assert "1!" in out and "✗" not in out.split("(no case)")[0]  # the firms' rows
     assert "A single quote (3)" in out
+    assert "Note: 1 document(s) belong to no case" in out and "doc-b" in out
     tiny.ok("cases", "set", "Firm Y", "segment=materials", "--create")
     out = tiny.ok("gaps")
     assert "✗" in out and "Firm Y: strategy, innovation, policy" in out
     data = json.loads(tiny.ok("gaps", "--by", "code", "--json"))
     assert data["columns"] == CODES
-    assert data["counts"] == [[1, 1, 1, 1], [0, 0, 0, 0]]
+    assert data["counts"][:2] == [[1, 1, 1, 1], [0, 0, 0, 0]]
+    assert data["cases"][-1] == "(no case)"
     tiny.ok("code", "add", "doc-a", "strategy.relocation", "--quote", "Land was cheap.",
             "--coder", "wei")
     assert "✓ 2" in tiny.ok("gaps")

@@ -169,12 +169,12 @@ def test_remove_deletes_the_coding_and_the_event_log_keeps_it(firm_c: Project):
             "--json",
         )
     )
-    firm_c.ok("code", "remove", str(row["id"]))
+    firm_c.ok("code", "remove", str(row["id"]), "--yes")
     assert json.loads(firm_c.ok("codings", "list", "--json")) == []
     events = firm_c.snapshot()["events"]
     actions = [e[3] for e in events]
     assert "coding.add" in actions and "coding.remove" in actions
-    assert "no coding with id" in firm_c.fails("code", "remove", str(row["id"]))
+    assert "no coding with id" in firm_c.fails("code", "remove", str(row["id"]), "--yes")
 
 
 def test_codings_list_filters(coded_project: Project):

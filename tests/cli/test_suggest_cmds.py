@@ -112,8 +112,8 @@ def test_rerun_is_idempotent_and_a_codebook_change_replaces_only_pending(mini: P
     assert again["written"] == 0 and _suggestions(mini) == first
     reloc = next(s for s in first if s["code"] == "strategy.relocation")
     land = next(s for s in first if s["code"] == "policy.land")
-    mini.ok("suggestions", "accept", "--code", "strategy.relocation")
-    mini.ok("suggestions", "reject", "--code", "policy.land")
+    mini.ok("suggestions", "accept", "--code", "strategy.relocation", "--yes")
+    mini.ok("suggestions", "reject", "--code", "policy.land", "--yes")
     # The new codebook drops the phrase rule of policy.land and the subsidy lemmas change.
     mini.book.write_text(
         MINI.replace("- phrase: cheap land", "- phrase: near the river").replace(
@@ -227,9 +227,11 @@ def test_bulk_accept_with_filters_and_refusal_without_filters(mini: Project):
     mini.ok("suggest")
     before = mini.snapshot()
     assert "refusing" in mini.fails("suggestions", "accept")
+    assert "add --yes" in mini.fails("suggestions", "accept", "--code", "policy")
     assert mini.snapshot() == before
     done = json.loads(
-        mini.ok("suggestions", "accept", "--code", "policy", "--min-score", "0.0", "--json")
+        mini.ok("suggestions", "accept", "--code", "policy", "--min-score", "0.0", "--json",
+                "--yes")
     )
     assert {d["code"] for d in done} == {"policy.subsidies", "policy.land"}
     pending = json.loads(mini.ok("suggestions", "list", "--json"))

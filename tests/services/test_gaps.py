@@ -45,9 +45,12 @@ def gaps(project: Project, **options):
 
 def test_gaps_by_dimension(built):
     g = gaps(built)
-    assert g.cases == ["Firm X", "Firm Y"]  # documents without a case are left out
+    # the document without a case is the last row, said in a note, and has no gaps of its own
+    assert g.cases == ["Firm X", "Firm Y", "(no case)"]
     assert g.columns == ["strategy", "innovation", "policy"]
-    assert g.counts == [[2, 1, 0], [0, 0, 0]]
+    assert g.counts == [[2, 1, 0], [0, 0, 0], [0, 0, 1]]
+    assert g.notes == ["1 document(s) belong to no case; their codings are in the row "
+                       "'(no case)': n"]
     assert [(m.case, m.column) for m in g.missing] == [
         ("Firm X", "policy"), ("Firm Y", "strategy"), ("Firm Y", "innovation"),
         ("Firm Y", "policy")]
@@ -68,7 +71,7 @@ def test_gaps_by_code_roll_children_up(built):
 
 def test_filters_and_bad_input(built):
     g = gaps(built, coder="wei", origin="imported")
-    assert g.counts == [[0, 0, 0], [0, 0, 0]] and len(g.missing) == 6 and g.single == []
+    assert g.counts == [[0, 0, 0]] * 3 and len(g.missing) == 6 and g.single == []
     with pytest.raises(QualcodeError):
         gaps(built, by="case")
 
