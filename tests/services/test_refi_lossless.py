@@ -212,7 +212,7 @@ def test_import_and_stats_count_codes_the_same_way(project: Project, name: str):
     assert stats["codes"] == added - report["dimensions_added"] - report["retired_added"]
     assert stats["dimensions"] + stats["codes"] + stats["retired_codes"] == added
     out = project.ok("stats")
-    assert re.search(rf"dimensions\s*│\s*{stats['dimensions']}\b", out)
+    assert re.search(rf"dimensions\s+{stats['dimensions']:,}\b", out)
 
 
 def test_paper_themes_sample_the_issue_named(project: Project):
