@@ -197,14 +197,28 @@ def percent_agreement(labels_a: Sequence, labels_b: Sequence) -> Fraction:
 # --------------------------------------------------------------------------- Fleiss' kappa
 
 
-def fleiss_agreement(counts: Sequence[Sequence[int]]) -> tuple[Fraction, Fraction]:
+def _weights(weights: Sequence[int] | None, size: int, what: str) -> list[int]:
+    """How many identical units each row (or column) stands for; 1 each by default."""
+    if weights is None:
+        return [1] * size
+    out = [_count(w, f"weight {i + 1}") for i, w in enumerate(weights)]
+    if len(out) != size:
+        raise QualcodeError(f"{what} needs one weight per unit ({size}), got {len(out)}")
+    return out
+
+
+def fleiss_agreement(
+    counts: Sequence[Sequence[int]], weights: Sequence[int] | None = None
+) -> tuple[Fraction, Fraction]:
     """(P-bar, P_e) for Fleiss' kappa; counts[i][j] = raters who put unit i in category j.
 
     With n raters per unit and N units: P_i = (sum_j n_ij^2 - n) / (n (n - 1)),
     P-bar = mean P_i, p_j = sum_i n_ij / (N n), P_e = sum_j p_j^2.
-    Every unit must have the same number n >= 2 of ratings.
+    Every unit must have the same number n >= 2 of ratings. `weights[i]` says how many identical
+    units row i stands for (many characters or sentences share a few rating patterns).
     """
     rows = [[_count(v, f"unit {i + 1}") for v in row] for i, row in enumerate(counts)]
+    weight = _weights(weights, len(rows), "Fleiss' kappa")
     if not rows:
         raise QualcodeError("cannot compute Fleiss' kappa: there are no units")
     width = len(rows[0])
@@ -224,23 +238,31 @@ def fleiss_agreement(counts: Sequence[Sequence[int]]) -> tuple[Fraction, Fractio
             )
     if raters < 2:
         raise QualcodeError(f"Fleiss' kappa needs at least 2 ratings per unit, got {raters}")
-    units = len(rows)
+    units = sum(weight)
+    if units == 0:
+        raise QualcodeError("cannot compute Fleiss' kappa: every unit has weight 0")
     p_bar = Fraction(
-        sum(sum(c * c for c in row) - raters for row in rows), units * raters * (raters - 1)
+        sum(w * (sum(c * c for c in row) - raters) for w, row in zip(weight, rows, strict=True)),
+        units * raters * (raters - 1),
     )
     p_e = sum(
-        (Fraction(sum(row[j] for row in rows), units * raters) ** 2 for j in range(width)),
+        (
+            Fraction(sum(w * row[j] for w, row in zip(weight, rows, strict=True)), units * raters)
+            ** 2
+            for j in range(width)
+        ),
         Fraction(0),
     )
     return p_bar, p_e
 
 
-def fleiss_kappa(counts: Sequence[Sequence[int]]) -> Fraction:
-    """Fleiss' kappa = (P-bar - P_e) / (1 - P_e) for a units x categories table of counts.
+def fleiss_kappa(counts: Sequence[Sequence[int]], weights: Sequence[int] | None = None) -> Fraction:
+    """Fleiss' kappa = (P-bar - P_e) / (1 - P_e) for a units x categories table of counts
+    (`weights` as in fleiss_agreement).
 
     Raises UndefinedStatistic when P_e = 1 (every rating in one category).
     """
-    p_bar, p_e = fleiss_agreement(counts)
+    p_bar, p_e = fleiss_agreement(counts, weights)
     if p_e == 1:
         raise _undefined(
             "Fleiss' kappa",
@@ -280,20 +302,21 @@ def _as_number(value: Any, where: str, level: str) -> Fraction:
     return number
 
 
-def _coincidences(units: list[list[Hashable]]) -> tuple[Counter, Counter]:
+def _coincidences(units: list[list[Hashable]], weights: list[int]) -> tuple[Counter, Counter]:
     """Krippendorff's coincidence matrix o_ck and its marginals n_c, over pairable units.
 
-    Each ordered pair of values from different coders in a unit with m_u values adds 1/(m_u - 1).
+    Each ordered pair of values from different coders in a unit with m_u values adds 1/(m_u - 1)
+    (times the unit's weight: how many identical units it stands for).
     """
     o: Counter = Counter()
-    for values in units:
+    for values, weight in zip(units, weights, strict=True):
         m = len(values)
         tally = Counter(values)
         for c, n_c in tally.items():
             for k, n_k in tally.items():
                 pairs = n_c * (n_k - 1) if c == k else n_c * n_k
                 if pairs:
-                    o[(c, k)] += Fraction(pairs, m - 1)
+                    o[(c, k)] += Fraction(pairs * weight, m - 1)
     n: Counter = Counter()
     for (c, _k), count in o.items():
         n[c] += count
@@ -327,9 +350,14 @@ def _delta_squared(level: str, marginals: Counter, order: list) -> dict:
 
 
 def krippendorff_alpha(
-    data: Sequence[Sequence[Any | None]], level: str = "nominal", *, order: Sequence | None = None
+    data: Sequence[Sequence[Any | None]],
+    level: str = "nominal",
+    *,
+    order: Sequence | None = None,
+    weights: Sequence[int] | None = None,
 ) -> Fraction:
     """Krippendorff's alpha; rows are coders, columns are units, None (or NaN) is missing.
+    `weights[u]` says how many identical units column u stands for (default 1 each).
 
     alpha = 1 - D_o / D_e = 1 - (n - 1) * sum_ck o_ck d_ck / sum_ck n_c n_k d_ck, where o_ck is
     the coincidence matrix over pairable units (those with at least 2 values), n_c its marginals,
@@ -360,7 +388,8 @@ def krippendorff_alpha(
                 where=f"coder {i}",
                 hint="use None for a unit a coder skipped",
             )
-    units = []
+    weight = _weights(weights, width, "alpha")
+    units, unit_weights = [], []
     for u in range(width):
         values = []
         for c, row in enumerate(rows, start=1):
@@ -370,11 +399,12 @@ def krippendorff_alpha(
             if level in ("interval", "ratio"):
                 value = _as_number(value, f"coder {c}, unit {u + 1}", level)
             values.append(value)
-        if len(values) >= 2:  # a lone value has nothing to be compared with
+        if len(values) >= 2 and weight[u]:  # a lone value has nothing to be compared with
             units.append(values)
+            unit_weights.append(weight[u])
     if not units:
         raise QualcodeError("cannot compute alpha: no unit has values from two or more coders")
-    o, n = _coincidences(units)
+    o, n = _coincidences(units, unit_weights)
     observed_values = list(n)
     if order is not None and level == "ordinal":
         rank = {v: i for i, v in enumerate(order)}

@@ -23,40 +23,61 @@ from qualcode.reliability import (
     precision_recall_f1,
 )
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-VECTORS = SHARED / "reliability" / "vectors.json"
+# The published vectors travel with the repository (tests/data), so a fresh clone checks the
+# statistics; ../shared/reliability/vectors.json, beside a developer checkout, is a second source.
+REPO_VECTORS = Path(__file__).resolve().parent / "data" / "reliability_vectors.json"
+SHARED_VECTORS = Path(__file__).resolve().parents[2] / "shared" / "reliability" / "vectors.json"
+KINDS = ("krippendorff_alpha", "cohen_kappa", "fleiss_kappa")
+
+
+def _load(path: Path) -> dict:
+    return {
+        name: vector
+        for name, vector in json.loads(path.read_text(encoding="utf-8")).items()
+        if not name.startswith("_") and vector["kind"] in KINDS
+    }
 
 
 def _vector_cases() -> list:
-    """One case per (vector, statistic variant) with an exact answer, plus its published text."""
-    if not VECTORS.is_file():
-        return [
-            pytest.param(
-                None,
-                None,
-                None,
-                None,
-                id="no-vectors",
-                marks=pytest.mark.skip(
-                    reason=f"published vectors not found at {VECTORS} (the shared folder is absent)"
-                ),
-            )
-        ]
+    """One case per (source, vector, statistic variant) with an exact answer and its published
+    text; the shared source is skipped, with the reason, when ../shared is absent."""
     cases = []
-    for name, vector in json.loads(VECTORS.read_text(encoding="utf-8")).items():
-        for variant, computed in vector["computed"].items():
-            if isinstance(computed, dict):
-                published = vector["published"].get(variant)
-                cases.append(
-                    pytest.param(
-                        vector,
-                        variant,
-                        Fraction(computed["exact"]),
-                        published,
-                        id=f"{name}-{variant}",
-                    )
+    for source, path in (("repo", REPO_VECTORS), ("shared", SHARED_VECTORS)):
+        if not path.is_file():
+            cases.append(
+                pytest.param(
+                    None, None, None, None,
+                    id=f"{source}-absent",
+                    marks=pytest.mark.skip(
+                        reason=f"published vectors not found at {path} (../shared is only "
+                        "beside a developer checkout; tests/data holds the same figures)"
+                    ),
                 )
+            )
+            continue
+        for name, vector in _load(path).items():
+            for variant, computed in vector["computed"].items():
+                if isinstance(computed, dict):
+                    published = vector["published"].get(variant)
+                    cases.append(
+                        pytest.param(
+                            vector,
+                            variant,
+                            Fraction(computed["exact"]),
+                            published,
+                            id=f"{source}-{name}-{variant}",
+                        )
+                    )
     return cases
+
+
+def test_repo_vectors_are_the_shared_ones():
+    """The copy in tests/data holds exactly the shared figures it was taken from."""
+    if not SHARED_VECTORS.is_file():
+        pytest.skip(f"{SHARED_VECTORS} is not here (only beside a developer checkout)")
+    shared = json.loads(SHARED_VECTORS.read_text(encoding="utf-8"))
+    repo = json.loads(REPO_VECTORS.read_text(encoding="utf-8"))
+    assert {name: repo[name] for name in shared} == shared
 
 
 def _published_number(text: str) -> str:
@@ -104,9 +125,7 @@ def test_cohen_kappa_from_labels_matches_table(vector, variant, exact, published
 
 
 def test_fleiss_observed_and_chance_agreement_match_published():
-    if not VECTORS.is_file():
-        pytest.skip(f"published vectors not found at {VECTORS}")
-    vector = json.loads(VECTORS.read_text(encoding="utf-8"))["Wikipedia_fleiss_10x14"]
+    vector = _load(REPO_VECTORS)["Wikipedia_fleiss_10x14"]
     p_bar, p_e = fleiss_agreement(vector["counts"])
     assert p_bar == Fraction(vector["computed"]["Pbar"])
     assert p_e == Fraction(vector["computed"]["Pe"])
@@ -115,9 +134,7 @@ def test_fleiss_observed_and_chance_agreement_match_published():
 
 
 def test_binary_alpha_is_the_same_at_every_level():
-    if not VECTORS.is_file():
-        pytest.skip(f"published vectors not found at {VECTORS}")
-    data = json.loads(VECTORS.read_text(encoding="utf-8"))["K2011_A_binary_2coders"]["data"]
+    data = _load(REPO_VECTORS)["K2011_A_binary_2coders"]["data"]
     values = {
         level: krippendorff_alpha(data, level)
         for level in ("nominal", "ordinal", "interval", "ratio")
@@ -324,3 +341,19 @@ def test_char_agreement_rejects_bad_spans():
         coded_char_agreement([], [(4, 4)], 20)
     with pytest.raises(QualcodeError, match="positive whole number"):
         coded_char_agreement([], [], 0)
+
+
+def test_weights_stand_for_repeated_units_in_fleiss_and_alpha():
+    """A unit with weight w counts as w identical units: grouped and expanded data agree."""
+    fleiss = _load(REPO_VECTORS)["Wikipedia_fleiss_10x14"]["counts"]
+    weights = [1, 3, 1, 2, 1, 1, 4, 1, 1, 2]
+    expanded = [row for row, w in zip(fleiss, weights, strict=True) for _ in range(w)]
+    assert fleiss_kappa(fleiss, weights) == fleiss_kappa(expanded) != fleiss_kappa(fleiss)
+    data = _load(REPO_VECTORS)["K2011_C_4coders_missing"]["data"]
+    columns = list(zip(*data, strict=True))
+    weights = [2, 1, 1, 3, 1, 1, 1, 2, 1, 1, 1, 1]
+    wide = [col for col, w in zip(columns, weights, strict=True) for _ in range(w)]
+    expanded = [list(row) for row in zip(*wide, strict=True)]
+    assert krippendorff_alpha(data, weights=weights) == krippendorff_alpha(expanded)
+    with pytest.raises(QualcodeError, match="one weight per unit"):
+        krippendorff_alpha(data, weights=[1, 2])

@@ -48,6 +48,7 @@ _COMMANDS: dict[str, tuple[str, str | None]] = {
     "codings": ("coding_cmds", "codings_app"),
     "memo": ("memo_cmds", "app"),
     "refi": ("exchange_cmds", "app"),
+    "consensus": ("consensus_cmds", "app"),
     "documents": ("documents_cmds", "app"),
     "codes": ("codes_cmds", "app"),
     "log": ("history_cmds", None),

@@ -58,7 +58,7 @@ OutputOpt = Annotated[
                                                      "comes from --format or the file's suffix.")
 ]
 
-# Terminal tables with more columns than this are shown transposed (see _matrix_grid).
+# gaps tables with more columns than this are shown transposed (the matrix: cli/matrix_view.py).
 MAX_TERMINAL_COLUMNS = 8
 # Above this many codes, cooccur lists pairs instead of drawing a code x code square.
 MAX_SQUARE = 10
@@ -105,59 +105,6 @@ def _clip(text: str, width: int) -> str:
 # --------------------------------------------------------------------------- matrix
 
 
-def _cell_text(value: int | float, kind: str) -> Text:
-    if not value:
-        return Text("\u00b7", style="dim")
-    if kind == "coverage":
-        return Text(f"{value:.1%}")
-    if kind == "presence":
-        return Text("\u2713", style="green")
-    return Text(str(value))
-
-
-def _tree_labels(keys: list[str]) -> list[tuple[str | None, str]]:
-    """Code keys shown as a tree under dimension headings: (a new dimension or None, label),
-    "innovation.cell-design.dependence" -> "  dependence" under "cell-design"."""
-    out: list[tuple[str | None, str]] = []
-    current = None
-    for key in keys:
-        parts = key.split(".")
-        heading = parts[0] if parts[0] != current else None
-        current = parts[0]
-        depth = max(len(parts) - 2, 0)
-        out.append((heading, "  " * depth + (parts[-1] if len(parts) > 1 else key)))
-    return out
-
-
-def _matrix_grid(m) -> RichTable:
-    """Wide when it fits; transposed (columns down the side) when there are more than
-    MAX_TERMINAL_COLUMNS columns and more columns than rows. Code keys are long and a codebook has
-    dozens of them, while cases are few and short-named: 35 code columns cannot be read in a
-    terminal, 35 code lines with 9 case columns can, and nothing is abbreviated away."""
-    names = m.column_names()
-    transpose = len(names) > MAX_TERMINAL_COLUMNS and len(names) > len(m.row_labels)
-    grid = RichTable(title=m.title, caption=" ".join(m.notes), caption_justify="left")
-    if transpose:
-        grid.add_column(m.cols, no_wrap=m.cols == "code")
-        for label in m.row_labels:
-            grid.add_column(label, justify="right", overflow="fold")
-        labels = _tree_labels(names) if m.cols == "code" else [(None, n) for n in names]
-        for j, (dimension, name) in enumerate(labels):
-            if dimension is not None:
-                if j:
-                    grid.add_section()
-                grid.add_row(Text(dimension, style="bold"))
-            grid.add_row(name, *[_cell_text(row[j], m.value) for row in m.cells])
-    else:
-        grid.add_column(m.row_header, overflow="fold")
-        for name in names:
-            grid.add_column(_header(name) if m.cols == "dimension" else name, justify="right",
-                            overflow="fold")
-        for label, row in zip(m.row_labels, m.cells, strict=True):
-            grid.add_row(label, *[_cell_text(v, m.value) for v in row])
-    return grid
-
-
 def matrix(
     ctx: typer.Context,
     rows: Annotated[str, typer.Option(
@@ -200,7 +147,10 @@ def matrix(
         console.print(f"The matrix is empty: no {what} (import transcripts and load a codebook "
                       "first, or loosen the filters).")
         return
-    console.print(_matrix_grid(m))
+    from qualcode.cli.matrix_view import render_matrix
+
+    for part in render_matrix(m, console.width):
+        console.print(part)
 
 
 # --------------------------------------------------------------------------- cooccur

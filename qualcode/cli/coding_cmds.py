@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from qualcode.cli.common import (
+    BlindOpt,
     CoderOpt,
     JsonOpt,
     YesOpt,
@@ -177,6 +178,8 @@ def list_(
         typer.Option("--flagged", help="Only codings a revised transcript could not place."),
     ] = False,
     limit: Annotated[int | None, typer.Option("--limit", help="At most this many.")] = None,
+    blind: BlindOpt = False,
+    coder: CoderOpt = None,
     no_pager: NoPagerOpt = False,
     json_out: JsonOpt = False,
 ) -> None:
@@ -197,6 +200,7 @@ def list_(
             origin=origin,
             flagged=flagged,
             limit=limit,
+            blind_for=coder_name(coder) if blind else None,
         )
         if json_out:
             emit_json_stream(rows)

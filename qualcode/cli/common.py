@@ -49,6 +49,16 @@ CoderOpt = Annotated[
 ]
 
 
+BlindOpt = Annotated[
+    bool,
+    typer.Option(
+        "--blind",
+        help="Blind coding: only your own codings (--coder) and the suggestions still pending "
+        "or decided by you.",
+    ),
+]
+
+
 @dataclasses.dataclass
 class State:
     project: Path | None = None

@@ -33,6 +33,8 @@ def export(
 ) -> None:
     """Write the project as a .qdpx (coders, code tree, cases and their attributes, documents,
     every coding, memos and summaries as notes), or with --codebook the codes alone as a .qdc.
+    Code patterns, key quotes, coding origins, summaries and suggestions also travel in
+    qualcode/extension.json inside the .qdpx, which other programs ignore.
 
     Positions are Unicode code points from 0, end exclusive, over the UTF-8 text (no BOM, LF)."""
     from qualcode.services.refi_export import export_codebook, export_project
@@ -53,6 +55,12 @@ def export(
             f"Wrote {escape(result.path)}: {result.codes} codes{retired}, {result.users} users, "
             f"{result.cases} cases, {result.variables} variables, {result.sources} sources, "
             f"{result.selections} selections, {result.codings} codings, {result.notes} notes."
+        )
+        console.print(
+            f"  qualcode/extension.json: patterns of {result.patterns} codes, "
+            f"{result.key_quotes} key quotes, {result.summaries} summaries, "
+            f"{result.suggestions} suggestions, {result.judged} judged sentences; "
+            f"{result.memos} memos also as notes."
         )
         console.print(f"Positions: {result.positions}.", style="dim")
     for warning in result.warnings:
@@ -84,8 +92,9 @@ def import_(
 ) -> None:
     """Import a REFI-QDA codebook or project. One transaction: if anything fails, nothing is
     written. Top-level codes become dimensions; sources become documents, cases keep their
-    variables, and codings arrive with origin "imported". What cannot be imported (PDF, images,
-    media, files outside the archive) is listed as skipped."""
+    variables, and codings arrive with origin "imported" (a qualcode export brings back its
+    origins, key quotes, patterns, summaries and suggestions). What cannot be imported (PDF,
+    images, media, files outside the archive) is listed as skipped."""
     from qualcode.services.refi_import import import_refi
 
     with project_session(ctx) as session:
@@ -99,8 +108,9 @@ def import_(
     console.print(
         f"Imported {escape(Path(report.path).name)}, a {what} from "
         f"{escape(report.origin or 'an unnamed program')}:"
-        f" {len(report.codes_added)} codes added, {len(report.codes_matched)} already present "
-        "(kept)."
+        f" {len(report.codes_added)} codes added ({report.dimensions_added} dimensions, "
+        f"{report.codes_below_dimensions} codes below them, {report.retired_added} retired), "
+        f"{len(report.codes_matched)} already present (kept)."
     )
     changed = [m for m in report.codes_matched if m["differs"]]
     if changed:
@@ -118,6 +128,15 @@ def import_(
             f"({report.codings_unchanged} already present) by "
             f"{escape(', '.join(report.coders) or 'nobody')}."
         )
+        extras = [(report.patterns_set, "codes' patterns"), (report.key_quotes, "key quotes"),
+                  (len(report.summaries_added), "summaries"),
+                  (report.suggestions_added, "suggestions"),
+                  (report.judged_added, "judged sentences"), (report.memos_added, "memos")]
+        if any(n for n, _what in extras):
+            console.print("  Also " + ", ".join(f"{n} {what}" for n, what in extras) + ".")
+        if report.summaries_kept:
+            console.print(escape("  The project's own summary was kept for: "
+                                 + "; ".join(report.summaries_kept)), style="yellow")
     if report.documents:
         table = Table(title="Documents")
         for col in ("document", "case", "status", "codings", "positions read as"):

@@ -73,8 +73,8 @@ def stats(ctx: typer.Context, no_pager: NoPagerOpt = False, json_out: JsonOpt = 
     if json_out:
         emit_json(data)
         return
-    keys = ("cases", "documents", "words", "turns", "codes", "retired_codes", "codings",
-            "coders", "events")
+    keys = ("cases", "documents", "words", "turns", "dimensions", "codes", "retired_codes",
+            "codings", "coders", "events")
     lines = ["Project"] + [f"  {k.replace('_', ' '):<14}{data[k]:>12,}" for k in keys]
     if data["codings_by_dimension"]:
         lines.append("Codings by dimension")

@@ -9,7 +9,7 @@ import typer
 from rich.panel import Panel
 from rich.text import Text
 
-from qualcode.cli.common import CoderOpt, coder_name, console, project_session
+from qualcode.cli.common import BlindOpt, CoderOpt, coder_name, console, project_session
 from qualcode.cli.suggest_cmds import CaseOpt, CodeOpt, DimensionOpt, DocOpt, MinScoreOpt
 from qualcode.cli.wrapping import Wrapped
 from qualcode.errors import QualcodeError
@@ -110,6 +110,7 @@ def review(
     document: DocOpt = None,
     case: CaseOpt = None,
     min_score: MinScoreOpt = None,
+    blind: BlindOpt = False,
     coder: CoderOpt = None,
 ) -> None:
     """Review pending suggestions one key at a time; each decision is saved as it is made."""
@@ -124,6 +125,7 @@ def review(
             document=document,
             case=case,
             min_score=min_score,
+            blind_for=who if blind else None,
         )
     if not ids:
         console.print("No pending suggestions match. Run `qualcode suggest` first?")

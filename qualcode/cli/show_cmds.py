@@ -10,8 +10,17 @@ from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
-from qualcode.cli.common import JsonOpt, console, emit_json, project_session
+from qualcode.cli.common import (
+    BlindOpt,
+    CoderOpt,
+    JsonOpt,
+    coder_name,
+    console,
+    emit_json,
+    project_session,
+)
 from qualcode.cli.wrapping import Wrapped
+from qualcode.errors import QualcodeError
 
 
 def register(app: typer.Typer) -> None:
@@ -36,13 +45,26 @@ def show(
     turns: Annotated[
         str | None, typer.Option("--turns", help="Only these turns, e.g. 5-12.")
     ] = None,
+    at: Annotated[
+        int | None,
+        typer.Option("--at", help="Only the turn holding this offset (a link from "
+                     "`agreement --disagreements`, `search`...)."),
+    ] = None,
+    blind: BlindOpt = False,
+    coder: CoderOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Print a transcript turn by turn, coded spans highlighted, code names beside them."""
-    from qualcode.services.inspect import document_view
+    from qualcode.services.inspect import document_view, turn_at
 
+    if at is not None and turns:
+        raise QualcodeError("give --at or --turns, not both")
     with project_session(ctx) as session:
-        view = document_view(session, document, coder=by)
+        view = document_view(session, document, coder=by,
+                             blind_for=coder_name(coder) if blind else None)
+        if at is not None:
+            number = turn_at(session, document, at)
+            turns = str(number)
     if json_out:
         emit_json(view)
         return
@@ -60,6 +82,10 @@ def show(
     table.add_column("turn", style="dim", no_wrap=True, width=4, justify="right")
     table.add_column("text", ratio=2)
     table.add_column("codes", ratio=1, overflow="fold")
+    if at is not None:
+        console.print(Text(f"Offset {at} is in turn {lo} (all turns: drop --at).", style="dim"))
+    if blind:
+        console.print(Text(f"Blind: only {coder_name(coder)}'s codings are shown.", style="dim"))
     for turn in view.turns:
         if not lo <= turn.number <= hi:
             continue
@@ -109,6 +135,4 @@ def _turn_range(spec: str | None) -> tuple[int, int]:
     try:
         return int(first), int(last or first)
     except ValueError as exc:
-        from qualcode.errors import QualcodeError
-
         raise QualcodeError(f"--turns {spec!r} is not N or N-M") from exc

@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from qualcode.cli.common import (
+    BlindOpt,
     CoderOpt,
     JsonOpt,
     YesOpt,
@@ -167,6 +168,8 @@ def list_(
         str, typer.Option("--status", help="pending, accepted, rejected or all.")
     ] = "pending",
     limit: Annotated[int | None, typer.Option("--limit")] = None,
+    blind: BlindOpt = False,
+    coder: CoderOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Suggestions with their scores and evidence."""
@@ -176,6 +179,7 @@ def list_(
         rows = list_suggestions(
             session,
             limit=limit,
+            blind_for=coder_name(coder) if blind else None,
             **_filters(
                 dimension,
                 code,

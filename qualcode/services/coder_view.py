@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qualcode.services import lookup
+from qualcode.services.blind import codings_visible_to
 from qualcode.services.coding import CodingRow, to_row
 from qualcode.services.review import SuggestionRow, list_suggestions
 from qualcode.storage.models import Code, CodebookVersion, Coding
@@ -91,11 +92,10 @@ def document_codings(session: Session, document: str, *, only_coder: str | None 
     """The codings on one document in text order; with only_coder, that coder's alone (blind
     coding, or --by)."""
     doc = lookup.document(session, document)
-    rows = [to_row(c) for c in session.scalars(
-        select(Coding).where(Coding.document_id == doc.id).order_by(Coding.start, Coding.id))]
-    if only_coder is not None:
-        rows = [r for r in rows if r.coder == only_coder.strip()]
-    return rows
+    query = select(Coding).where(Coding.document_id == doc.id)
+    if only_coder is not None:  # the filter blind coding uses everywhere (services/blind.py)
+        query = query.where(codings_visible_to(session, only_coder))
+    return [to_row(c) for c in session.scalars(query.order_by(Coding.start, Coding.id))]
 
 
 def pending_suggestions(session: Session, document: str) -> list[SuggestionRow]:

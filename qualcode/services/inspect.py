@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from qualcode.errors import QualcodeError
 from qualcode.services import lookup
 from qualcode.services.coding import CodingRow, list_codings
 from qualcode.storage.models import Case, Code, Coder, Coding, Document, Event, Turn
@@ -44,9 +45,12 @@ class DocumentView:
     translated_names: dict[str, str] = field(default_factory=dict)
 
 
-def document_view(session: Session, name: str, *, coder: str | None = None) -> DocumentView:
+def document_view(
+    session: Session, name: str, *, coder: str | None = None, blind_for: str | None = None
+) -> DocumentView:
+    """A document with its turns and codings (only `blind_for`'s own under blind coding)."""
     doc = lookup.document(session, name)
-    codings = list_codings(session, document=name, coder=coder)
+    codings = list_codings(session, document=name, coder=coder, blind_for=blind_for)
     colours = dict(session.execute(select(Code.key, Code.colour)).all())
     translated = {key: t[doc.language]["name"] for key, t in session.execute(
         select(Code.key, Code.translations)) if t and t.get(doc.language, {}).get("name")}
@@ -107,6 +111,13 @@ def project_stats(session: Session) -> dict[str, Any]:
         "documents": count(Document),
         "words": words,
         "turns": sum(turns.values()),
+        # As `refi import` reports them: dimensions are the top-level codes, codes the ones
+        # below them; retired codes (either kind) are counted apart.
+        "dimensions": session.scalar(
+            select(func.count())
+            .select_from(Code)
+            .where(Code.retired.is_(False), Code.is_dimension.is_(True))
+        ),
         "codes": session.scalar(
             select(func.count())
             .select_from(Code)
@@ -123,3 +134,21 @@ def project_stats(session: Session) -> dict[str, Any]:
         "codings_by_dimension": by_dimension,
         "document_list": documents,
     }
+
+
+def turn_at(session: Session, name: str, offset: int) -> int:
+    """The number of the turn holding `offset` in the document; an offset between turns (in a
+    speaker label, say) belongs to the next turn, or to the last one at the end."""
+    doc = lookup.document(session, name)
+    if not 0 <= offset < max(len(doc.text), 1):
+        raise QualcodeError(
+            f"offset {offset} is outside the document",
+            where=doc.name,
+            hint=f"offsets run from 0 to {len(doc.text) - 1}",
+        )
+    if not doc.turns:
+        raise QualcodeError("the document has no turns", where=doc.name)
+    for turn in doc.turns:
+        if offset < turn.end:
+            return turn.number
+    return doc.turns[-1].number

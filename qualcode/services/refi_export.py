@@ -19,6 +19,7 @@ from qualcode import __version__
 from qualcode.errors import ConflictError, InputError, QualcodeError
 from qualcode.formats.refiqda import EXPORT_CONVENTION
 from qualcode.formats.refiqda.codetext import CodeText, compose
+from qualcode.formats.refiqda.extension import EXTENSION_MEMBER, extension_bytes
 from qualcode.formats.refiqda.model import (
     COLOUR_RE,
     VARIABLE_TYPES,
@@ -47,7 +48,10 @@ from qualcode.storage.models import (
     Coder,
     Coding,
     Document,
+    JudgedSpan,
+    Memo,
     ProjectInfo,
+    Suggestion,
     Summary,
 )
 
@@ -80,6 +84,13 @@ class RefiExport:
     selections: int = 0
     codings: int = 0
     notes: int = 0
+    # In qualcode/extension.json beside project.qde (REFI-QDA has no place for them):
+    patterns: int = 0  # codes with spaCy patterns
+    key_quotes: int = 0
+    summaries: int = 0
+    suggestions: int = 0
+    judged: int = 0  # sentences coders recorded as judged (codes or none)
+    memos: int = 0  # memos on the project, cases, documents, codes and codings (as notes)
     positions: str = EXPORT_CONVENTION
     warnings: list[str] = field(default_factory=list)
 
@@ -97,6 +108,15 @@ def _check_target(path: Path, suffix: str, overwrite: bool) -> None:
 
 def _user_guid(name: str) -> str:
     return export_guid("user", name)
+
+
+def coding_guid(coding: Coding) -> str:
+    return export_guid("coding", coding.document.name, coding.code.key, coding.coder.name,
+                       coding.start, coding.end)
+
+
+def summary_guid(summary: Summary) -> str:
+    return export_guid("summary", summary.case.name, summary.dimension)
 
 
 def _refi_codes(session: Session, result: RefiExport) -> list[RefiCode]:
@@ -182,12 +202,13 @@ def _document_values(doc: Document, variables: _Variables) -> list[RefiValue]:
 
 
 def _source(session: Session, doc: Document, variables: _Variables, notes: list[RefiNote],
-            result: RefiExport) -> RefiSource:
+            result: RefiExport, memo_refs: dict[tuple, list[str]]) -> RefiSource:
     guid = export_guid("source", doc.name)
     source = RefiSource(kind="TextSource", guid=guid, name=doc.name,
                         plain_text_path=f"internal://{guid}.txt", text=doc.text,
                         created=xsd_datetime(doc.imported_at),
-                        values=_document_values(doc, variables))
+                        values=_document_values(doc, variables),
+                        note_refs=memo_refs.get(("document", doc.name), []))
     codings = session.scalars(select(Coding).where(Coding.document_id == doc.id))
     by_span: dict[tuple[int, int], list[Coding]] = defaultdict(list)
     for coding in codings:
@@ -200,7 +221,7 @@ def _source(session: Session, doc: Document, variables: _Variables, notes: list[
             name=doc.text[start:end], creating_user=_user_guid(group[0].coder.name),
             created=xsd_datetime(min(times)) if times else None)
         for coding in group:
-            cguid = export_guid("coding", doc.name, coding.code.key, coding.coder.name, start, end)
+            cguid = coding_guid(coding)
             refi = RefiCoding(guid=cguid, code=coding.code.guid,
                               creating_user=_user_guid(coding.coder.name),
                               created=xsd_datetime(coding.created_at))
@@ -210,6 +231,7 @@ def _source(session: Session, doc: Document, variables: _Variables, notes: list[
                                 creating_user=refi.creating_user, created=refi.created)
                 notes.append(note)
                 refi.note_refs.append(note.guid)
+            refi.note_refs.extend(memo_refs.get(("coding", cguid), []))
             selection.codings.append(refi)
             result.codings += 1
         source.selections.append(selection)
@@ -231,11 +253,47 @@ def _summary_notes(session: Session) -> list[RefiNote]:
     summaries = session.scalars(select(Summary).join(Case).order_by(Case.name, Summary.dimension))
     for summary in summaries:
         notes.append(RefiNote(
-            guid=export_guid("summary", summary.case.name, summary.dimension),
+            guid=summary_guid(summary),
             name=f"Summary: {summary.case.name} / {summary.dimension}", text=summary.text,
             creating_user=_user_guid(summary.author.name) if summary.author else None,
             created=xsd_datetime(summary.written_at)))
     return notes
+
+
+def _memo_notes(session: Session) -> tuple[list[RefiNote], list[dict], dict[tuple, list[str]]]:
+    """The memos (`memo add`) as notes, the extension's record of what each is about, and the
+    note refs by what they hang on: the project, a document (its source), a code or a coding.
+    REFI cases take no notes: a case memo is a note whose case only the extension names."""
+    notes, entries, refs = [], [], defaultdict(list)
+    memos = list(session.scalars(select(Memo)))
+    targets = []
+    for m in memos:
+        coding = session.get(Coding, m.coding_id) if m.coding_id else None
+        target = (("case", session.get(Case, m.case_id).name) if m.case_id else
+                  ("document", session.get(Document, m.document_id).name) if m.document_id else
+                  ("code", session.get(Code, m.code_id).guid) if m.code_id else
+                  ("coding", coding_guid(coding)) if coding else ("project", ""))
+        targets.append((target, m))
+    targets.sort(key=lambda t: (t[0], _time(t[1].created_at) or "", t[1].text))
+    for (kind, name), m in targets:
+        author = session.get(Coder, m.coder_id).name if m.coder_id else None
+        created = _time(m.created_at)
+        guid = export_guid("memo-note", kind, name, m.title or "", m.text, created or "")
+        if any(n.guid == guid for n in notes):
+            continue  # the same memo twice: once is enough
+        notes.append(RefiNote(guid=guid, name=m.title or f"Memo on {kind} {name}".strip(),
+                              text=m.text, created=xsd_datetime(m.created_at),
+                              creating_user=_user_guid(author) if author else None))
+        refs[(kind, name)].append(guid)
+        entries.append({"note": guid, kind: name or None, "title": m.title, "author": author,
+                        "created_at": created})
+    return notes, entries, refs
+
+
+def _attach_code_refs(codes: list[RefiCode], refs: dict[tuple, list[str]]) -> None:
+    for code in codes:
+        code.note_refs = refs.get(("code", code.guid), [])
+        _attach_code_refs(code.children, refs)
 
 
 def export_project(session: Session, path: Path, *, overwrite: bool = False) -> RefiExport:
@@ -253,22 +311,96 @@ def export_project(session: Session, path: Path, *, overwrite: bool = False) -> 
     project.users = [RefiUser(guid=_user_guid(c.name), name=c.name)
                      for c in session.scalars(select(Coder).order_by(Coder.name))]
     project.codes = _refi_codes(session, result)
+    memo_notes, memo_entries, memo_refs = _memo_notes(session)
+    _attach_code_refs(project.codes, memo_refs)
     variables = _Variables()
     project.cases = [_case(c, variables) for c in session.scalars(select(Case).order_by(Case.name))]
     notes: list[RefiNote] = []
     for doc in session.scalars(select(Document).order_by(Document.name)):
-        project.sources.append(_source(session, doc, variables, notes, result))
+        project.sources.append(_source(session, doc, variables, notes, result, memo_refs))
     summaries = _summary_notes(session)
-    project.notes = notes + summaries
-    project.note_refs = [n.guid for n in summaries]
+    project.notes = notes + summaries + memo_notes
+    project.note_refs = [n.guid for n in summaries] + memo_refs.get(("project", ""), [])
     project.variables = list(variables.items.values())
-    write_atomically(path, qdpx_bytes(project))
+    extension = _extension(session, result)
+    extension["memos"] = memo_entries
+    result.memos = len(memo_entries)
+    write_atomically(path, qdpx_bytes(project, {EXTENSION_MEMBER: extension_bytes(extension)}))
     result.users = len(project.users)
     result.variables = len(project.variables)
     result.cases = len(project.cases)
     result.sources = len(project.sources)
     result.notes = len(project.notes)
     return result
+
+
+def _time(value: dt.datetime | None) -> str | None:
+    """Full precision for the extension (the XML's xsd:dateTime keeps whole seconds)."""
+    if value is None:
+        return None
+    return (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).astimezone(dt.UTC).isoformat()
+
+
+def _extension(session: Session, result: RefiExport) -> dict:
+    """What REFI-QDA has no place for: formats/refiqda/extension.py describes the member."""
+    from qualcode.services.summaries import evidence_by_cell, fingerprint
+
+    codes = {
+        c.guid: {"key": c.key, "patterns": list(c.patterns)}
+        for c in session.scalars(select(Code).order_by(Code.key))
+        if c.patterns
+    }
+    codings = {}
+    for c in session.scalars(select(Coding).order_by(Coding.id)):
+        entry: dict = {"origin": c.origin}
+        if c.key_quote:
+            entry["key_quote"] = True
+            result.key_quotes += 1
+        codings[coding_guid(c)] = entry
+    evidence = evidence_by_cell(session)
+    summaries = [
+        {
+            "note": summary_guid(s), "case": s.case.name, "dimension": s.dimension,
+            "author": s.author.name if s.author else None, "written_at": _time(s.written_at),
+            "stale": fingerprint(evidence.get((s.case_id, s.dimension), []))
+            != s.evidence_fingerprint,
+            "evidence_count": s.evidence_count,
+        }
+        for s in session.scalars(select(Summary).join(Case).order_by(Case.name, Summary.dimension))
+    ]
+    suggestions = [
+        {
+            "source": export_guid("source", s.document.name), "code": s.code.guid,
+            "start": s.start, "end": s.end, "score": s.score, "method": s.method,
+            "unit": s.unit, "evidence": s.evidence, "pipeline": s.pipeline,
+            "codebook_sha256": s.codebook_sha256, "status": s.status,
+            "decided_by": _user_guid(s.decided_by.name) if s.decided_by else None,
+            "decided_at": _time(s.decided_at),
+            "coding": coding_guid(coding) if (coding := s.coding_id and session.get(
+                Coding, s.coding_id)) else None,
+            "created_at": _time(s.created_at),
+        }
+        for s in session.scalars(
+            select(Suggestion).join(Document).join(Code, Suggestion.code_id == Code.id)
+            .order_by(Document.name, Suggestion.start, Suggestion.end, Code.key,
+                      Suggestion.method))
+    ]
+    judged = [
+        {"source": export_guid("source", doc), "user": _user_guid(coder), "start": start,
+         "end": end, "note": note, "created_at": _time(created)}
+        for doc, coder, start, end, note, created in session.execute(
+            select(Document.name, Coder.name, JudgedSpan.start, JudgedSpan.end, JudgedSpan.note,
+                   JudgedSpan.created_at)
+            .join(Document, JudgedSpan.document_id == Document.id)
+            .join(Coder, JudgedSpan.coder_id == Coder.id)
+            .order_by(Document.name, Coder.name, JudgedSpan.start, JudgedSpan.end))
+    ]
+    result.patterns = len(codes)
+    result.summaries = len(summaries)
+    result.suggestions = len(suggestions)
+    result.judged = len(judged)
+    return {"producer": ORIGIN, "codes": codes, "codings": codings, "summaries": summaries,
+            "suggestions": suggestions, "judged": judged}
 
 
 # == import ======================================================================================

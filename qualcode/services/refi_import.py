@@ -6,6 +6,11 @@ or same key) are refused unless `merge`, which keeps them exactly as they are an
 new ones. Text sources become documents (line endings normalised to LF, turns detected), cases
 keep their typed variables, and codings arrive with origin "imported" under the coder
 `<prefix><user name>`.
+
+qualcode's own exports also carry qualcode/extension.json (formats/refiqda/extension.py): code
+patterns, coding origins and key-quote marks, summaries and suggestions come back from it. A
+summary also comes back from a file without it when its note is named "Summary: CASE /
+DIMENSION" after a case and a dimension of the project.
 """
 
 
@@ -19,7 +24,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from qualcode.domain import ORIGIN_IMPORTED
+from qualcode.domain import ORIGIN_IMPORTED, ORIGINS
 from qualcode.errors import ConflictError, InputError, QualcodeError
 from qualcode.formats.refiqda import DEFAULT_LIMITS, Limits, read_refi
 from qualcode.formats.refiqda.keys import PlannedCode, plan_codes
@@ -35,6 +40,7 @@ from qualcode.formats.refiqda.model import (
     fit,
     norm_guid,
     parse_xsd_datetime,
+    walk_codes,
 )
 from qualcode.formats.refiqda.reader import RefiFile, SourceText
 from qualcode.formats.transcripts import detect_turns
@@ -50,6 +56,10 @@ from qualcode.storage.models import (
     Coding,
     Document,
     DocumentValue,
+    JudgedSpan,
+    Memo,
+    Suggestion,
+    Summary,
     Turn,
 )
 
@@ -77,6 +87,10 @@ class RefiImport:
     kind: str
     origin: str | None
     codes_added: list[str] = field(default_factory=list)
+    # What the added codes are, as `stats` counts them: dimensions (top-level codes), codes
+    # below them, and retired codes (either kind); the three add up to len(codes_added).
+    dimensions_added: int = 0
+    retired_added: int = 0
     codes_matched: list[dict] = field(default_factory=list)  # key, by (guid|key), differs
     documents: list[DocumentImport] = field(default_factory=list)
     cases_added: list[str] = field(default_factory=list)
@@ -85,8 +99,21 @@ class RefiImport:
     codings_added: int = 0
     codings_unchanged: int = 0
     coders: list[str] = field(default_factory=list)
+    # From qualcode's extension (or summary notes):
+    patterns_set: int = 0
+    key_quotes: int = 0
+    summaries_added: list[str] = field(default_factory=list)  # "case / dimension"
+    summaries_kept: list[str] = field(default_factory=list)  # the project's differing one kept
+    suggestions_added: int = 0
+    suggestions_unchanged: int = 0
+    judged_added: int = 0
+    memos_added: int = 0
     skipped: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+
+    @property
+    def codes_below_dimensions(self) -> int:
+        return len(self.codes_added) - self.dimensions_added - self.retired_added
 
 
 def inspect_file(path: Path, *, limits: Limits = DEFAULT_LIMITS) -> RefiFile:
@@ -140,10 +167,17 @@ def _import_codes(session: Session, refi: RefiFile, report: RefiImport, *, merge
     base = max((c.sort_order for c in existing), default=-1) + 1
     rows: dict[str, Code] = dict(by_key)
     out: dict[str, Code] = {}
+    patterns = (refi.extension or {}).get("codes", {})
     for planned in plan:
         if planned.is_new:
-            rows[planned.key] = _new_code(session, planned, rows, version, base, actor)
+            row = rows[planned.key] = _new_code(session, planned, rows, version, base, actor)
             report.codes_added.append(planned.key)
+            report.retired_added += row.retired
+            report.dimensions_added += row.is_dimension and not row.retired
+            extra = patterns.get(planned.code.guid) or patterns.get(norm_guid(planned.code.guid))
+            if isinstance(extra, dict) and isinstance(extra.get("patterns"), list):
+                row.patterns = list(extra["patterns"])
+                report.patterns_set += bool(row.patterns)
         else:
             report.codes_matched.append(_compare(planned, rows[planned.key]))
         out[norm_guid(planned.code.guid)] = rows[planned.key]
@@ -204,9 +238,16 @@ class _Importer:
         self.new_documents: set[str] = set()
         self.coders: dict[str, Coder] = {}
         self.notes_used: set[str] = set()
+        self.extension = refi.extension or {}
+        self.codings_by_guid: dict[str, Coding] = {}
+        # Notes the extension says are memos (`memo add`), not part of a coding's own memo.
+        self.memo_notes = {norm_guid(str(m.get("note"))) for m in self.extension.get("memos", [])
+                           if isinstance(m, dict) and m.get("note")}
 
     def run(self) -> None:
         names: set[str] = set()
+        for user in self.project.users:  # every user of the project is a coder of it
+            self._coder(user.guid)
         for source in self.project.sources:
             text = self.refi.texts.get(norm_guid(source.guid))
             if text is not None:
@@ -216,11 +257,16 @@ class _Importer:
         for source in self.project.sources:
             if norm_guid(source.guid) in self.documents:
                 self._codings(source)
+        self._summaries()
+        self._suggestions()
+        self._judged()
+        self._memos()
         self.report.coders = sorted(c.name for c in self.coders.values())
         unused = [n for n in self.project.notes if norm_guid(n.guid) not in self.notes_used]
         if unused:
-            self.report.skipped.append(f"{len(unused)} note(s) not attached to an imported "
-                                       "selection or coding: qualcode keeps memos on codings only")
+            self.report.skipped.append(f"{len(unused)} note(s) attached to nothing qualcode "
+                                       "imported (memos belong to the project, a case, a "
+                                       "document, a code or a coding)")
 
     # -- documents -------------------------------------------------------------------------------
 
@@ -265,6 +311,9 @@ class _Importer:
                        source_filename=fit(f"{self.refi.path.name}:{text.member}", 500),
                        source_format=self.refi.container, encoding="utf-8",
                        newlines_normalised=text.newlines_normalised, synthetic=False)
+        created = parse_xsd_datetime(source.created)
+        if created is not None:
+            doc.imported_at = created  # a round trip keeps when the text entered a project
         self.session.add(doc)
         extra = self._document_fields(doc, source, text.member)
         doc.turns = [Turn(number=t.number, speaker=t.speaker, role=t.role, start=t.start,
@@ -410,6 +459,8 @@ class _Importer:
         """A selection's description and the notes on it and its coding, as one memo."""
         texts = [description] if description else []
         for ref in note_refs:
+            if norm_guid(ref) in self.memo_notes:
+                continue  # a memo of its own, imported by _memos
             self.notes_used.add(norm_guid(ref))
             note = self.refi.notes.get(norm_guid(ref))
             if note and note not in texts:
@@ -454,13 +505,21 @@ class _Importer:
         key = (code.id, coder.id, start, end)
         if key in seen:
             self.report.codings_unchanged += 1
+            self.codings_by_guid[norm_guid(coding.guid)] = self.session.scalars(
+                select(Coding).where(Coding.document_id == doc.id, Coding.code_id == code.id,
+                                     Coding.coder_id == coder.id, Coding.start == start,
+                                     Coding.end == end)).one()
             return
         seen.add(key)
         memo = self._memo(selection.description if selection else "",
                           (selection.note_refs if selection else []) + coding.note_refs)
+        extra = self._extra("codings", coding.guid)
+        origin = extra.get("origin") if extra.get("origin") in ORIGINS else ORIGIN_IMPORTED
         row = Coding(document=doc, start=start, end=end, code=code, coder=coder,
-                     origin=ORIGIN_IMPORTED, quote=doc.text[start:end], memo=memo,
-                     key_quote=False)
+                     origin=origin, quote=doc.text[start:end], memo=memo,
+                     key_quote=extra.get("key_quote") is True)
+        self.report.key_quotes += row.key_quote
+        self.codings_by_guid[norm_guid(coding.guid)] = row
         created = parse_xsd_datetime(coding.created)
         if created is not None:
             row.created_at = created
@@ -472,3 +531,213 @@ class _Importer:
         self.report.codings_added += 1
         entry.codings += 1
 
+    # -- what qualcode's extension carries -------------------------------------------------------
+
+    def _extra(self, section: str, guid: str) -> dict:
+        entries = self.extension.get(section, {})
+        found = entries.get(guid) or entries.get(norm_guid(guid))
+        return found if isinstance(found, dict) else {}
+
+    def _summaries(self) -> None:
+        """Summaries by case and dimension: from the extension, else from notes named
+        "Summary: CASE / DIMENSION" after a case and a dimension of the project."""
+        from qualcode.services.summaries import (
+            evidence_by_cell,
+            fingerprint,
+            known_dimensions,
+        )
+
+        dims = known_dimensions(self.session)
+        cases = {c.name: c for c in self.session.scalars(select(Case))}
+        wanted = []
+        for entry in self.extension.get("summaries", []):
+            if isinstance(entry, dict) and entry.get("note"):
+                wanted.append((norm_guid(str(entry["note"])), entry))
+        known = {guid for guid, _e in wanted}
+        for note in self.project.notes:
+            name = (note.name or "").strip()
+            if norm_guid(note.guid) in known or not name.startswith("Summary: "):
+                continue
+            for case in cases:
+                prefix = f"Summary: {case} / "
+                if name.startswith(prefix) and name[len(prefix):] in dims:
+                    wanted.append((norm_guid(note.guid), {"case": case,
+                                                          "dimension": name[len(prefix):]}))
+        evidence = evidence_by_cell(self.session)
+        for guid, entry in wanted:
+            case, dimension = cases.get(str(entry.get("case"))), entry.get("dimension")
+            text = self.refi.notes.get(guid, "")
+            label = f"{entry.get('case')} / {dimension}"
+            self.notes_used.add(guid)
+            if case is None or dimension not in dims or not text:
+                self.report.skipped.append(
+                    f"summary {label}: " + ("no such case" if case is None else
+                                            "no such dimension in the codebook"
+                                            if dimension not in dims else "its note is empty"))
+                continue
+            present = self.session.scalars(select(Summary).where(
+                Summary.case_id == case.id, Summary.dimension == dimension)).one_or_none()
+            if present is not None:
+                if present.text != text:
+                    self.report.summaries_kept.append(label)
+                continue
+            cell = evidence.get((case.id, dimension), [])
+            author = entry.get("author")
+            row = Summary(case=case, dimension=dimension, text=text,
+                          author=lookup.coder(self.session, fit(self.prefix + author, 100))
+                          if isinstance(author, str) and author else None,
+                          # A summary stale in the file stays stale here.
+                          evidence_fingerprint="stale in the imported file"
+                          if entry.get("stale") else fingerprint(cell),
+                          evidence_count=int(entry.get("evidence_count", len(cell))))
+            written = parse_xsd_datetime(entry.get("written_at"))
+            if written is not None:
+                row.written_at = written
+            self.session.add(row)
+            self.session.flush()
+            events.record(self.session, self.actor, "summary.import", "summary", row.id,
+                          after={"case": case.name, "dimension": dimension,
+                                 "file": self.refi.path.name})
+            self.report.summaries_added.append(label)
+
+    def _suggestions(self) -> None:
+        entries = self.extension.get("suggestions", [])
+        for n, entry in enumerate(entries, start=1):
+            where = f"suggestion {n} in qualcode's extension"
+            if not isinstance(entry, dict):
+                raise InputError(f"{where} is not an object", where=self._where(),
+                                 hint="the file was damaged; nothing was imported")
+            doc = self.documents.get(norm_guid(str(entry.get("source", ""))))
+            code = self.codes.get(norm_guid(str(entry.get("code", ""))))
+            if doc is None or code is None:
+                self.report.skipped.append(f"{where}: its document or code was not imported")
+                continue
+            text = self.refi.texts[norm_guid(str(entry["source"]))]
+            start, end = entry.get("start"), entry.get("end")
+            if (text.newlines_normalised or not isinstance(start, int)
+                    or not isinstance(end, int) or not 0 <= start < end <= len(doc.text)):
+                self.report.skipped.append(f"{where}: its span {start}-{end} does not fit the "
+                                           f"text of {doc.name!r}")
+                continue
+            method = str(entry.get("method", "lexicon"))[:10]
+            exists = self.session.scalars(select(Suggestion.id).where(
+                Suggestion.document_id == doc.id, Suggestion.code_id == code.id,
+                Suggestion.start == start, Suggestion.end == end,
+                Suggestion.method == method)).first()
+            if exists is not None:
+                self.report.suggestions_unchanged += 1
+                continue
+            status = entry.get("status") if entry.get("status") in (
+                "pending", "accepted", "rejected") else "pending"
+            decider = self._coder(entry["decided_by"]) if entry.get("decided_by") else None
+            coding = self.codings_by_guid.get(norm_guid(str(entry.get("coding") or "")))
+            row = Suggestion(
+                document_id=doc.id, code_id=code.id, start=start, end=end,
+                score=min(1.0, max(0.0, float(entry.get("score", 0.0)))), method=method,
+                unit=str(entry.get("unit", "sentence"))[:10],
+                evidence=entry.get("evidence") if isinstance(entry.get("evidence"), dict)
+                else {}, pipeline=str(entry.get("pipeline", "")),
+                codebook_sha256=str(entry.get("codebook_sha256", ""))[:64], status=status,
+                decided_by_id=decider.id if decider and status != "pending" else None,
+                decided_at=parse_xsd_datetime(entry.get("decided_at")),
+                coding_id=coding.id if coding is not None else None)
+            created = parse_xsd_datetime(entry.get("created_at"))
+            if created is not None:
+                row.created_at = created
+            self.session.add(row)
+            self.report.suggestions_added += 1
+        self.session.flush()
+
+    def _judged(self) -> None:
+        """Sentences coders recorded as read and labelled (with codes or none)."""
+        for n, entry in enumerate(self.extension.get("judged", []), start=1):
+            where = f"judged sentence {n} in qualcode's extension"
+            doc = self.documents.get(norm_guid(str(entry.get("source", "")))) if isinstance(
+                entry, dict) else None
+            if doc is None or not entry.get("user"):
+                self.report.skipped.append(f"{where}: its document was not imported")
+                continue
+            start, end = entry.get("start"), entry.get("end")
+            if not isinstance(start, int) or not isinstance(end, int) or not (
+                    0 <= start < end <= len(doc.text)):
+                self.report.skipped.append(f"{where}: its span does not fit {doc.name!r}")
+                continue
+            coder = self._coder(str(entry["user"]))
+            exists = self.session.scalars(select(JudgedSpan.id).where(
+                JudgedSpan.document_id == doc.id, JudgedSpan.coder_id == coder.id,
+                JudgedSpan.start == start, JudgedSpan.end == end)).first()
+            if exists is not None:
+                continue
+            row = JudgedSpan(document_id=doc.id, coder_id=coder.id, start=start, end=end,
+                             note=entry.get("note") if isinstance(entry.get("note"), str)
+                             else None)
+            created = parse_xsd_datetime(entry.get("created_at"))
+            if created is not None:
+                row.created_at = created
+            self.session.add(row)
+            self.report.judged_added += 1
+        self.session.flush()
+
+    def _memos(self) -> None:
+        """Memos on the project, cases, documents, codes and codings: from the extension, else
+        from the notes the project, a source or a code refers to (as other programs write)."""
+        wanted: list[tuple[str, dict]] = []
+        for entry in self.extension.get("memos", []):
+            if isinstance(entry, dict) and entry.get("note"):
+                wanted.append((norm_guid(str(entry["note"])), entry))
+        for ref in self.project.note_refs:
+            wanted.append((norm_guid(ref), {"project": ""}))
+        for source in self.project.sources:
+            for ref in source.note_refs:
+                wanted.append((norm_guid(ref), {"source": source.guid}))
+        for code in walk_codes(self.refi.codes):
+            for ref in code.note_refs:
+                wanted.append((norm_guid(ref), {"code": code.guid}))
+        cases = {c.name: c for c in self.session.scalars(select(Case))}
+        notes = {norm_guid(n.guid): n for n in self.project.notes}
+        for guid, entry in wanted:
+            if guid in self.notes_used or guid not in notes:
+                continue
+            text = self.refi.notes.get(guid, "")
+            if not text:
+                continue
+            self.notes_used.add(guid)
+            memo = Memo(text=text, title=entry.get("title") if "title" in entry
+                        else notes[guid].name)
+            if entry.get("case"):
+                case = cases.get(str(entry["case"]))
+                memo.case_id = case.id if case else None
+            elif entry.get("source") or entry.get("document"):
+                doc = self.documents.get(norm_guid(str(entry.get("source") or "")))
+                if doc is None and entry.get("document"):
+                    doc = next((d for d in self.documents.values()
+                                if d.name == entry["document"]), None)
+                memo.document_id = doc.id if doc else None
+            elif entry.get("code"):
+                code = self.codes.get(norm_guid(str(entry["code"])))
+                memo.code_id = code.id if code else None
+            elif entry.get("coding"):
+                coding = self.codings_by_guid.get(norm_guid(str(entry["coding"])))
+                memo.coding_id = coding.id if coding else None
+            targets = (memo.case_id, memo.document_id, memo.code_id, memo.coding_id)
+            if not any(targets) and "project" not in entry:
+                self.report.skipped.append(f"memo {notes[guid].name!r}: what it is about was "
+                                           "not imported")
+                continue
+            author = entry.get("author")
+            if isinstance(author, str) and author:
+                memo.coder_id = lookup.coder(self.session, fit(self.prefix + author, 100)).id
+            elif notes[guid].creating_user:
+                memo.coder_id = self._coder(notes[guid].creating_user).id
+            created = parse_xsd_datetime(entry.get("created_at") or notes[guid].created)
+            if created is not None:
+                memo.created_at = created
+            columns = (Memo.case_id, Memo.document_id, Memo.code_id, Memo.coding_id)
+            same = self.session.scalars(select(Memo.id).where(Memo.text == memo.text, *(
+                column.is_(None) if value is None else column == value
+                for column, value in zip(columns, targets, strict=True)))).first()
+            if same is not None:
+                continue
+            self.session.add(memo)
+            self.report.memos_added += 1
+        self.session.flush()

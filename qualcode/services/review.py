@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from qualcode.domain import ORIGIN_SUGGESTED
 from qualcode.errors import NotFoundError, QualcodeError
 from qualcode.services import events, lookup
+from qualcode.services.blind import suggestions_visible_to
 from qualcode.services.coding import add_coding
 from qualcode.storage.models import Code, Document, Suggestion, Turn
 
@@ -102,6 +103,7 @@ def _query(
     min_score: float | None = None,
     max_score: float | None = None,
     method: str | None = None,
+    blind_for: str | None = None,
 ):
     q = (
         select(Suggestion)
@@ -128,6 +130,8 @@ def _query(
         q = q.where(Suggestion.score <= max_score)
     if method:
         q = q.where(Suggestion.method == method)
+    if blind_for is not None:
+        q = q.where(suggestions_visible_to(session, blind_for))
     return q.order_by(Document.name, Suggestion.start, Code.key)
 
 

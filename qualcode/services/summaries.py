@@ -64,21 +64,22 @@ def evidence_by_cell(session: Session) -> dict[tuple[int, str], list[Evidence]]:
 
 
 def known_dimensions(session: Session) -> list[str]:
-    """The paper's dimensions in order, then any other dimension the codebook defines."""
+    """The dimensions of the project's codebook: the paper's five first, in the paper's order,
+    when the codebook has them, then the others in codebook order. A project whose codebook came
+    from elsewhere (NVivo, say) gets its own dimensions only."""
     rows = session.execute(
         select(Code.dimension, Code.sort_order).order_by(Code.sort_order, Code.key)
     ).all()
-    out = list(DIMENSIONS)
-    for dimension, _order in rows:
-        if dimension not in out:
-            out.append(dimension)
-    return out
+    seen = list(dict.fromkeys(dimension for dimension, _order in rows))
+    return [d for d in DIMENSIONS if d in seen] + [d for d in seen if d not in DIMENSIONS]
 
 
 def check_dimension(session: Session, dimension: str) -> str:
     dims = known_dimensions(session)
     if dimension not in dims:
-        raise NotFoundError(f"unknown dimension {dimension!r}", hint="one of " + ", ".join(dims))
+        raise NotFoundError(f"unknown dimension {dimension!r}",
+                            hint="one of " + ", ".join(dims) if dims else
+                            "the project has no codebook yet: `qualcode codebook load FILE`")
     return dimension
 
 

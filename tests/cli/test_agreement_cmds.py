@@ -1,7 +1,10 @@
-"""agreement: two coders compared per code by sentence and by character, values by hand."""
+"""agreement for two or more coders by sentence, turn, document, character and span, and the
+passages where they differ; the values are computed by hand in the comments."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from fractions import Fraction
 from pathlib import Path
@@ -14,6 +17,11 @@ from tests.conftest import Project
 S1 = "The subsidies mattered a lot."
 S4 = "The city subsidised our land, cheap land near the river."
 S5 = "Nothing more to say."
+OTHER = "Interviewer: Land?\n\nMs. Wu: The land was cheap. We moved.\n"
+
+
+def _code(project: Project, doc: str, coder: str, code: str, quote: str) -> None:
+    project.ok("code", "add", doc, code, "--quote", quote, "--coder", coder)
 
 
 @pytest.fixture
@@ -27,46 +35,220 @@ def two_coders(project: Project, tmp_path: Path) -> Project:
     for coder, code, quote in (("wei", "policy.subsidies", S1), ("wei", "policy.subsidies", S4),
                                ("wei", "policy.land", S4), ("li", "policy.subsidies", S1),
                                ("li", "policy.land", S4), ("li", "policy.land", S5)):
-        project.ok("code", "add", "li", code, "--quote", quote, "--coder", coder)
+        _code(project, "li", coder, code, quote)
     return project
 
 
-def test_sentence_agreement_matches_hand_computed_kappa_and_alpha(two_coders: Project):
+@pytest.fixture
+def three_coders(two_coders: Project, tmp_path: Path) -> Project:
+    for code, quote in (("policy.subsidies", S1), ("policy.subsidies", S4)):
+        _code(two_coders, "li", "zhang", code, quote)
+    other = tmp_path / "other.txt"
+    other.write_text(OTHER, encoding="utf-8")
+    two_coders.ok("import", str(other))
+    for coder in ("wei", "li"):  # zhang did not code this one
+        _code(two_coders, "other", coder, "policy.land", "The land was cheap.")
+    return two_coders
+
+
+def _row(report: dict, name: str) -> dict:
+    return next(r for r in [*report["codes"], *report["dimensions"]] if r["name"] == name)
+
+
+def test_two_coders_by_sentence_match_hand_computed_kappa_and_alpha(two_coders: Project):
     report = json.loads(two_coders.ok("agreement", "wei", "li", "--json"))
-    codes = {c["name"]: c for c in report["codes"]}
-    sub = codes["policy.subsidies"]
+    sub = _row(report, "policy.subsidies")
     # 5 respondent sentences; wei 10010, li 10000: po 4/5, pe 14/25 -> kappa 6/11; alpha 4/7.
-    assert (sub["units"], sub["coded_a"], sub["coded_b"], sub["both"]) == (5, 2, 1, 1)
+    assert (sub["units"], sub["coded"], sub["all_coded"]) == (5, {"wei": 2, "li": 1}, 1)
     assert sub["percent_agreement"] == 0.8
     assert sub["kappa"] == round(6 / 11, 4)
     assert sub["alpha"] == round(4 / 7, 4)
-    assert codes["policy.land"]["kappa"] == round(6 / 11, 4)
-    policy = next(d for d in report["dimensions"] if d["name"] == "policy")
-    assert (policy["coded_a"], policy["coded_b"], policy["both"]) == (2, 3, 2)
-    assert report["documents"] == ["li"]
+    assert _row(report, "policy.land")["kappa"] == round(6 / 11, 4)
+    policy = _row(report, "policy")
+    assert (policy["coded"], policy["all_coded"]) == ({"wei": 2, "li": 3}, 2)
+    assert report["documents"] == ["li"] and report["kappa"] == "Cohen's kappa"
     out = two_coders.ok("agreement", "wei", "li")
-    assert "policy.subsidies" in out and "0.55" in out
+    assert "subsidies" in out and "0.55" in out
+
+
+def test_three_coders_get_fleiss_kappa_and_alpha(three_coders: Project):
+    report = json.loads(three_coders.ok("agreement", "wei", "li", "zhang", "--json"))
+    assert report["kappa"] == "Fleiss' kappa"
+    # subsidies over the 5 sentences: (1,1,1) (0,0,0) (0,0,0) (1,0,1) (0,0,0).
+    # P-bar = (4 + 1/3) / 5 = 13/15, P_e = (1/3)^2 + (2/3)^2 = 5/9 -> kappa 7/10.
+    # Coincidences o11 = 4, o00 = 9, o10 = o01 = 1; n1 = 5, n0 = 10 -> alpha = 1 - 14*2/100.
+    sub = _row(report, "policy.subsidies")
+    assert sub["kappa"] == 0.7 and sub["alpha"] == 0.72
+    assert sub["percent_agreement"] == round(13 / 15, 4)
+    assert sub["all_coded"] == 1 and sub["coded"] == {"wei": 2, "li": 1, "zhang": 2}
+    # The other document was coded by wei and li only: left out, and said why.
+    assert report["documents"] == ["li"]
+    assert report["left_out"] == [{"document": "other", "coded_by": ["wei", "li"],
+                                   "reason": "not coded by zhang (--partial compares it with "
+                                             "their values missing)"}]
+    same = json.loads(three_coders.ok("agreement", "--coders", "wei,li,zhang", "--json"))
+    assert same == report
+    out = three_coders.ok("agreement", "wei", "li", "zhang")
+    assert "Left out 1, coded by wei, li (not coded by zhang" in out
+    assert "Fleiss" in out
+
+
+def test_partial_keeps_a_document_with_missing_values_for_alpha_only(three_coders: Project):
+    report = json.loads(
+        three_coders.ok("agreement", "wei", "li", "zhang", "--partial", "--json"))
+    assert report["documents"] == ["li", "other"] and report["left_out"] == []
+    sub = _row(report, "policy.subsidies")
+    # Two more sentences (0, 0, missing): o00 += 2 each -> n0 = 14, n = 19:
+    # alpha = 1 - 18 * 2 / (2 * 5 * 14) = 26/35; kappa still on the 5 complete sentences.
+    assert sub["units"] == 7
+    assert sub["alpha"] == round(26 / 35, 4)
+    assert sub["kappa"] == 0.7
+    assert sub["percent_agreement"] == round(19 / 21, 4)
+
+
+def test_turn_and_document_units(three_coders: Project):
+    by_turn = json.loads(three_coders.ok("agreement", "wei", "li", "zhang", "--unit", "turn",
+                                         "--json"))
+    # Two respondent turns: (1,1,1) and (1,0,1): P-bar 2/3, P_e 13/18 -> kappa -1/5.
+    sub = _row(by_turn, "policy.subsidies")
+    assert (sub["units"], sub["kappa"]) == (2, -0.2)
+    by_doc = json.loads(three_coders.ok("agreement", "wei", "li", "zhang", "--unit",
+                                        "document", "--json"))
+    sub = _row(by_doc, "policy.subsidies")
+    # One document, every coder used the code: agreement is complete, kappa and alpha are 0/0.
+    assert (sub["units"], sub["percent_agreement"], sub["kappa"], sub["alpha"]) == (
+        1, 1.0, None, None)
 
 
 def test_character_agreement_pools_the_2x2_table(two_coders: Project):
     report = json.loads(two_coders.ok("agreement", "wei", "li", "--unit", "character", "--json"))
     text = json.loads(two_coders.ok("show", "li", "--json"))["text"]
-    sub = next(c for c in report["codes"] if c["name"] == "policy.subsidies")
+    sub = _row(report, "policy.subsidies")
     n, a, b, both = len(text), len(S1) + len(S4), len(S1), len(S1)
-    assert (sub["units"], sub["coded_a"], sub["coded_b"], sub["both"]) == (n, a, b, both)
+    assert (sub["units"], sub["coded"], sub["all_coded"]) == (n, {"wei": a, "li": b}, both)
     neither = n - a - b + both
     po = Fraction(both + neither, n)
     pe = Fraction(a * b + (n - a) * (n - b), n * n)
     assert sub["kappa"] == round(float((po - pe) / (1 - pe)), 4)
-    assert sub["alpha"] is None
 
 
-def test_agreement_refusals(two_coders: Project, tmp_path: Path):
-    assert "different coders" in two_coders.fails("agreement", "wei", "wei")
+def test_span_unit_is_unitizing_alpha(two_coders: Project):
+    report = json.loads(two_coders.ok("agreement", "wei", "li", "--unit", "span", "--json"))
+    text = json.loads(two_coders.ok("show", "li", "--json"))["text"]
+    n, a, b = len(text), [len(S1), len(S4)], [len(S1)]
+    # Two observers: l(unit, gap) = |A - B| + |B - A| = d, l(unit, .) = |A| + |B|, l.. = 2N;
+    # self-pairs: squared unit lengths plus one per gap position.
+    d = len(S4)
+    units = sum(a) + sum(b)
+    gaps = 2 * n - units
+    selfpairs = sum(x * x for x in a + b) + gaps
+    chance = Fraction(2 * units * gaps) / (2 * n - Fraction(selfpairs, 2 * n))
+    expected = 1 - 2 * d / chance
+    sub = _row(report, "policy.subsidies")
+    assert sub["binary_u_alpha"] == round(float(expected), 4)
+    assert sub["coded"] == {"wei": sum(a), "li": sum(b)}
+    assert sub["segments"] == {"wei": 2, "li": 1}
+    assert sub["cu_alpha"] is None  # one code: nothing to compare within units
+    policy = _row(report, "policy")
+    assert policy["u_alpha"] is not None and policy["cu_alpha"] is not None
+    assert policy["combined"] == 1  # wei gave S4 two codes
+    out = two_coders.ok("agreement", "wei", "li", "--unit", "span")
+    assert "|u-alpha" in out and "cu-alpha" in out
+
+
+def test_disagreements_list_the_passages_with_who_coded_what(two_coders: Project):
+    report = json.loads(two_coders.ok("agreement", "wei", "li", "--disagreements", "--json"))
+    passages = report["passages"]
+    assert [p["text"] for p in passages] == [S4, S5]
+    s4, s5 = passages
+    assert s4["codes"] == {"wei": ["policy.land", "policy.subsidies"], "li": ["policy.land"]}
+    assert s4["differing"] == ["policy.subsidies"]
+    assert s5["codes"] == {"wei": [], "li": ["policy.land"]} and s5["turn"] == 4
+    assert s5["show"] == f"qualcode show li --at {s5['start']}"
+    shown = two_coders.ok(*s5["show"].split()[1:])
+    assert "turn 4" in shown and "Nothing" in shown and "Shenzhen" not in shown
+    land = json.loads(two_coders.ok("agreement", "wei", "li", "--disagreements", "--code",
+                                    "policy.land", "--json"))
+    assert [p["text"] for p in land["passages"]] == [S5]
+    rows = list(csv.reader(io.StringIO(two_coders.ok(
+        "agreement", "wei", "li", "--disagreements", "--format", "csv"))))
+    assert rows[0] == ["document", "case", "turn", "start", "end", "text", "wei", "li",
+                       "differing", "show"]
+    assert rows[1][5:9] == [S4, "policy.land; policy.subsidies", "policy.land",
+                            "policy.subsidies"]
+    table = two_coders.ok("agreement", "wei", "li", "--disagreements")
+    assert "2 passages where wei, li differ" in table and "qualcode show li --at" in table
+
+
+def test_disagreements_by_character_are_the_differing_stretches(two_coders: Project):
+    report = json.loads(two_coders.ok("agreement", "wei", "li", "--disagreements", "--unit",
+                                      "character", "--json"))
+    assert [(p["text"], p["differing"]) for p in report["passages"]] == [
+        (S4, ["policy.subsidies"]), (S5, ["policy.land"])]
+
+
+def test_consensus_take_and_agreed(two_coders: Project):
+    text = json.loads(two_coders.ok("show", "li", "--json"))["text"]
+    at = text.index(S4) + 5
+    before = two_coders.ok("consensus", "take", "li", "li", "--at", str(at), "--json")
+    assert [r["code"] for r in json.loads(before)["added"]] == ["policy.land"]
+    # Changing one's mind: taking wei's version replaces li's there.
+    change = json.loads(two_coders.ok("consensus", "take", "wei", "li", "--at", str(at),
+                                      "--json"))
+    assert sorted(r["code"] for r in change["added"]) == ["policy.land", "policy.subsidies"]
+    assert [r["code"] for r in change["removed"]] == ["policy.land"]
+    bulk = json.loads(two_coders.ok("consensus", "agreed", "wei", "li", "--json"))
+    # wei and li agree on subsidies at S1 and land at S4 (already taken): one added.
+    assert [(r["code"], r["quote"]) for r in bulk["added"]] == [("policy.subsidies", S1)]
+    assert bulk["already"] == 1
+    rows = json.loads(two_coders.ok("codings", "list", "--by", "consensus", "--json"))
+    assert sorted((r["code"], r["quote"]) for r in rows) == sorted([
+        ("policy.land", S4), ("policy.subsidies", S1), ("policy.subsidies", S4)])
+    assert json.loads(two_coders.ok("consensus", "agreed", "wei", "li", "--json"))["added"] == []
+
+
+def test_agreement_and_consensus_refusals_change_nothing(two_coders: Project, tmp_path: Path):
+    before = two_coders.snapshot()
+    assert "at least two coders" in two_coders.fails("agreement", "wei")
+    assert "named twice" in two_coders.fails("agreement", "wei", "wei")
     assert "no coder" in two_coders.fails("agreement", "wei", "zhang")
     assert "unknown unit" in two_coders.fails("agreement", "wei", "li", "--unit", "word")
+    assert "--partial" in two_coders.fails("agreement", "wei", "li", "--unit", "span",
+                                           "--partial")
+    assert "--disagreements" in two_coders.fails("agreement", "wei", "li", "--code",
+                                                 "policy.land")
+    assert "--disagreements" in two_coders.fails("agreement", "wei", "li", "--format", "csv")
+    assert "exactly one of" in two_coders.fails("consensus", "take", "li", "li")
+    assert "outside the document" in two_coders.fails("consensus", "take", "li", "li", "--at",
+                                                      "99999")
+    assert "written to" in two_coders.fails("consensus", "agreed", "wei", "consensus")
+    assert "outside the document" in two_coders.fails("show", "li", "--at", "99999")
+    assert two_coders.snapshot() == before
     other = tmp_path / "other.txt"
-    other.write_text("Interviewer: Land?\n\nMs. Wu: The land was cheap.\n", encoding="utf-8")
+    other.write_text(OTHER, encoding="utf-8")
     two_coders.ok("import", str(other))
-    two_coders.ok("code", "add", "other", "policy.land", "--quote", "cheap", "--coder", "solo")
+    _code(two_coders, "other", "solo", "policy.land", "cheap")
     assert "no document in common" in two_coders.fails("agreement", "wei", "solo")
+
+
+def test_a_coder_who_recorded_judged_sentences_is_missing_elsewhere(
+    two_coders: Project, tmp_path: Path
+):
+    gold = tmp_path / "gold.yaml"
+    gold.write_text(
+        "document: li\ncoder: gold\nsentences:\n"
+        f'  - quote: "{S1}"\n    codes: [policy.subsidies]\n'
+        f'  - quote: "{S4}"\n    codes: []\n',
+        encoding="utf-8",
+    )
+    two_coders.ok("codings", "import", str(gold))
+    report = json.loads(two_coders.ok("agreement", "wei", "gold", "--json"))
+    sub = _row(report, "policy.subsidies")
+    # gold judged S1 (subsidies) and S4 (nothing); S2, S3, S5 are missing for gold, not "no".
+    # wei: S1 yes, S4 yes -> TT 1, TF 1: po 1/2, pe 1/2 -> kappa 0; alpha 1 - 3 * 2 / 6 = 0.
+    assert (sub["units"], sub["coded"], sub["all_coded"]) == (2, {"wei": 2, "gold": 1}, 1)
+    assert (sub["kappa"], sub["alpha"], sub["percent_agreement"]) == (0.0, 0.0, 0.5)
+    assert any("gold recorded the sentences they judged" in n for n in report["notes"])
+    passages = json.loads(two_coders.ok("agreement", "wei", "gold", "--disagreements",
+                                        "--json"))["passages"]
+    assert [p["text"] for p in passages] == [S4]  # S2, S3, S5: gold did not judge them

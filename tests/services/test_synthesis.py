@@ -203,10 +203,11 @@ def test_firms_without_codings_get_honest_empty_cells(tiny):
     assert data["rows"][2]["cells"]["policy"]["empty"] is True
 
 
-def test_empty_project_gives_the_paper_dimensions_and_no_rows(project: Project):
+def test_empty_project_gives_no_dimensions_and_no_rows(project: Project):
+    # Dimensions come from the project's codebook only (none yet), never from the paper's list.
     with project.session() as s:
         syn = build_synthesis(s)
-    assert syn.rows == [] and syn.dimensions == list(DIMENSIONS)
+    assert syn.rows == [] and syn.dimensions == []
     assert syn.wide_table().rows == [] and syn.grid_table().rows == []
     assert syn.to_dict()["rows"] == []
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from qualcode.errors import InputError
 
 from .archive import DEFAULT_LIMITS, Limits, SafeArchive, read_small_file
+from .extension import EXTENSION_MEMBER, parse_extension
 from .model import RefiCode, RefiProject, RefiSource, norm_guid, walk_codes
 from .positions import Detection, detect, normalise_newlines
 from .xmlparse import Parser, local, namespace, parse_xml
@@ -59,6 +60,7 @@ class RefiFile:
     notes: dict[str, str] = field(default_factory=dict)  # note text by normalised GUID
     warnings: list[str] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+    extension: dict | None = None  # qualcode's own extension member, when the archive has one
 
     @property
     def code_count(self) -> int:
@@ -163,6 +165,11 @@ def _read_project(path: Path, container: str, root, where: str,
         if count:
             out.skipped.append(Skipped(f"{count} {part}(s)", "qualcode does not import them"))
     out.notes = _note_texts(out, archive)
+    member = archive.find(EXTENSION_MEMBER) if archive is not None else None
+    if member is not None:
+        out.extension, warnings = parse_extension(archive.read(member),
+                                                  f"{path}:{member.filename}")
+        out.warnings.extend(warnings)
     for source in project.sources:
         text = _source_text(out, source, archive)
         if text is not None:

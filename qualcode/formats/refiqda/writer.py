@@ -169,14 +169,17 @@ def source_member(source: RefiSource) -> str:
     return "sources/" + source.plain_text_path.split("://", 1)[1]
 
 
-def qdpx_bytes(project: RefiProject) -> bytes:
-    """The archive as bytes: project.qde first, then each source's text as UTF-8 (no BOM)."""
+def qdpx_bytes(project: RefiProject, extra: dict[str, bytes] | None = None) -> bytes:
+    """The archive as bytes: project.qde first, then each source's text as UTF-8 (no BOM), then
+    any extra members (qualcode's extension, which other programs ignore)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         _add(archive, "project.qde", project_xml(project))
         for source in project.sources:
             if source.plain_text_path is not None:
                 _add(archive, source_member(source), (source.text or "").encode("utf-8"))
+        for name, data in (extra or {}).items():
+            _add(archive, name, data)
     return buffer.getvalue()
 
 

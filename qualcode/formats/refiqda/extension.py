@@ -1,0 +1,70 @@
+"""What REFI-QDA has no place for, carried beside project.qde in the .qdpx archive.
+
+The Project schema (Project-mrt2019.xsd) has no extension point: every content model is a closed
+xsd:sequence without xsd:any, so a namespaced element or attribute inside project.qde would make
+the file invalid. qualcode therefore writes one extra archive member, `qualcode/extension.json`,
+beside project.qde and sources/. Other programs read only project.qde and the files it names, so
+they ignore it; qualcode reads it back on import. Everything in it refers to project.qde by GUID:
+
+    {
+      "namespace": "urn:qualcode:refi-qda-extension:1",    (this format; checked on reading)
+      "producer": "qualcode 0.1.0",
+      "codes":       {CODE_GUID: {"key": ..., "patterns": [...]}},        spaCy patterns
+      "codings":     {CODING_GUID: {"origin": ..., "key_quote": true}},   origin, key quotes
+      "summaries":   [{"note": NOTE_GUID, "case": ..., "dimension": ...,
+                       "author": ..., "written_at": ..., "stale": false}],
+      "suggestions": [{"source": SOURCE_GUID, "code": CODE_GUID, "start": 0, "end": 10,
+                       "score": 0.6, "method": ..., "unit": ..., "evidence": {...},
+                       "pipeline": ..., "codebook_sha256": ..., "status": ...,
+                       "decided_by": USER_GUID|null, "decided_at": ..., "coding": CODING_GUID|null,
+                       "created_at": ...}],
+      "judged":      [{"source": SOURCE_GUID, "user": USER_GUID, "start": 0, "end": 10,
+                       "note": ..., "created_at": ...}],            sentences read and labelled
+      "memos":       [{"note": NOTE_GUID, "case"|"document"|"code"|"coding"|"project": ...,
+                       "title": ..., "author": ..., "created_at": ...}]  what each memo is about
+    }
+
+Offsets are Unicode code points into the source's text as written in the archive (the export's
+convention). This module only reads and writes the JSON; services/refi_export.py and
+refi_import.py fill and apply it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from qualcode.errors import InputError
+
+EXTENSION_MEMBER = "qualcode/extension.json"
+NAMESPACE = "urn:qualcode:refi-qda-extension:1"
+SECTIONS = {"codes": dict, "codings": dict, "summaries": list, "suggestions": list,
+            "judged": list, "memos": list}
+
+
+def extension_bytes(data: dict[str, Any]) -> bytes:
+    """The member's bytes: sorted keys, so the same project gives the same archive."""
+    body = {"namespace": NAMESPACE, **data}
+    return (json.dumps(body, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
+
+
+def parse_extension(raw: bytes, where: str) -> tuple[dict[str, Any] | None, list[str]]:
+    """The extension's sections, or None with a warning when it is another format or version
+    (the rest of the file is still imported). Malformed JSON is an error: it is our own file."""
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"qualcode's extension is not valid JSON ({exc})", where=where,
+                         hint="the file was damaged; nothing was imported") from None
+    if not isinstance(data, dict) or data.get("namespace") != NAMESPACE:
+        found = data.get("namespace") if isinstance(data, dict) else None
+        return None, [f"{EXTENSION_MEMBER} is in namespace {found!r}, not {NAMESPACE}: "
+                      "patterns, key quotes, summaries and suggestions in it were not read"]
+    out: dict[str, Any] = {}
+    for name, kind in SECTIONS.items():
+        value = data.get(name, kind())
+        if not isinstance(value, kind):
+            raise InputError(f"qualcode's extension: {name!r} should be a {kind.__name__}",
+                             where=where, hint="the file was damaged; nothing was imported")
+        out[name] = value
+    return out, []
