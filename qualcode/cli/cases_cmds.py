@@ -46,7 +46,7 @@ def list_(
     """Every case with its attributes and counts (tab-separated when piped)."""
     from qualcode.services.cases import list_cases
 
-    with project_session(ctx) as session:
+    with project_session(ctx, write=False) as session:
         cases = list_cases(session)
     if json_out:
         emit_json(cases)
@@ -78,7 +78,7 @@ def show(
     """One case: attributes with their types, interviews, codings per dimension."""
     from qualcode.services.cases import show_case
 
-    with project_session(ctx) as session:
+    with project_session(ctx, write=False) as session:
         detail = show_case(session, name)
     if json_out:
         emit_json(detail)

@@ -116,7 +116,7 @@ def show(
     """The code tree with coding counts (direct / including codes below)."""
     from qualcode.services.codebook import code_tree
 
-    with project_session(ctx) as session:
+    with project_session(ctx, write=False) as session:
         nodes = code_tree(session, include_retired=all_codes)
     if json_out:
         emit_json(nodes)
@@ -157,7 +157,7 @@ def export(ctx: typer.Context,
     """The project's codebook as YAML (retired codes left out), e.g. after a REFI-QDA import."""
     from qualcode.services.codebook import export_codebook_yaml
 
-    with project_session(ctx) as session:
+    with project_session(ctx, write=False) as session:
         text = export_codebook_yaml(session)
     if output is not None:
         try:

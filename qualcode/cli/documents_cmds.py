@@ -32,7 +32,7 @@ def list_(
     """Every document with its case, size and codings (tab-separated when piped)."""
     from qualcode.services.documents import list_documents
 
-    with project_session(ctx) as session:
+    with project_session(ctx, write=False) as session:
         docs = list_documents(session, case=case)
     if json_out:
         emit_json(docs)

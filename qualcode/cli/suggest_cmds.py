@@ -175,7 +175,7 @@ def list_(
     """Suggestions with their scores and evidence."""
     from qualcode.services.review import list_suggestions
 
-    with project_session(ctx) as session:
+    with project_session(ctx, write=False) as session:
         rows = list_suggestions(
             session,
             limit=limit,
