@@ -56,6 +56,7 @@ _COMMANDS: dict[str, tuple[str, str | None]] = {
     "log": ("history_cmds", None),
     "undo": ("history_cmds", None),
     "redo": ("history_cmds", None),
+    "manifest": ("manifest_cmds", None),
 }
 
 
