@@ -10,6 +10,7 @@ from qualcode.cli.common import (
     CoderOpt,
     JsonOpt,
     YesOpt,
+    backup_before,
     coder_name,
     confirm,
     console,
@@ -197,6 +198,7 @@ def remove(
     with project_session(ctx) as session:
         result = remove_case(session, name, actor=coder_name(coder))
         confirm(f"Remove case {name} ({result['documents']} documents keep no case)?", yes)
+        backup_before(ctx, "cases-remove")
     if json_out:
         emit_json(result)
         return

@@ -101,6 +101,15 @@ def project_session(ctx: typer.Context, *, write: bool = True) -> Iterator[Any]:
         engine.dispose()
 
 
+def backup_before(ctx: typer.Context, label: str) -> None:
+    """A destructive command backs the project up before its change is committed: the backup
+    reads the last committed state (this command's own change is not in it yet)."""
+    from qualcode.services.project import auto_backup
+
+    location = state(ctx).location()
+    auto_backup(location.url, location.folder, label)
+
+
 def _tell_waiting() -> None:
     err("waiting: another qualcode command is writing to this project...")
 

@@ -10,6 +10,7 @@ from qualcode.cli.common import (
     CoderOpt,
     JsonOpt,
     YesOpt,
+    backup_before,
     coder_name,
     confirm,
     emit_json,
@@ -69,6 +70,7 @@ def remove(ctx: typer.Context, name: DocArg, yes: YesOpt = False, coder: CoderOp
         counts = remove_document(session, name, actor=coder_name(coder))
         confirm(f"Remove {name} with its {counts['codings']} codings, {counts['suggestions']} "
                 f"suggestions and {counts['memos']} memos?", yes)
+        backup_before(ctx, "documents-remove")
     if json_out:
         emit_json({"removed": name, **counts})
         return

@@ -15,6 +15,7 @@ from qualcode.cli.common import (
     CoderOpt,
     JsonOpt,
     YesOpt,
+    backup_before,
     coder_name,
     confirm,
     console,
@@ -228,6 +229,7 @@ def _bulk(ctx, action: str, coder, json_out: bool, yes: bool = False, **filters)
         done = decide_many(session, action, coder=coder_name(coder), **query)
         if done:
             confirm(f"{action.capitalize()} {len(done)} suggestion(s)?", yes)
+            backup_before(ctx, f"suggestions-{action}")
     if json_out:
         emit_json(done)
         return
