@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import uuid
 
@@ -27,10 +28,18 @@ def _coded(project: Project) -> Project:
     return project
 
 
+def _plain(value):
+    """SQLite hands datetimes back naive (UTC), PostgreSQL aware: compare them as naive UTC."""
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
+    return value
+
+
 def _content(project: Project) -> dict:
     snap = project.snapshot()
     snap.pop("project_info")
-    return snap
+    return {name: sorted((tuple(map(_plain, row)) for row in rows), key=repr)
+            for name, rows in snap.items()}
 
 
 def _new_postgres_database() -> str:

@@ -184,8 +184,10 @@ def export(ctx: typer.Context,
     with project_session(ctx, write=False) as session:
         text = export_codebook_yaml(session)
     if output is not None:
+        from qualcode.formats.atomic import write_atomically
+
         try:
-            output.write_text(text, encoding="utf-8")
+            write_atomically(output, text.encode("utf-8"))
         except OSError as exc:
             raise QualcodeError(f"cannot write: {exc.strerror}", where=str(output)) from exc
     if json_out:

@@ -149,8 +149,10 @@ def _export(syn, fmt: str, output: Path | None, console: Console) -> None:
     if output is None:
         typer.echo(text, nl=False)
         return
+    from qualcode.formats.atomic import write_atomically
+
     try:
-        output.write_bytes(text.encode("utf-8"))
+        write_atomically(output, text.encode("utf-8"))
     except OSError as exc:
         raise QualcodeError(f"cannot write: {exc.strerror or exc}", where=str(output)) from exc
     console.print(f"Wrote {output} ({fmt}, {len(syn.rows)} cases).")
