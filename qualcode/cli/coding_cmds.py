@@ -189,7 +189,7 @@ def list_(
     when the listing is longer than the screen."""
     from qualcode.services.coding import iter_codings
 
-    with project_session(ctx) as session:
+    with project_session(ctx, write=False) as session:
         rows = iter_codings(
             session,
             case=case,

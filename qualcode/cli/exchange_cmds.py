@@ -39,7 +39,7 @@ def export(
     Positions are Unicode code points from 0, end exclusive, over the UTF-8 text (no BOM, LF)."""
     from qualcode.services.refi_export import export_codebook, export_project
 
-    with project_session(ctx) as session:
+    with project_session(ctx, write=False) as session:
         if codebook:
             result = export_codebook(session, output, overwrite=force)
         else:

@@ -149,8 +149,10 @@ def _export(syn, fmt: str, output: Path | None, console: Console) -> None:
     if output is None:
         typer.echo(text, nl=False)
         return
+    from qualcode.formats.atomic import write_atomically
+
     try:
-        output.write_bytes(text.encode("utf-8"))
+        write_atomically(output, text.encode("utf-8"))
     except OSError as exc:
         raise QualcodeError(f"cannot write: {exc.strerror or exc}", where=str(output)) from exc
     console.print(f"Wrote {output} ({fmt}, {len(syn.rows)} cases).")
@@ -200,7 +202,7 @@ def synthesize(
     from qualcode.services.synthesis import build_synthesis
 
     export = _export_format(fmt, output)
-    with project_session(ctx) as session:
+    with project_session(ctx, write=False) as session:
         syn = build_synthesis(session, coder=coder, origin=origin, quotes=quotes, cases=case,
                               dimensions=dimension)
     console = _console()
@@ -241,7 +243,7 @@ def report(
     A4."""
     from qualcode.services.report import build_report, write_report
 
-    with project_session(ctx) as session:
+    with project_session(ctx, write=False) as session:
         page = build_report(session, coder=coder, origin=origin, quotes=quotes, title=title)
     size = write_report(page, output)
     if json_out:
@@ -306,7 +308,7 @@ def summary_show(
     """A case's summaries (or one), with who wrote them and whether they are stale."""
     from qualcode.services.summaries import show_summaries
 
-    with project_session(ctx) as session:
+    with project_session(ctx, write=False) as session:
         views = show_summaries(session, case, dimension)
     if json_out:
         emit_json(views)
@@ -328,7 +330,7 @@ def summary_list(
     """Every summary, STALE ones flagged (their codings changed after they were written)."""
     from qualcode.services.summaries import list_summaries
 
-    with project_session(ctx) as session:
+    with project_session(ctx, write=False) as session:
         views = list_summaries(session, stale_only=stale)
     if json_out:
         emit_json(views)

@@ -12,7 +12,6 @@ import contextlib
 import io
 import os
 import re
-import uuid
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -269,23 +268,19 @@ def _info(name: str) -> zipfile.ZipInfo:
 
 @contextlib.contextmanager
 def atomic_file(path: Path) -> Iterator[BinaryIO]:
-    """A file to write beside the target, renamed onto it when the block ends: a failed export
-    never leaves half a file under the target's name."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    # os.open with 0o666 lets the umask decide the mode, as for any file the user writes.
-    handle = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
+    """A file to stream into, renamed onto the target when the block ends
+    (formats/atomic.py): a failed or killed export never leaves half a file under its name."""
+    from qualcode.formats.atomic import atomic_target
+
+    with atomic_target(Path(path)) as tmp:
+        # os.open with 0o666 lets the umask decide the mode, as for any file the user writes.
+        handle = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         with os.fdopen(handle, "wb") as out:
             yield out
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def write_atomically(path: Path, data: bytes) -> None:
     """Write beside the target, then rename: a failed export never leaves half a file."""
-    with atomic_file(path) as out:
-        out.write(data)
+    from qualcode.formats.atomic import write_atomically as write
+
+    write(path, data)
