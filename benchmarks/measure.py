@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -31,6 +32,11 @@ def run_process(argv: list[str], *, cwd: Path | None = None, env: dict | None = 
     """Run ARGV through benchmarks/peak.py, which reports the command's own peak resident
     memory and CPU time (wait4): from this process, which may hold a large project's worth of
     data, Linux would add our own peak to the child's."""
+    if env is None:
+        # As a user runs it: Python keeps compiled modules (.pyc). With PYTHONDONTWRITEBYTECODE
+        # set (as in some sandboxes) qualcode's own modules were compiled from source on every
+        # run, while the baseline's (installed packages) were not.
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
             tempfile.NamedTemporaryFile(suffix=".json") as report:
         started = time.perf_counter()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import math
 import platform
 import shutil
@@ -85,7 +86,7 @@ def growth(first: dict, last: dict, step: str, attr: str = "cpu") -> float:
 def render(results: list[dict], seconds: float) -> str:
     lines = [
         f"Run {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC on {platform.machine()}, Python "
-        f"{platform.python_version()}; {seconds:.0f} s in all. Sizes: " + "; ".join(
+        f"{platform.python_version()} (this run's part: {seconds:.0f} s). Sizes: " + "; ".join(
             f"{r['interviews']:,} interviews / {r['words']:,} words / {r['codings']:,} codings"
             for r in results) + ". Cells: wall s / CPU s / peak MB.",
         "",
@@ -114,18 +115,28 @@ def main() -> None:
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    results = [run_size(size) for size in args.sizes]
-    table = render(results, time.perf_counter() - started)
-    print(table)
-    if not args.no_write:
-        text = RESULTS.read_text(encoding="utf-8")
-        head, found, rest = text.partition(MARKER)
-        if not found:
-            raise SystemExit(f"RESULTS.md has no {MARKER} line to put the table under")
-        _old, _sep, after = rest.partition("<!-- /scale -->")
-        RESULTS.write_text(head + MARKER + "\n\n" + table + "\n\n<!-- /scale -->" + after,
-                           encoding="utf-8")
+    for size in args.sizes:
+        result = run_size(size)
+        # Each size is kept on its own (sizes may run in separate processes); the table is
+        # made from every size measured so far, so a long run keeps what it finished.
+        (WORK / f"result-{size:g}M.json").write_text(json.dumps(result), encoding="utf-8")
+        results = sorted((json.loads(f.read_text(encoding="utf-8"))
+                          for f in WORK.glob("result-*M.json")),
+                         key=lambda r: r["million_words"])
+        table = render(results, time.perf_counter() - started)
+        print(table, flush=True)
+        if not args.no_write:
+            write_results(table)
 
+
+def write_results(table: str) -> None:
+    text = RESULTS.read_text(encoding="utf-8")
+    head, found, rest = text.partition(MARKER)
+    if not found:
+        raise SystemExit(f"RESULTS.md has no {MARKER} line to put the table under")
+    _old, _sep, after = rest.partition("<!-- /scale -->")
+    RESULTS.write_text(head + MARKER + "\n\n" + table + "\n\n<!-- /scale -->" + after,
+                       encoding="utf-8")
 
 if __name__ == "__main__":
     main()

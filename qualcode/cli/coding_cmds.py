@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -189,19 +190,18 @@ def list_(
     when the listing is longer than the screen."""
     from qualcode.services.coding import iter_codings
 
+    filters = {"case": case, "document": document, "code": code, "dimension": dimension,
+               "coder": by, "origin": origin, "flagged": flagged, "limit": limit,
+               "blind_for": coder_name(coder) if blind else None}
     with project_session(ctx, write=False) as session:
-        rows = iter_codings(
-            session,
-            case=case,
-            document=document,
-            code=code,
-            dimension=dimension,
-            coder=by,
-            origin=origin,
-            flagged=flagged,
-            limit=limit,
-            blind_for=coder_name(coder) if blind else None,
-        )
+        if not json_out and not flagged and not sys.stdout.isatty():
+            # Piped: the service's tab-separated lines as they are read (the fast path).
+            from qualcode.cli.listing import write_chunks
+            from qualcode.services.coding import LISTING_COLUMNS, iter_coding_lines
+
+            write_chunks(LISTING_COLUMNS, iter_coding_lines(session, **filters))
+            return
+        rows = iter_codings(session, **filters)
         if json_out:
             emit_json_stream(rows)
             return
