@@ -106,3 +106,21 @@ def loose_regex(quote: str) -> str:
 def loose_pattern(quote: str, ignore_case: bool = False) -> re.Pattern[str]:
     """`loose_regex` compiled; ignore_case as re.IGNORECASE does it."""
     return re.compile(loose_regex(quote), re.IGNORECASE if ignore_case else 0)
+
+
+# Letters and digits of Latin scripts: a Latin name only matches as a whole word ("Li" is not
+# in "Lithium"); a Chinese name matches inside Chinese text, which has no spaces.
+_LATIN = "A-Za-z0-9\u00c0-\u024f"
+_LATIN_CHAR = re.compile(f"[{_LATIN}]")
+
+
+def name_regex(name: str) -> str:
+    """`loose_regex` of a name, held to word edges where the name starts or ends with a Latin
+    letter or digit."""
+    body = loose_regex(name)
+    canonical = fold(name)
+    if canonical and _LATIN_CHAR.match(canonical[0]):
+        body = f"(?<![{_LATIN}])" + body
+    if canonical and _LATIN_CHAR.match(canonical[-1]):
+        body += f"(?![{_LATIN}])"
+    return body
