@@ -139,7 +139,7 @@ def matrix(
     from qualcode.services.matrix import build_matrix
 
     ex = Export(ctx, pseudonymise=pseudonymise, key=key, manifest=manifest)
-    with project_session(ctx) as session:
+    with project_session(ctx, write=False) as session:
         m = build_matrix(session, rows=rows, cols=cols, value=value, coder=coder, origin=origin,
                          code=code)
         ex.prepare_manifest(session)
@@ -255,7 +255,7 @@ def cooccur(
     """
     from qualcode.services import cooccur as service
 
-    with project_session(ctx) as session:
+    with project_session(ctx, write=False) as session:
         if pair is not None:
             passages = service.cooccurrence_passages(session, pair[0], pair[1], unit=unit,
                                                      coder=coder, origin=origin, code=code,
@@ -361,7 +361,7 @@ def search(
         raise QualcodeError(f"unknown unit {unit!r}", hint="one of hit, sentence, turn")
     who = coder_name(coder)
     coded = None
-    with project_session(ctx) as session:
+    with project_session(ctx, write=False) as session:
         key = service.check_code(session, code) if code is not None else None
         hits = service.search(session, query, mode=mode, context=context, case=case,
                               document=document, speaker_role=speaker_role)
@@ -426,7 +426,7 @@ def gaps(
     case)", and a note names them."""
     from qualcode.services.gaps import find_gaps
 
-    with project_session(ctx) as session:
+    with project_session(ctx, write=False) as session:
         result = find_gaps(session, by=by, coder=coder, origin=origin)
     if json_out:
         emit_json(result.as_dict())

@@ -195,7 +195,7 @@ def list_(
     from qualcode.services.coding import iter_codings
 
     ex = Export(ctx, pseudonymise=pseudonymise, key=key, manifest=manifest)
-    with project_session(ctx) as session:
+    with project_session(ctx, write=False) as session:
         rows = iter_codings(
             session,
             case=case,

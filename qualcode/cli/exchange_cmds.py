@@ -44,7 +44,7 @@ def export(
     from qualcode.services.refi_export import export_codebook, export_project
 
     ex = Export(ctx, pseudonymise=pseudonymise, key=key, manifest=manifest)
-    with project_session(ctx) as session:
+    with project_session(ctx, write=False) as session:
         ex.prepare_manifest(session)
         if codebook:
             result = export_codebook(session, output, overwrite=force,

@@ -29,7 +29,7 @@ def manifest(
     from qualcode.formats.manifest_json import manifest_text, write_text_atomically
     from qualcode.services.manifest import build_manifest
 
-    with project_session(ctx) as session:
+    with project_session(ctx, write=False) as session:
         data = build_manifest(session)
     text = manifest_text(data)
     if output is None:

@@ -151,9 +151,11 @@ def _export(syn, fmt: str, output: Path | None, console: Console, ex: Export) ->
     if output is None:
         typer.echo(text, nl=False)
         return
+    from qualcode.formats.atomic import write_atomically
+
     try:
         with ex.file(output) as target:
-            target.write_bytes(text.encode("utf-8"))
+            write_atomically(target, text.encode("utf-8"))
     except OSError as exc:
         raise QualcodeError(f"cannot write: {exc.strerror or exc}", where=str(output)) from exc
     console.print(f"Wrote {output} ({fmt}, {len(syn.rows)} cases).")
@@ -207,7 +209,7 @@ def synthesize(
 
     export = _export_format(fmt, output)
     ex = Export(ctx, pseudonymise=pseudonymise, key=key, manifest=manifest)
-    with project_session(ctx) as session:
+    with project_session(ctx, write=False) as session:
         syn = build_synthesis(session, coder=coder, origin=origin, quotes=quotes, cases=case,
                               dimensions=dimension)
         ex.prepare_manifest(session)
@@ -262,7 +264,7 @@ def report(
     from qualcode.services.report import build_report, write_report
 
     ex = Export(ctx, pseudonymise=pseudonymise, key=key, manifest=manifest)
-    with project_session(ctx) as session:
+    with project_session(ctx, write=False) as session:
         page = build_report(session, coder=coder, origin=origin, quotes=quotes, title=title)
         ex.prepare_manifest(session)
     if ex.pseudonymiser is not None:
@@ -334,7 +336,7 @@ def summary_show(
     """A case's summaries (or one), with who wrote them and whether they are stale."""
     from qualcode.services.summaries import show_summaries
 
-    with project_session(ctx) as session:
+    with project_session(ctx, write=False) as session:
         views = show_summaries(session, case, dimension)
     if json_out:
         emit_json(views)
@@ -356,7 +358,7 @@ def summary_list(
     """Every summary, STALE ones flagged (their codings changed after they were written)."""
     from qualcode.services.summaries import list_summaries
 
-    with project_session(ctx) as session:
+    with project_session(ctx, write=False) as session:
         views = list_summaries(session, stale_only=stale)
     if json_out:
         emit_json(views)

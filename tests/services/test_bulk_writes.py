@@ -18,7 +18,7 @@ from qualcode.services.refi_import import import_refi
 from qualcode.services.review import decide_many
 from qualcode.storage import database
 from qualcode.storage.models import Code, Coder, Coding, Document, Event, Suggestion
-from tests.conftest import CODEBOOK, DEMO, DEMO_CODING, Project
+from tests.conftest import CODEBOOK, DEMO, DEMO_CODING, Project, new_project
 
 
 @contextlib.contextmanager
@@ -61,11 +61,7 @@ def test_refi_import_writes_codings_and_events_in_batches(project: Project, tmp_
     archive = tmp_path / "p.qdpx"
     with project.session() as s:
         export_project(s, archive)
-    (tmp_path / "fresh").mkdir()
-    fresh = Project(tmp_path / "fresh")
-    from qualcode.services.project import init_project
-
-    init_project(fresh.folder)
+    fresh = new_project(tmp_path / "fresh")
     with counted(fresh) as (session, counts):
         report = import_refi(session, archive, actor="tester")
     assert report.codings_added == 300
