@@ -214,3 +214,35 @@ def test_manifest_beside_a_pseudonymised_export(keyed, tmp_path):
 def test_pseudonymise_without_a_key_is_refused(named, tmp_path):
     error = named.fails("matrix", "--pseudonymise", "-o", str(tmp_path / "m.csv"))
     assert "there is no pseudonym key" in error and not (tmp_path / "m.csv").exists()
+
+
+ENCODED = "%E5%BE%B7%E8%B5%9B%E7%94%B5%E6%B1%A0"  # 德赛电池 in a URL or a downloaded file's name
+
+
+@pytest.mark.parametrize("where", ["quote", "attribute", "document name"])
+def test_the_leak_check_catches_a_chinese_name_in_quotes_attributes_and_document_names(
+        project, tmp_path, where):
+    project.ok("codebook", "load", str(CODEBOOK))
+    website = f"https://example.com/{ENCODED}" if where == "attribute" else "none"
+    said = f"官网是 https://example.com/{ENCODED} 。" if where == "quote" else "官网没有。"
+    name = f"{ENCODED}-2019" if where == "document name" else "wang"
+    path = tmp_path / f"{name}.md"
+    path.write_text(f"---\ncase: 德赛电池\ncase_attributes:\n  website: {website}\n"
+                    f"language: zh\n---\n访谈者：有官网吗？\n王总：{said}\n访谈者：好。\n"
+                    "王总：德赛电池在惠州。\n", encoding="utf-8")
+    project.ok("import", str(path))
+    project.ok("code", "add", name, "strategy.relocation", "--turn", "2")
+    project.ok("pseudonyms", "add", "firms", "德赛电池", "甲公司")
+    before = project.snapshot()
+    args = (("matrix", "--rows", "attribute:website", "--format", "csv")
+            if where == "attribute" else ("codings", "list", "--json"))
+    res = project.run(*args, "--pseudonymise")
+    assert res.exit_code == 1 and res.stdout == ""
+    assert "would still show '德赛电池'" in res.stderr
+    # an export without the encoded name passes: rows by case hold only the pseudonym
+    assert project.ok("matrix", "--format", "csv", "--pseudonymise").splitlines()[1].startswith(
+        "甲公司,")
+    out = tmp_path / "r.html"
+    assert "would still show '德赛电池'" in project.fails("report", "-o", str(out),
+                                                          "--pseudonymise")
+    assert not out.exists() and project.snapshot() == before
