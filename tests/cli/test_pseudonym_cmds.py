@@ -197,6 +197,11 @@ def test_a_name_that_escapes_replacement_is_caught_and_nothing_is_written(keyed,
         assert list(tmp_path.glob(".*qualcode-tmp*")) == []
     res = keyed.run("codings", "list", "--pseudonymise", "--json")  # memos are in the listing
     assert res.exit_code == 1 and res.stdout == "" and "德赛电池" in res.stderr
+    keyed.ok("summary", "set", "Desay Battery", "policy", url)
+    before = keyed.snapshot()
+    for fmt in ("md", "json", "html"):  # to standard output: held back, then refused
+        res = keyed.run("synthesize", "--pseudonymise", "--format", fmt)
+        assert res.exit_code == 1 and res.stdout == "" and "德赛电池" in res.stderr
     assert keyed.snapshot() == before
 
 
