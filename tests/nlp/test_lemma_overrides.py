@@ -15,7 +15,7 @@ from qualcode.nlp.suggester import suggest
 
 CASES = [
     ("Rent", "rent"), ("rented", "rent"), ("rents", "rent"),
-    ("taxes", "tax"), ("developed", "develop"), ("developing", "develop"),
+    ("taxes", "tax"), ("ground", "ground"), ("developed", "develop"), ("developing", "develop"),
     ("carmakers", "carmaker"), ("gigafactories", "gigafactory"),
     ("subsidised", "subsidize"), ("subsidized", "subsidize"), ("subsidising", "subsidize"),
     ("incentivized", "incentivize"), ("incentivised", "incentivize"), ("localised", "localize"),
