@@ -85,3 +85,25 @@ def locate(db: str | None, project: Path | None, cwd: Path | None = None) -> Pro
             hint="run `qualcode init DIR`, or pass --project DIR or --db URL",
         )
     return ProjectLocation(url=read_project_file(found), folder=found)
+
+
+PSEUDONYM_KEY_FILE = "pseudonyms.yaml"
+
+
+def pseudonym_key_path(folder: Path | None, given: Path | None) -> Path:
+    """--key, else `pseudonym_key` in qualcode.toml (relative to the project folder), else
+    pseudonyms.yaml in the project folder."""
+    if given is not None:
+        return given
+    if folder is None:
+        raise ProjectError("no project folder to keep the pseudonym key in",
+                           hint="give the key file with --key FILE")
+    path = folder / PROJECT_FILE
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ProjectError(f"cannot read the project file: {exc}", where=str(path)) from exc
+    name = data.get("pseudonym_key", PSEUDONYM_KEY_FILE)
+    if not isinstance(name, str) or not name.strip():
+        raise ProjectError("`pseudonym_key` must be a file name", where=str(path))
+    return folder / Path(name).expanduser()

@@ -106,7 +106,7 @@ def evaluate(
     """Score the suggester as if it were a second coder: precision, recall, F1, Cohen's kappa."""
     from qualcode.services.learning import evaluate as run
 
-    with project_session(ctx) as session:
+    with project_session(ctx, write=False) as session:
         report = run(
             session,
             against=against,

@@ -10,11 +10,6 @@ import typer
 
 from qualcode.cli.common import JsonOpt, console, emit_json, project_session
 
-ManifestOpt = Annotated[
-    Path | None, typer.Option("--manifest", help="Also write the run manifest (JSON) to this "
-                                                 "file: see `qualcode manifest`.")
-]
-
 
 def register(app: typer.Typer) -> None:
     app.command("manifest")(manifest)
@@ -34,7 +29,7 @@ def manifest(
     from qualcode.formats.manifest_json import manifest_text, write_text_atomically
     from qualcode.services.manifest import build_manifest
 
-    with project_session(ctx) as session:
+    with project_session(ctx, write=False) as session:
         data = build_manifest(session)
     text = manifest_text(data)
     if output is None:
