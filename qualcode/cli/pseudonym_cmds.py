@@ -80,7 +80,7 @@ def propose(
     from qualcode.services.pseudonyms import propose as propose_names
 
     entries = read_key(_key(ctx, key))
-    with project_session(ctx) as session:
+    with project_session(ctx, write=False) as session:
         found = propose_names(session, entries)
     if limit is not None:
         found = found[:limit]
