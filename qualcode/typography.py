@@ -68,9 +68,19 @@ def fold(text: str) -> str:
     return re.sub(rf" (?={_CJK.pattern})|(?<={_CJK.pattern}) ", "", out)
 
 
-def _char(c: str) -> str:
+_WIDE_FORMS = re.compile("[\uff00-\uffef]")
+
+
+def has_wide_forms(text: str) -> bool:
+    """Whether the text holds any full- or half-width form (a fast scan, done in C)."""
+    return _WIDE_FORMS.search(text) is not None
+
+
+def _char(c: str, wide: bool) -> str:
     variants = _VARIANTS.get(c)
-    if variants is None:
+    if variants is not None and not wide:
+        variants = "".join(v for v in variants if not _WIDE_FORMS.match(v))
+    if not variants or variants == c:
         return re.escape(c)
     return "[" + "".join(re.escape(v) for v in variants) + "]"
 
@@ -79,8 +89,10 @@ _DASH_RUN = "[" + "".join(re.escape(d) for d in DASHES) + "]+"
 _DOTS = "(?:\\.\\.\\.|" + ELLIPSIS + ")"
 
 
-def loose_regex(quote: str) -> str:
-    """The regular expression (as a string) that finds `quote` whatever its typography."""
+def loose_regex(quote: str, wide: bool = True) -> str:
+    """The regular expression (as a string) that finds `quote` whatever its typography.
+    `wide=False` leaves out the full- and half-width variants, for a text that has none (plain
+    letters then stay literals, which the regex engine searches for much faster)."""
     canonical = fold(quote)
     parts: list[str] = []
     i = 0
@@ -97,12 +109,30 @@ def loose_regex(quote: str) -> str:
         else:
             if i and canonical[i - 1] != " " and (_CJK.match(canonical[i - 1]) or _CJK.match(c)):
                 parts.append(r"\s*")
-            parts.append(_char(c))
+            parts.append(_char(c, wide))
         i += 1
     return "".join(parts)
 
 
 @lru_cache(maxsize=256)
-def loose_pattern(quote: str, ignore_case: bool = False) -> re.Pattern[str]:
+def loose_pattern(quote: str, ignore_case: bool = False, wide: bool = True) -> re.Pattern[str]:
     """`loose_regex` compiled; ignore_case as re.IGNORECASE does it."""
-    return re.compile(loose_regex(quote), re.IGNORECASE if ignore_case else 0)
+    return re.compile(loose_regex(quote, wide), re.IGNORECASE if ignore_case else 0)
+
+
+# Letters and digits of Latin scripts: a Latin name only matches as a whole word ("Li" is not
+# in "Lithium"); a Chinese name matches inside Chinese text, which has no spaces.
+_LATIN = "A-Za-z0-9\u00c0-\u024f"
+_LATIN_CHAR = re.compile(f"[{_LATIN}]")
+
+
+def name_regex(name: str) -> str:
+    """`loose_regex` of a name, held to word edges where the name starts or ends with a Latin
+    letter or digit."""
+    body = loose_regex(name)
+    canonical = fold(name)
+    if canonical and _LATIN_CHAR.match(canonical[0]):
+        body = f"(?<![{_LATIN}])" + body
+    if canonical and _LATIN_CHAR.match(canonical[-1]):
+        body += f"(?![{_LATIN}])"
+    return body

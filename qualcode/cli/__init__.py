@@ -58,6 +58,7 @@ _COMMANDS: dict[str, tuple[str, str | None]] = {
     "undo": ("history_cmds", None),
     "redo": ("history_cmds", None),
     "manifest": ("manifest_cmds", None),
+    "pseudonyms": ("pseudonym_cmds", "app"),
 }
 
 

@@ -10,11 +10,6 @@ import typer
 
 from qualcode.cli.common import JsonOpt, console, emit_json, project_session
 
-ManifestOpt = Annotated[
-    Path | None, typer.Option("--manifest", help="Also write the run manifest (JSON) to this "
-                                                 "file: see `qualcode manifest`.")
-]
-
 
 def register(app: typer.Typer) -> None:
     app.command("manifest")(manifest)

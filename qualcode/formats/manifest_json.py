@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 from qualcode.errors import QualcodeError
+from qualcode.formats.atomic import write_atomically
 
 
 def manifest_text(manifest: dict) -> str:
@@ -14,12 +14,8 @@ def manifest_text(manifest: dict) -> str:
 
 
 def write_text_atomically(path: Path, text: str) -> None:
-    """Write beside the target and rename, so a refused or failed write leaves nothing half
-    written."""
-    tmp = path.with_name(f".{path.name}.qualcode-tmp")
+    """Written whole or not at all (formats/atomic.py)."""
     try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
+        write_atomically(path, text.encode("utf-8"))
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise QualcodeError(f"cannot write: {exc.strerror or exc}", where=str(path)) from None

@@ -24,7 +24,7 @@ from qualcode.storage.models import (
     Suggestion,
     Turn,
 )
-from qualcode.typography import loose_pattern
+from qualcode.typography import has_wide_forms, loose_pattern
 
 
 @dataclass
@@ -68,7 +68,7 @@ def find_quote(text: str, quote: str, *, ignore_case: bool = False) -> list[tupl
     match, so an occurrence number counts the same occurrences however each one is typeset."""
     if not quote.strip():
         raise SpanError("the quote is empty")
-    pattern = loose_pattern(quote, ignore_case)
+    pattern = loose_pattern(quote, ignore_case, has_wide_forms(text))
     return [(m.start(), m.end()) for m in pattern.finditer(text) if m.end() > m.start()]
 
 

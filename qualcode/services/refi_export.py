@@ -20,7 +20,11 @@ from qualcode import __version__
 from qualcode.errors import ConflictError, InputError, QualcodeError
 from qualcode.formats.refiqda import EXPORT_CONVENTION
 from qualcode.formats.refiqda.codetext import CodeText, compose
-from qualcode.formats.refiqda.extension import EXTENSION_MEMBER, extension_chunks
+from qualcode.formats.refiqda.extension import (
+    EXTENSION_MEMBER,
+    extension_bytes,
+    extension_chunks,
+)
 from qualcode.formats.refiqda.model import (
     COLOUR_RE,
     VARIABLE_TYPES,
@@ -41,9 +45,11 @@ from qualcode.formats.refiqda.model import (
 from qualcode.formats.refiqda.writer import (
     atomic_file,
     codebook_xml,
+    qdpx_bytes,
     write_atomically,
     write_qdpx,
 )
+from qualcode.services.pseudonyms import Pseudonymiser
 from qualcode.storage.models import (
     Case,
     Code,
@@ -159,7 +165,8 @@ def _refi_codes(session: Session, result: RefiExport) -> list[RefiCode]:
     return [build(code) for code in children.get(None, [])]
 
 
-def export_codebook(session: Session, path: Path, *, overwrite: bool = False) -> RefiExport:
+def export_codebook(session: Session, path: Path, *, overwrite: bool = False,
+                    pseudonymiser: Pseudonymiser | None = None) -> RefiExport:
     """The code tree as a REFI codebook (.qdc)."""
     path = Path(path)
     _check_target(path, ".qdc", overwrite)
@@ -168,7 +175,12 @@ def export_codebook(session: Session, path: Path, *, overwrite: bool = False) ->
     if not codes:
         raise QualcodeError("the project has no codes to export",
                             hint="load a codebook first: `qualcode codebook load FILE`")
-    write_atomically(path, codebook_xml(codes, origin=ORIGIN))
+    if pseudonymiser is not None:
+        codes = pseudonymiser.deep(codes)
+    data = codebook_xml(codes, origin=ORIGIN)
+    if pseudonymiser is not None:
+        pseudonymiser.check(data, where=str(path))
+    write_atomically(path, data)
     return result
 
 
@@ -320,8 +332,11 @@ def _attach_code_refs(codes: list[RefiCode], refs: dict[tuple, list[str]]) -> No
         _attach_code_refs(code.children, refs)
 
 
-def export_project(session: Session, path: Path, *, overwrite: bool = False) -> RefiExport:
-    """The whole project as a .qdpx: project.qde and sources/<guid>.txt (UTF-8, no BOM)."""
+def export_project(session: Session, path: Path, *, overwrite: bool = False,
+                   pseudonymiser: Pseudonymiser | None = None) -> RefiExport:
+    """The whole project as a .qdpx: project.qde and sources/<guid>.txt (UTF-8, no BOM). With a
+    pseudonymiser every name of the key is replaced (positions moved with the texts) and the
+    archive is refused if a name is left in it."""
     path = Path(path)
     _check_target(path, ".qdpx", overwrite)
     result = RefiExport(path=str(path), kind="project")
@@ -370,15 +385,57 @@ def export_project(session: Session, path: Path, *, overwrite: bool = False) -> 
     extension, codings = _extension(session, result, names)
     extension["memos"] = memo_entries
     result.memos = len(memo_entries)
-    with atomic_file(path) as out:
-        write_qdpx(out, project, sources=sources(), notes=all_notes, texts=texts(),
-                   extra=[(EXTENSION_MEMBER, extension_chunks(extension, "codings", codings))])
+    if pseudonymiser is None:
+        with atomic_file(path) as out:
+            write_qdpx(out, project, sources=sources(), notes=all_notes, texts=texts(),
+                       extra=[(EXTENSION_MEMBER, extension_chunks(extension, "codings",
+                                                                  codings))])
+    else:
+        # Pseudonymising moves positions in every text and checks the whole archive for a name
+        # left in it: it works on the project held in memory (not streamed).
+        project.sources = list(sources())
+        for source, (_member, text) in zip(project.sources, texts(), strict=True):
+            source.text = text.decode("utf-8")
+        all_notes()
+        extension["codings"] = dict(codings)
+        project, extension = _pseudonymised(pseudonymiser, project, extension)
+        data = qdpx_bytes(project, {EXTENSION_MEMBER: extension_bytes(extension)})
+        pseudonymiser.check(data, where=str(path))
+        write_atomically(path, data)
     result.users = len(project.users)
     result.variables = len(project.variables)
     result.cases = len(project.cases)
     result.sources = len(doc_ids)
     result.notes = len(project.notes)
     return result
+
+
+def _pseudonymised(p: Pseudonymiser, project: RefiProject,
+                   extension: dict) -> tuple[RefiProject, dict]:
+    """Names replaced in the sources' texts with every position into them moved (selections,
+    suggestions, judged sentences), then everywhere else."""
+    texts: dict[str, str] = {}
+    moves = {}
+    for source in project.sources:
+        if source.text is None:
+            continue
+        new, move = p.text_with_offsets(source.text)
+        moves[source.guid] = move
+        for selection in source.selections:
+            selection.start, selection.end = move(selection.start), move(selection.end, True)
+            selection.name = new[selection.start:selection.end]
+        texts[source.guid] = new
+        source.text = None
+    for key in ("suggestions", "judged"):
+        for entry in extension.get(key, []):
+            move = moves.get(entry.get("source"))
+            if move is not None:
+                entry["start"], entry["end"] = move(entry["start"]), move(entry["end"], True)
+    project = p.deep(project)
+    for source in project.sources:
+        if source.guid in texts:
+            source.text = texts[source.guid]
+    return project, p.deep(extension)
 
 
 def _time(value: dt.datetime | None) -> str | None:

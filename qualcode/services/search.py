@@ -24,7 +24,7 @@ from qualcode.errors import ConflictError, QualcodeError
 from qualcode.services import lookup
 from qualcode.services.coding import CodingRow, add_coding
 from qualcode.storage.models import Case, Document, Turn
-from qualcode.typography import loose_pattern
+from qualcode.typography import has_wide_forms, loose_pattern
 
 MODES = ("plain", "regex", "lemma")
 ROLES = (RESPONDENT, INTERVIEWER, "any")
@@ -109,9 +109,13 @@ def _spans(stretches: list[_Stretch], texts: dict[int, str], query: str, mode: s
            ) -> list[list[tuple[int, int]]]:
     """For each stretch, its matches as document offsets."""
     if mode == "plain":  # no anchors in a plain query: search the text in place, no copies
-        pattern = _pattern(query, mode)
+        # full-width variants only for the documents that have full-width forms at all
+        wide = {doc_id for doc_id, text in texts.items() if has_wide_forms(text)}
+        patterns = {True: loose_pattern(query, ignore_case=True),
+                    False: loose_pattern(query, ignore_case=True, wide=False)}
         return [[(m.start(), m.end()) for m in
-                 pattern.finditer(texts[s.document_id], s.start, s.end) if m.end() > m.start()]
+                 patterns[s.document_id in wide].finditer(texts[s.document_id], s.start, s.end)
+                 if m.end() > m.start()]
                 for s in stretches]
     pieces = [texts[s.document_id][s.start:s.end] for s in stretches]
     if mode != "lemma":

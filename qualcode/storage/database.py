@@ -166,7 +166,7 @@ def _locked_session(
             raise BusyError(
                 f"the project is busy: another qualcode command kept writing to it for "
                 f"{wait:.0f} s; nothing was changed",
-                hint="run it again when the other has finished (QUALCODE_LOCK_WAIT sets the wait)",
+                hint="run it again when the other has finished; QUALCODE_LOCK_WAIT sets the wait",
             )
         if not told and on_wait is not None:
             on_wait()

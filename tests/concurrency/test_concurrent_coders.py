@@ -121,3 +121,31 @@ def test_four_coders_a_reviewer_and_two_suggest_runs_at_once(project: Project):
             assert len(s.scalars(select(Suggestion)).all()) == before
     finally:
         engine.dispose()
+
+
+def test_a_writer_that_cannot_get_the_lock_says_so_in_one_line(project: Project, monkeypatch):
+    """While another command holds the write lock past QUALCODE_LOCK_WAIT, a writer gives up
+    with one line and changes nothing; readers are not held up at all."""
+    project.ok("codebook", "load", str(CODEBOOK))
+    project.ok("import", str(DEMO / "interview-03.md"))
+    before = project.snapshot()
+    monkeypatch.setenv("QUALCODE_LOCK_WAIT", "1")
+    engine = database.make_engine(project.url)
+    try:
+        with database.session_scope(engine, write=True):  # another command, mid-transaction
+            res = project.run("code", "add", "interview-03", "policy.subsidies", "--span",
+                              "10:20")
+            assert res.exit_code == 1
+            *waiting, error = res.stderr.splitlines()
+            # "waiting" is said once if it waited past a first try (SQLite's first try alone
+            # takes its 2 s busy timeout, longer than this wait).
+            assert all(w.startswith("waiting: another qualcode command is writing")
+                       for w in waiting) and len(waiting) <= 1
+            assert error.startswith("error: the project is busy")
+            assert "nothing was changed" in error and "QUALCODE_LOCK_WAIT" in error
+            assert "Traceback" not in res.stderr and "locked" not in res.stderr
+            assert "interview-03" in project.ok("stats")  # a reader does not wait
+    finally:
+        engine.dispose()
+    assert project.snapshot() == before
+    project.ok("code", "add", "interview-03", "policy.subsidies", "--span", "10:20")
