@@ -479,7 +479,11 @@ def _extension(session: Session, result: RefiExport, names: _Names
                     result.key_quotes += 1
                 yield guid, entry
 
-    evidence = evidence_by_cell(session)
+    stored = list(session.scalars(select(Summary).join(Case).order_by(Case.name,
+                                                                      Summary.dimension)))
+    # Every coding's evidence only when there are summaries to check (a million codings' worth
+    # was the largest part of an export's memory).
+    evidence = evidence_by_cell(session) if stored else {}
     summaries = [
         {
             "note": summary_guid(s), "case": s.case.name, "dimension": s.dimension,
@@ -488,8 +492,9 @@ def _extension(session: Session, result: RefiExport, names: _Names
             != s.evidence_fingerprint,
             "evidence_count": s.evidence_count,
         }
-        for s in session.scalars(select(Summary).join(Case).order_by(Case.name, Summary.dimension))
+        for s in stored
     ]
+    del evidence
     suggestions = [
         {
             "source": export_guid("source", s.document.name), "code": s.code.guid,
