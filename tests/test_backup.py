@@ -216,3 +216,18 @@ def test_without_pg_dump_a_portable_snapshot_is_written_and_restored(project: Pr
     project.ok("restore", str(tmp_path / "snap.db"), str(tmp_path / "again"),
                *(["--db", url] if url else []))
     assert _content(Project(tmp_path / "again")) == _content(project)
+
+
+def test_a_bad_or_unreachable_url_is_one_line_without_its_password(tmp_path):
+    from typer.testing import CliRunner
+
+    from qualcode.cli import app
+
+    for url in ("postgresql+psycopg://ana:s3cret-Pw@127.0.0.1:notaport/db",
+                "postgresql+psycopg://ana:s3cret-Pw@127.0.0.1:1/db"):
+        for args in (["--db", url, "stats"], ["init", str(tmp_path / "p"), "--db", url]):
+            res = CliRunner().invoke(app, args)
+            assert res.exit_code == 1, res.output
+            assert res.stderr.startswith("error: ") and res.stderr.count("\n") == 1
+            assert "s3cret" not in res.output and "s3cret" not in res.stderr
+    assert not (tmp_path / "p" / "qualcode.toml").exists()
