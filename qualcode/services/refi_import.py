@@ -44,6 +44,7 @@ from qualcode.formats.refiqda.model import (
 )
 from qualcode.formats.refiqda.reader import RefiFile, SourceText
 from qualcode.formats.transcripts import detect_turns
+from qualcode.formats.transcripts.language import resolve_language
 from qualcode.services import attributes, bulk, events, lookup
 from qualcode.services.refi_export import DOCUMENT_FIELDS
 from qualcode.storage.models import (
@@ -313,8 +314,12 @@ class _Importer:
             case=doc.case.name if doc.case else None))
 
     def _new_document(self, source: RefiSource, text: SourceText, name: str, sha: str) -> Document:
+        # Another program's source says nothing of its language: detect it as `import` does;
+        # our own exports carry it as a variable, which _document_fields reads below.
+        language, detected, _note = resolve_language(text.text, None, where=text.member,
+                                                     line=None)
         doc = Document(name=name, text=text.text, sha256=sha, file_sha256=text.file_sha256,
-                       language="en", words=len(text.text.split()),
+                       language=language, language_detected=detected,
                        source_filename=fit(f"{self.refi.path.name}:{text.member}", 500),
                        source_format=self.refi.container, encoding="utf-8",
                        newlines_normalised=text.newlines_normalised, synthetic=False)
@@ -323,6 +328,9 @@ class _Importer:
             doc.imported_at = created  # a round trip keeps when the text entered a project
         self.session.add(doc)
         extra = self._document_fields(doc, source, text.member)
+        from qualcode.nlp.languages import count_words  # jieba for Chinese; spaCy not loaded
+
+        doc.words = count_words(text.text, doc.language)  # once the language is known
         self.session.flush()
         turns = [{"document_id": doc.id, "number": t.number, "speaker": t.speaker,
                   "role": t.role, "start": t.start, "end": t.end,
@@ -362,7 +370,8 @@ class _Importer:
             elif field_name == "synthetic":
                 doc.synthetic = raw.lower() in ("true", "1")
             elif field_name == "language":
-                doc.language = raw[:20] or "en"
+                doc.language = raw[:20] or doc.language
+                doc.language_detected = False
             else:
                 setattr(doc, field_name, raw)
         return extra

@@ -251,3 +251,15 @@ def test_the_leak_check_catches_a_chinese_name_in_quotes_attributes_and_document
     assert "would still show '德赛电池'" in project.fails("report", "-o", str(out),
                                                           "--pseudonymise")
     assert not out.exists() and project.snapshot() == before
+
+
+def test_cooccurrence_passages_and_tables_are_pseudonymised(keyed, tmp_path):
+    out = keyed.ok("cooccur", "--pair", "strategy.relocation", "policy.subsidies", "--unit",
+                   "document", "--json", "--pseudonymise")
+    assert {p["document"] for p in json.loads(out)} == {"Firm A-2019", "wang"}
+    assert "Firm A started here in 1998" in out and "甲公司一九九八年就在H市了" in out
+    _no_originals(out)
+    _no_originals(keyed.ok("cooccur", "--pair", "strategy.relocation", "policy.subsidies",
+                           "--unit", "document", "--pseudonymise"))
+    keyed.ok("cooccur", "--unit", "document", "-o", str(tmp_path / "c.csv"), "--pseudonymise")
+    assert "strategy.relocation" in (tmp_path / "c.csv").read_text(encoding="utf-8")
