@@ -26,7 +26,7 @@ demo: venv
 	$(QC) -p $(DEMO) codings import transcripts/demo-coding/ transcripts/demo-coding-li/
 	$(QC) -p $(DEMO) suggest
 	$(QC) -p $(DEMO) report -o $(DEMO)/report.html
-	$(QC) -p $(DEMO) synthesize --format md -o $(DEMO)/firms.md
+	$(QC) -p $(DEMO) synthesize --format md -o $(DEMO)/firms.md --manifest $(DEMO)/manifest.json
 	$(QC) -p $(DEMO) synthesize --coder wei
 	@echo "Also written: $(DEMO)/report.html and $(DEMO)/firms.md. Try: $(QC) -p $(DEMO) review"
 

@@ -53,9 +53,10 @@ def _on_sqlite_connect(dbapi_connection, _record) -> None:
 def make_engine(url: str) -> Engine:
     try:
         parsed = make_url(url)
-    except ArgumentError as exc:
+    except (ArgumentError, ValueError) as exc:
+        shown = re.sub(r"(://[^:/@]*):[^@]*@", r"\1:***@", url)  # never a password
         raise ProjectError(
-            f"not a database URL: {url!r}",
+            f"not a database URL: {shown!r}",
             hint="use sqlite:///path.db or postgresql+psycopg://user@host/db",
         ) from exc
     if parsed.get_backend_name() == "sqlite":
