@@ -189,6 +189,9 @@ def mine(
     top: Annotated[int, typer.Option("--top", help="List at most this many terms.")] = 30,
     min_count: Annotated[int, typer.Option(
         "--min-count", help="A term must occur this often in the coded sentences.")] = 2,
+    min_z: Annotated[float, typer.Option(
+        "--min-z", help="List terms whose z-score is at least this (1.96: p < 0.05, two-sided); "
+        "lower it for a code with few coded sentences.")] = 1.96,
     add: Annotated[int | None, typer.Option(
         "--add", help="Write the first N listed terms not yet in the codebook as a lemma rule "
         "of the code (shows the diff and asks first).")] = None,
@@ -210,7 +213,7 @@ def mine(
 
     with project_session(ctx) as session:
         report = mining.mine(session, code, coder=by, documents=documents, limit=top,
-                             min_count=min_count)
+                             min_count=min_count, min_z=min_z)
         plan = None
         if add is not None or picks:
             values = mining.choose(report, add, picks or [])
@@ -239,7 +242,8 @@ def _print_mined(report) -> None:
         f"{report.other_sentences} others in {report.documents} documents; "
         f"{report.statistic}.", markup=False)
     if not report.terms:
-        console.print("No term stands out (z >= 1.96 and enough occurrences).")
+        console.print("No term stands out (high enough z-score and enough occurrences); with "
+                      "few coded sentences try a lower --min-z.")
         return
     table = Table(box=None)
     for col in ("#", "term", "z", "coded", "other", "", "example"):

@@ -8,10 +8,11 @@ begin nor end with a stop word ("tax credit", "make in america"). Counts are occ
 Statistic (Monroe, Colaresi and Quinn 2008, "Fightin' Words", section 3.5.1). Let y_w be the
 count of feature w in the coded sentences (n their total count of features) and z_w, m the same
 for the other respondent sentences. The prior is informative: alpha_w = a * c_w / N, where c_w is
-w's count in all respondent sentences, N the total and a the prior's weight: PRIOR_WEIGHT = 1000
-feature occurrences, or N if that is smaller. (With a = N, the pooled text counted once more, a
-code with twenty coded sentences had one term left above the cut; with a = 200 common words such
-as "company" came up. Chosen on the tuning files' gold coding.) Then
+w's count in all respondent sentences, N the total and a the prior's weight: a = PRIOR_SHARE * N,
+the pooled text at a twentieth of its weight. (With a = N, the pooled text counted once more, a
+code with eighteen coded sentences in the four tuning files had one term left above the cut; with
+a twentieth, about 500 there, the list held the code's own vocabulary; much lighter priors let
+common words such as "company" in. Chosen on the tuning files' gold coding.) Then
 
     delta_w = log((y_w + alpha_w) / (n + a - y_w - alpha_w))
             - log((z_w + alpha_w) / (m + a - z_w - alpha_w))
@@ -21,8 +22,10 @@ as "company" came up. Chosen on the tuning files' gold coding.) Then
 The prior shrinks rare features toward the pooled rate, so a word seen twice in the coded passages
 and never elsewhere does not outrank one seen forty times in them and five times elsewhere, which
 plain log-odds ratios would do. A feature is listed when its z-score is at least MIN_Z (1.96) and
-it occurs at least `min_count` times in the coded sentences; of two nested features (one inside
-the other) with the same coded count only the higher-scoring one is kept.
+it occurs at least `min_count` times in the coded sentences (with a handful of coded sentences
+nothing may pass: the evidence is thin, and `--min-z` can lower the cut); of two nested features
+(one inside the other) with the same coded count only the higher-scoring one is kept (the longer
+on a tie: "tax credit" rather than "credit"; as a rule it is the more specific).
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ from qualcode.nlp.patterns import make_lemmatizing_nlp
 
 MAX_WORDS = 3
 MIN_Z = 1.96
-PRIOR_WEIGHT = 1000
+PRIOR_SHARE = 0.05
 
 
 @dataclass
@@ -84,7 +87,7 @@ def log_odds(coded: Counter, other: Counter, prior_weight: float | None = None
     total = sum(pooled.values())
     if total == 0:
         return {}
-    a = float(min(PRIOR_WEIGHT, total) if prior_weight is None else prior_weight)
+    a = float(PRIOR_SHARE * total if prior_weight is None else prior_weight)
     n, m = sum(coded.values()), sum(other.values())
     out = {}
     for w, y in coded.items():
@@ -98,7 +101,8 @@ def log_odds(coded: Counter, other: Counter, prior_weight: float | None = None
 
 
 def mine_terms(lang: str, coded: list[str], other: list[str], *, min_count: int = 2,
-               limit: int | None = None, prior_weight: float | None = None) -> list[MinedTerm]:
+               limit: int | None = None, prior_weight: float | None = None,
+               min_z: float = MIN_Z) -> list[MinedTerm]:
     """The features that mark `coded` sentences against `other` ones, best first."""
     feats = sentence_features(lang, [*coded, *other])
     coded_feats, other_feats = feats[:len(coded)], feats[len(coded):]
@@ -106,8 +110,8 @@ def mine_terms(lang: str, coded: list[str], other: list[str], *, min_count: int 
     o_counts: Counter = Counter(f for fs in other_feats for f in fs)
     scores = log_odds(c_counts, o_counts, prior_weight)
     ranked = sorted(
-        (w for w, (_, z) in scores.items() if z >= MIN_Z and c_counts[w] >= min_count),
-        key=lambda w: (-scores[w][1], w))
+        (w for w, (_, z) in scores.items() if z >= min_z and c_counts[w] >= min_count),
+        key=lambda w: (-round(scores[w][1], 9), -len(w.split()), w))
     kept: list[str] = []
     for w in ranked:
         if any(c_counts[k] == c_counts[w] and _nested(k, w) for k in kept):

@@ -167,7 +167,8 @@ def codebook_examples(codebook: Codebook) -> Examples:
     nobody has coded yet has something to learn from: the code's definition, its include items,
     its examples and the words of its phrase and lemma patterns (in the codebook's language).
     Each is positive for the code and its dimension and negative for every other label; a
-    dimension's own definition and examples are positive for the dimension alone."""
+    dimension's own definition and examples are positive for the dimension alone. Then as many
+    empty texts, negative for every label (see below)."""
     labels = [c.key for c in codebook.codes]
     rows: Examples = []
     for code in codebook.codes:
@@ -179,6 +180,12 @@ def codebook_examples(codebook: Codebook) -> Examples:
         positive = {code.key, code.dimension}
         cats = {label: 1.0 if label in positive else 0.0 for label in labels}
         rows += [(" ".join(t.split()), cats) for t in texts if t and t.strip()]
+    # As many empty texts, negative for every label: without them a sentence with no word the
+    # codebook uses scored near the share of positives among these texts (0.4-0.6 for each code
+    # of a small codebook), so every such sentence was suggested. On the tuning files (each in
+    # turn, learned from the other four) they also raised the learned model's dimension-level
+    # macro F1 from 0.227 to 0.253.
+    rows += [("", dict.fromkeys(labels, 0.0))] * len(rows)
     return rows
 
 

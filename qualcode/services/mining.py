@@ -67,11 +67,12 @@ def mine(
     documents: Sequence[str] | None = None,
     limit: int = 30,
     min_count: int = 2,
+    min_z: float | None = None,
 ) -> MineReport:
     """Terms that distinguish the respondent sentences coded with `code` (or a code below it)
     from the other respondent sentences of the documents someone coded (`coder`'s coding only,
     and only `documents`, when given)."""
-    from qualcode.nlp.mining import lemma_text, mine_terms
+    from qualcode.nlp.mining import MIN_Z, lemma_text, mine_terms
 
     row = lookup.code(session, code)
     if limit < 1 or min_count < 1:
@@ -99,7 +100,8 @@ def mine(
     known = {lemma_text(lang, v) for p in book.by_key()[row.key].patterns
              if p.kind in ("lemma", "phrase") and p.language == lang
              for v in (p.value if isinstance(p.value, list) else [p.value])}
-    terms = mine_terms(lang, coded, other, min_count=min_count, limit=limit)
+    terms = mine_terms(lang, coded, other, min_count=min_count, limit=limit,
+                       min_z=MIN_Z if min_z is None else min_z)
     return MineReport(
         code=row.key, coded_sentences=len(coded), other_sentences=len(other),
         documents=len(spans), statistic=STATISTIC,

@@ -49,6 +49,14 @@ Interviewer: And the land?
 Ms. Wu: The land was cheap. The tax credit application took a month. Nothing else.
 """
 
+UNCODED = """\
+Interviewer: How was the year?
+
+Mr. Zhao: Our tax credits came in March. We make cathodes.
+"""
+
+LOW = ("--min-z", "1")  # four coded sentences: a lower cut than the default
+
 CODED = [
     "The tax credits paid for half the line.",
     "A tax credit from the state helped again.",
@@ -65,6 +73,9 @@ def wu(project: Project, tmp_path: Path) -> Project:
     doc = tmp_path / "wu.txt"
     doc.write_text(TRANSCRIPT, encoding="utf-8")
     project.ok("import", str(doc))
+    other = tmp_path / "zhao.txt"  # nobody coded it: not mined, but suggested in
+    other.write_text(UNCODED, encoding="utf-8")
+    project.ok("import", str(other))
     for quote in CODED:
         project.ok("code", "add", "wu", "policy.subsidies", "--quote", quote, "--coder", "wei")
     project.ok("code", "add", "wu", "policy.land", "--quote", "The land was cheap.",
@@ -74,13 +85,18 @@ def wu(project: Project, tmp_path: Path) -> Project:
 
 
 def test_log_odds_matches_the_formula_by_hand():
-    # coded {a: 2}, other {b: 2}: N = 4, prior weight min(1000, 4) = 4, alpha_a = 4 * 2/4 = 2,
-    # delta_a = log(4 / 2) - log(2 / 4) = 2 log 2, var = 1/4 + 1/2, z = 2 log 2 / sqrt(3/4)
-    scores = log_odds(Counter(a=2), Counter(b=2))
+    # coded {a: 2}, other {b: 2}, prior weight a0 = 4: alpha_a = 4 * 2/4 = 2,
+    # delta_a = log(4 / (2 + 4 - 4)) - log(2 / (2 + 4 - 2)) = 2 log 2, var = 1/4 + 1/2
+    scores = log_odds(Counter(a=2), Counter(b=2), prior_weight=4)
     delta, z = scores["a"]
     assert delta == pytest.approx(2 * math.log(2))
     assert z == pytest.approx(2 * math.log(2) / math.sqrt(0.75))
     assert set(scores) == {"a"}  # only features of the coded side are scored
+    # the default weight is a twentieth of N = 4: a0 = 0.2, alpha_a = 0.1,
+    # delta_a = log(2.1 / 0.1) - log(0.1 / 2.1) = 2 log 21, var = 1/2.1 + 1/0.1
+    delta, z = log_odds(Counter(a=2), Counter(b=2))["a"]
+    assert delta == pytest.approx(2 * math.log(21))
+    assert z == pytest.approx(2 * math.log(21) / math.sqrt(1 / 2.1 + 10))
 
 
 def test_the_prior_ranks_frequent_evidence_above_a_rare_one():
@@ -92,32 +108,33 @@ def test_the_prior_ranks_frequent_evidence_above_a_rare_one():
 
 
 def test_mine_lists_the_phrase_with_counts_and_an_example(wu: Project):
-    report = json.loads(wu.ok("codebook", "mine", "policy.subsidies", "--json"))
+    # four coded sentences are thin evidence: at the default cut (z >= 1.96) nothing passes
+    assert json.loads(wu.ok("codebook", "mine", "policy.subsidies", "--json"))["terms"] == []
+    report = json.loads(wu.ok("codebook", "mine", "policy.subsidies", *LOW, "--json"))
     assert report["code"] == "policy.subsidies"
     assert report["coded_sentences"] == 4
-    # respondent sentences not coded subsidies: 9 in all minus the 4
-    assert report["other_sentences"] == 5
+    # respondent sentences not coded subsidies: 10 in all (7 + 3) minus the 4
+    assert report["other_sentences"] == 6
     first = report["terms"][0]
-    # "tax credit" and "credit" occur in all four coded sentences and nowhere else; the nested
-    # pair has the same coded count, so only the better-scoring one is listed
-    assert first["text"] in ("tax credit", "credit", "tax")
+    # "tax credit", "tax" and "credit" occur in all four coded sentences and nowhere else; of
+    # nested terms with the same count only the longer is listed
+    assert first["text"] == "tax credit"
     assert (first["coded"], first["other"]) == (4, 0)
     assert first["example"] in CODED
     texts = [t["text"] for t in report["terms"]]
-    assert "plant" not in texts and "land" not in texts
+    assert "plant" not in texts and "land" not in texts and "credit" not in texts
     assert "Monroe" in report["statistic"]
-    table = wu.ok("codebook", "mine", "policy.subsidies")
+    table = wu.ok("codebook", "mine", "policy.subsidies", *LOW)
     assert first["text"] in table and "coded" in table
 
 
 def test_add_writes_a_lemma_rule_keeping_the_file_and_suggest_uses_it(wu: Project):
     before = wu.book.read_text(encoding="utf-8")
-    assert "tax credit" not in wu.ok("suggestions", "list")
+    zhao = ("Our tax credits came in March.", "policy.subsidies")
     wu.ok("suggest")
-    found_before = {r["text"] for r in json.loads(wu.ok("suggestions", "list", "--json"))
-                    if r["code"] == "policy.subsidies"}
-    assert not found_before & set(CODED)  # the rule "subsidy" finds none of them
-    out = wu.ok("codebook", "mine", "policy.subsidies", "--add", "1", "--yes")
+    assert zhao not in {(r["text"], r["code"]) for r in json.loads(
+        wu.ok("suggestions", "list", "--json"))}  # the rule "subsidy" does not find it
+    out = wu.ok("codebook", "mine", "policy.subsidies", *LOW, "--add", "1", "--yes")
     after = wu.book.read_text(encoding="utf-8")
     added = [line for line in after.splitlines() if line not in before.splitlines()]
     assert len(added) == 1 and added[0].strip().startswith("- lemma: [")
@@ -129,21 +146,20 @@ def test_add_writes_a_lemma_rule_keeping_the_file_and_suggest_uses_it(wu: Projec
     assert shown  # the file was loaded into the project
     wu.ok("suggest")
     rows = json.loads(wu.ok("suggestions", "list", "--status", "all", "--json"))
-    hits = {r["text"] for r in rows if r["code"] == "policy.subsidies"}
-    assert value in ("tax credit", "credit", "tax")
-    assert {"A tax credit from the state helped again.", "Our tax credit came late."} <= hits
+    assert value == "tax credit"
+    assert zhao in {(r["text"], r["code"]) for r in rows}
     # mined again, the added term is marked as being in the codebook and not offered again
-    again = json.loads(wu.ok("codebook", "mine", "policy.subsidies", "--json"))
+    again = json.loads(wu.ok("codebook", "mine", "policy.subsidies", *LOW, "--json"))
     assert next(t for t in again["terms"] if t["text"] == value)["in_codebook"] is True
 
 
 def test_pick_by_rank_and_text(wu: Project):
-    report = json.loads(wu.ok("codebook", "mine", "policy.subsidies", "--min-count", "1",
-                              "--json"))
+    every = ("--min-z", "0", "--min-count", "1")  # every term more common in the coded ones
+    report = json.loads(wu.ok("codebook", "mine", "policy.subsidies", *every, "--json"))
     assert len(report["terms"]) >= 2
     second = report["terms"][1]["text"]
-    wu.ok("codebook", "mine", "policy.subsidies", "--min-count", "1", "--pick", "1",
-          "--pick", second, "--yes")
+    wu.ok("codebook", "mine", "policy.subsidies", *every, "--pick", "1", "--pick", second,
+          "--yes")
     rule = yaml.safe_load(wu.book.read_text(encoding="utf-8"))["policy"]["codes"][
         "subsidies"]["patterns"][-1]["lemma"]
     assert rule == [report["terms"][0]["text"], second]
@@ -155,19 +171,19 @@ def test_bad_input_is_one_line_and_changes_nothing(wu: Project):
     assert "unknown code 'policy.subsidy'" in wu.fails("codebook", "mine", "policy.subsidy")
     assert "no passages are coded strategy.relocation" in wu.fails(
         "codebook", "mine", "strategy.relocation")
-    assert "not in the mined list" in wu.fails("codebook", "mine", "policy.subsidies",
+    assert "not in the mined list" in wu.fails("codebook", "mine", "policy.subsidies", *LOW,
                                                "--pick", "weather", "--yes")
     # without --yes from a script: asked, not done
-    assert "add --yes" in wu.fails("codebook", "mine", "policy.subsidies", "--add", "1")
+    assert "add --yes" in wu.fails("codebook", "mine", "policy.subsidies", *LOW, "--add", "1")
     wu.book.chmod(0o444)
     try:
-        line = wu.fails("codebook", "mine", "policy.subsidies", "--add", "1", "--yes")
+        line = wu.fails("codebook", "mine", "policy.subsidies", *LOW, "--add", "1", "--yes")
     finally:
         wu.book.chmod(0o644)
     assert "not writable" in line and str(wu.book) in line and len(line.splitlines()) == 1
     missing = wu.book.parent / "gone.yaml"
-    assert "no such codebook file" in wu.fails("codebook", "mine", "policy.subsidies", "--add",
-                                               "1", "--yes", "--codebook", str(missing))
+    assert "no such codebook file" in wu.fails("codebook", "mine", "policy.subsidies", *LOW,
+                                               "--add", "1", "--yes", "--codebook", str(missing))
     assert wu.book.read_text(encoding="utf-8") == text
     assert wu.snapshot() == before
 

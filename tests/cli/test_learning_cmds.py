@@ -50,8 +50,16 @@ The weather was hot. The canteen serves noodles. A grant paid for the new line.
 
 Interviewer: Anything else?
 
-Mr. Li: The city gave us land near the river. Our canteen also serves rice.
+Mr. Li: The city gave us land near the river. Our workers eat there.
 The canteen opened in May. Nothing more to say.
+"""
+
+# A second interview nobody codes: what the model has learned is tried on it.
+OTHER = """\
+Interviewer: How is business?
+
+Ms. Wang: Our canteen also serves rice. The subsidy came late this year.
+We got cheap land from the city. Sales are flat.
 """
 
 
@@ -63,6 +71,9 @@ def fresh(project: Project, tmp_path: Path) -> Project:
     doc = tmp_path / "li.txt"
     doc.write_text(TRANSCRIPT, encoding="utf-8")
     project.ok("import", str(doc))
+    other = tmp_path / "wang.txt"
+    other.write_text(OTHER, encoding="utf-8")
+    project.ok("import", str(other))
     return project
 
 
@@ -86,11 +97,14 @@ def test_codebook_examples_are_labelled_for_code_and_dimension(fresh: Project):
     dim = by_text["The ministry changed the rules for the whole sector."]
     assert dim["policy"] == 1.0 and dim["policy.subsidies"] == 0.0
     assert "left" not in by_text and "left shenzhen" not in by_text  # token rules are not
+    # then as many empty texts, negative for everything: words alone make a suggestion
+    filled = [cats for text, cats in rows if text]
+    assert len(rows) == 2 * len(filled) and not any(by_text[""].values())
 
 
 def test_a_fresh_project_trains_on_the_codebook_and_suggests_learned(fresh: Project):
     report = json.loads(fresh.ok("train", "--json"))
-    assert report["coded_sentences"] == 0 and report["codebook_examples"] >= 20
+    assert report["coded_sentences"] == 0 and report["codebook_examples"] >= 40
     assert {"policy.subsidies", "policy.land", "strategy.relocation", "policy"} <= set(
         report["labels"])
     out = json.loads(fresh.ok("suggest", "--method", "learned", "--json"))
@@ -168,7 +182,7 @@ def test_both_keeps_each_methods_finds_and_combines_shared_scores(fresh: Project
         expected = combine(lexicon[key]["score"], learned[key]["score"])
         assert both[key]["score"] == pytest.approx(expected, abs=1e-4)
         assert both[key]["score"] > max(lexicon[key]["score"], learned[key]["score"])
-        kinds = {e["kind"] for e in both[key]["evidence"]["items"]}
+        kinds = {e["kind"] for e in both[key]["evidence"]}
         assert "learned" in kinds and len(kinds) >= 2  # evidence from both methods
     for key in lexicon_only:
         assert both[key]["score"] == lexicon[key]["score"]
@@ -179,14 +193,16 @@ def test_evaluate_both_with_the_trained_model_counts_the_union(fresh: Project):
     assert "qualcode train" in fresh.fails("evaluate", "--against", "wei", "--method", "both",
                                            "--trained")
     fresh.ok("train")
-    fresh.ok("suggest", "--method", "both")
-    union = {(r["text"], r["code"]) for r in _rows(fresh)}
+    # what `suggest --method both` finds in wei's document, coded spans included (a dry run
+    # counts every hit)
+    dry = json.loads(fresh.ok("suggest", "--method", "both", "--document", "li", "--dry-run",
+                              "--json"))
     reports = {m: json.loads(fresh.ok("evaluate", "--against", "wei", "--method", m,
                                       "--trained", "--json"))
                for m in ("lexicon", "learned", "both")}
     sub = {m: next(s for s in r["codes"] if s["name"] == "policy.subsidies")
            for m, r in reports.items()}
-    assert sub["both"]["predicted"] == sum(1 for _, c in union if c == "policy.subsidies")
+    assert sub["both"]["predicted"] == sum(dry["by_code_case"]["policy.subsidies"].values())
     assert sub["both"]["predicted"] >= max(sub["lexicon"]["predicted"],
                                            sub["learned"]["predicted"])
     assert sub["both"]["true_positive"] >= max(sub["lexicon"]["true_positive"],
@@ -199,6 +215,6 @@ def test_evaluate_both_with_the_trained_model_counts_the_union(fresh: Project):
 def test_train_bad_input_is_one_line_and_changes_nothing(fresh: Project):
     before = fresh.snapshot()
     assert "no coder" in fresh.fails("train", "--by", "nobody")
-    assert "unknown document" in fresh.fails("train", "-d", "nothing-here")
+    assert "no document named 'nothing-here'" in fresh.fails("train", "-d", "nothing-here")
     assert "not enough coding" in fresh.fails("train", "--no-codebook")
     assert fresh.snapshot() == before
