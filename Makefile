@@ -6,7 +6,7 @@ QC := $(BIN)/qualcode
 DEMO ?= demo-project
 export QUALCODE_CODER ?= demo
 
-.PHONY: venv demo test check lint bench eval eval-tune clean
+.PHONY: venv demo test test-pg check lint bench eval eval-tune clean
 
 venv: $(VENV)/.installed
 
@@ -32,6 +32,12 @@ demo: venv
 
 test: venv
 	$(BIN)/pytest -q
+
+# The same suite against a real PostgreSQL server: scripts/with-postgres.sh starts a throwaway one
+# (installing Debian's postgresql when missing) and sets QUALCODE_TEST_DB_URL; each test project
+# gets its own schema there.
+test-pg: venv
+	scripts/with-postgres.sh $(BIN)/pytest -q
 
 lint: venv
 	$(BIN)/ruff check qualcode tests benchmarks

@@ -193,6 +193,14 @@ def print_report(title: str, report: dict) -> None:
         print(f"{s['name'][:34]:34} {s['gold']:5} {s['predicted']:5} {s['true_positive']:5}  "
               f"{fmt(s['precision'])}  {fmt(s['recall'])}  {fmt(s['f1'])}  {fmt(s['kappa'])}")
     print(f"dimension-level macro F1: {fmt(report.get('dimension_macro_f1'))}")
+    rows = report.get("by_min_score") or []
+    if rows:
+        print(f"\nlexicon by --min-score (used above: {report.get('min_score')}):")
+        print(f"{'min-score':>9}  dimP  dimR  macroF1  codeP  codeR")
+        for r in rows:
+            print(f"{r['min_score']:9.2f}  {fmt(r['dimension_precision'])}  "
+                  f"{fmt(r['dimension_recall'])}  {fmt(r['dimension_macro_f1'])}     "
+                  f"{fmt(r['code_precision'])}  {fmt(r['code_recall'])}")
 
 
 def main() -> None:

@@ -65,10 +65,22 @@ def _toml_string(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def _existing(url: str, given: str) -> str:
+    """A SQLite file that is not there is a mistyped path, not a new project: refused, so that no
+    command but `init` creates an empty database by accident."""
+    if url.startswith("sqlite:///"):
+        file = url[len("sqlite:///"):].split("?", 1)[0]
+        if file and file != ":memory:" and not Path(file).exists():
+            raise ProjectError(f"no database file {file}",
+                               where=given, hint="check the path; `qualcode init` creates one")
+    return url
+
+
 def locate(db: str | None, project: Path | None, cwd: Path | None = None) -> ProjectLocation:
     db = db or os.environ.get("QUALCODE_DB") or None
     if db:
-        return ProjectLocation(url=db if "://" in db else sqlite_url(Path(db)), folder=None)
+        url = db if "://" in db else sqlite_url(Path(db))
+        return ProjectLocation(url=_existing(url, "--db"), folder=None)
     env_project = os.environ.get("QUALCODE_PROJECT")
     if project is None and env_project:
         project = Path(env_project)
@@ -77,11 +89,35 @@ def locate(db: str | None, project: Path | None, cwd: Path | None = None) -> Pro
             raise ProjectError(
                 f"no qualcode project in {project}", hint=f"run `qualcode init {project}` first"
             )
-        return ProjectLocation(url=read_project_file(project), folder=project)
+        url = read_project_file(project)
+        return ProjectLocation(url=_existing(url, str(project / PROJECT_FILE)), folder=project)
     found = find_project_folder((cwd or Path.cwd()).resolve())
     if found is None:
         raise ProjectError(
             "no qualcode project here or in any parent folder",
             hint="run `qualcode init DIR`, or pass --project DIR or --db URL",
         )
-    return ProjectLocation(url=read_project_file(found), folder=found)
+    url = read_project_file(found)
+    return ProjectLocation(url=_existing(url, str(found / PROJECT_FILE)), folder=found)
+
+
+PSEUDONYM_KEY_FILE = "pseudonyms.yaml"
+
+
+def pseudonym_key_path(folder: Path | None, given: Path | None) -> Path:
+    """--key, else `pseudonym_key` in qualcode.toml (relative to the project folder), else
+    pseudonyms.yaml in the project folder."""
+    if given is not None:
+        return given
+    if folder is None:
+        raise ProjectError("no project folder to keep the pseudonym key in",
+                           hint="give the key file with --key FILE")
+    path = folder / PROJECT_FILE
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ProjectError(f"cannot read the project file: {exc}", where=str(path)) from exc
+    name = data.get("pseudonym_key", PSEUDONYM_KEY_FILE)
+    if not isinstance(name, str) or not name.strip():
+        raise ProjectError("`pseudonym_key` must be a file name", where=str(path))
+    return folder / Path(name).expanduser()

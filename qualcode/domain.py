@@ -100,6 +100,21 @@ class PatternDef:
     language: str
     line: int | None
     rule_id: str  # "<code key>#<n>", stable while the codebook keeps the rule in place
+    # "suggest": a match proposes the code; "veto": a match cancels the code's (and its
+    # subtree's) suggestions in the same sentence. Veto rule ids are "<code key>#veto<n>".
+    role: str = "suggest"
+    # What a match under a negation ("did not", "never", 没有) does: "lower" its weight,
+    # "drop" it, or "ignore" the negation. Resolved when the codebook is read (pattern, code,
+    # enclosing codes, dimension, codebook section), so every pattern carries its own.
+    negation: str = "lower"
+
+
+VETO_LABEL = "veto:"  # a veto rule's matches are labelled "veto:<code key>" in the pipeline
+
+
+def rule_label(code_key: str, pattern: PatternDef) -> str:
+    """The label a pattern's matches carry: the code's key, or VETO_LABEL + key for a veto."""
+    return VETO_LABEL + code_key if pattern.role == "veto" else code_key
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,15 @@
-"""Shared fixtures: a real project (SQLite file) per test, the CLI driven in-process, and a
-snapshot of every table to prove that a refused command changed nothing."""
+"""Shared fixtures: a real project per test, the CLI driven in-process, and a snapshot of every
+table to prove that a refused command changed nothing.
+
+The database is a SQLite file in the test's folder, or, when $QUALCODE_TEST_DB_URL names a
+PostgreSQL database (`make test-pg`, scripts/with-postgres.sh), a fresh schema in that database
+per project: the project's URL selects it with `options=-csearch_path=...`, so every table, the
+Alembic version and the sequences of one test live apart from every other's."""
 
 from __future__ import annotations
 
+import os
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,6 +17,7 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
+from qualcode import config
 from qualcode.cli import app
 from qualcode.storage import database
 from qualcode.storage.models import Base
@@ -50,6 +58,56 @@ policy:
 """
 
 
+TEST_DB_URL = os.environ.get("QUALCODE_TEST_DB_URL") or None
+ON_POSTGRES = bool(TEST_DB_URL and TEST_DB_URL.startswith("postgresql"))
+sqlite_only = pytest.mark.skipif(ON_POSTGRES, reason="about the SQLite file itself")
+_schemas: list[str] = []
+
+
+def fresh_database_url() -> str | None:
+    """A new, empty database for one project: None (the project's own SQLite file) unless the
+    suite targets PostgreSQL, where it is a new schema in the test database."""
+    if not ON_POSTGRES:
+        return None
+    assert TEST_DB_URL is not None
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    engine = database.make_engine(TEST_DB_URL)
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    finally:
+        engine.dispose()
+    _schemas.append(schema)
+    sep = "&" if "?" in TEST_DB_URL else "?"
+    return f"{TEST_DB_URL}{sep}options=-csearch_path%3D{schema}"
+
+
+def drop_test_schemas() -> None:
+    if not ON_POSTGRES or not _schemas:
+        return
+    engine = database.make_engine(TEST_DB_URL)
+    try:
+        with engine.begin() as conn:
+            while _schemas:
+                conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{_schemas.pop()}" CASCADE')
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _drop_schemas_at_the_end():
+    yield
+    drop_test_schemas()
+
+
+def new_project(folder: Path, *, name: str | None = None) -> Project:
+    """`qualcode init` of a project in `folder` on the suite's database (SQLite or PostgreSQL)."""
+    from qualcode.services.project import init_project
+
+    init_project(folder, db=fresh_database_url(), name=name)
+    return Project(folder)
+
+
 def need_shared(path: Path) -> Path:
     if not path.exists():
         pytest.skip(f"{path} is not here (../shared is only beside a developer checkout)")
@@ -66,7 +124,7 @@ class Result:
 class Project:
     def __init__(self, folder: Path):
         self.folder = folder
-        self.url = f"sqlite:///{folder / 'qualcode.db'}"
+        self.url = config.read_project_file(folder)
 
     def run(self, *args: str, input: str | None = None, columns: int = 120) -> Result:
         runner = CliRunner()
@@ -110,19 +168,12 @@ class Project:
 
 @pytest.fixture
 def project(tmp_path: Path) -> Project:
-    from qualcode.services.project import init_project
-
-    folder = tmp_path / "proj"
-    init_project(folder)
-    return Project(folder)
+    return new_project(tmp_path / "proj")
 
 
 def build_demo_project(folder: Path) -> Project:
     """The synthetic demo: codebook, interviews, and the hand-made coding with its summaries."""
-    from qualcode.services.project import init_project
-
-    init_project(folder)
-    demo = Project(folder)
+    demo = new_project(folder)
     demo.ok("codebook", "load", str(CODEBOOK))
     demo.ok("import", str(DEMO))
     demo.ok("codings", "import", str(DEMO_CODING))

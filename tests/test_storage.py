@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from qualcode.errors import ProjectError
 from qualcode.storage import database
 from qualcode.storage.models import Base, Case, Code, Coder, Coding, Document
+from tests.conftest import sqlite_only
 
 
 def test_new_project_is_stamped_at_head_with_every_table(project):
@@ -21,6 +22,7 @@ def test_new_project_is_stamped_at_head_with_every_table(project):
     engine.dispose()
 
 
+@sqlite_only
 def test_sqlite_connections_enforce_foreign_keys_in_wal_mode(project):
     engine = database.make_engine(project.url)
     with engine.connect() as conn:

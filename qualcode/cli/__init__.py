@@ -27,6 +27,8 @@ _COMMANDS: dict[str, tuple[str, str | None]] = {
     "init": ("project_cmds", None),
     "upgrade": ("project_cmds", None),
     "stats": ("project_cmds", None),
+    "backup": ("project_cmds", None),
+    "restore": ("project_cmds", None),
     "import": ("import_cmds", None),
     "show": ("show_cmds", None),
     "suggest": ("suggest_cmds", None),
@@ -54,6 +56,8 @@ _COMMANDS: dict[str, tuple[str, str | None]] = {
     "log": ("history_cmds", None),
     "undo": ("history_cmds", None),
     "redo": ("history_cmds", None),
+    "manifest": ("manifest_cmds", None),
+    "pseudonyms": ("pseudonym_cmds", "app"),
 }
 
 

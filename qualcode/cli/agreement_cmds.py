@@ -215,7 +215,7 @@ def agreement(
     if disagreements:
         from qualcode.services.disagreements import disagreements as run
 
-        with project_session(ctx) as session:
+        with project_session(ctx, write=False) as session:
             report = run(session, names, unit=unit, documents=document, partial=partial,
                          code=code, dimension=dimension)
         if json_out:
@@ -228,7 +228,7 @@ def agreement(
                             hint="use --json for the statistics")
     from qualcode.services.agreement import agreement as run
 
-    with project_session(ctx) as session:
+    with project_session(ctx, write=False) as session:
         report = run(session, names, unit=unit, documents=document, partial=partial)
     if json_out:
         emit_json(report)

@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from qualcode.cli.common import CoderOpt, JsonOpt, coder_name, console, emit_json, project_session
+from qualcode.cli.export_guard import Export, KeyOpt, ManifestOpt, PseudonymiseOpt
 from qualcode.cli.listing import NoPagerOpt, emit_rows
 from qualcode.cli.wrapping import Wrapped
 from qualcode.domain import Table
@@ -73,7 +74,8 @@ def register(app: typer.Typer) -> None:
     app.command("gaps")(gaps)
 
 
-def _export(table: Table, fmt: str | None, output: Path | None, counting=None) -> bool:
+def _export(table: Table, fmt: str | None, output: Path | None, counting=None,
+            ex: Export | None = None) -> bool:
     """Write or print the table if --format or -o asked for it; False if neither did. CSV and
     TSV leave notes out (pure data), so which coders were counted goes in a last column."""
     from qualcode.formats import tables
@@ -86,7 +88,8 @@ def _export(table: Table, fmt: str | None, output: Path | None, counting=None) -
                           table.notes)
     if output is not None:
         name = fmt or tables.format_for_path(output)
-        tables.write_table(table, name, output)
+        with (ex or Export.plain()).file(output) as target:
+            tables.write_table(table, name, target)
         console.print(f"Wrote {output} ({name}, {len(table.rows)} rows).")
         return True
     if fmt is not None:
@@ -120,6 +123,9 @@ def matrix(
     long: LongOpt = False,
     fmt: FormatOpt = None,
     output: OutputOpt = None,
+    pseudonymise: PseudonymiseOpt = False,
+    key: KeyOpt = None,
+    manifest: ManifestOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Cases (documents, coders, attribute values) x codes (or dimensions).
@@ -132,11 +138,21 @@ def matrix(
     """
     from qualcode.services.matrix import build_matrix
 
-    with project_session(ctx) as session:
+    ex = Export(ctx, pseudonymise=pseudonymise, key=key, manifest=manifest)
+    with project_session(ctx, write=False) as session:
         m = build_matrix(session, rows=rows, cols=cols, value=value, coder=coder, origin=origin,
                          code=code)
+        ex.prepare_manifest(session)
+    m = ex.data(m)
+    with ex.stdout():
+        _show_matrix(m, long=long, fmt=fmt, output=output, json_out=json_out, ex=ex)
+    ex.finish()
+
+
+def _show_matrix(m, *, long: bool, fmt: str | None, output: Path | None, json_out: bool,
+                 ex: Export) -> None:
     table = m.long_table() if long else m.wide_table()
-    if _export(table, fmt, output, m.counting):
+    if _export(table, fmt, output, m.counting, ex):
         return
     if json_out:
         emit_json({**m.as_dict(), "long": [dict(zip(table.columns, r, strict=True))
@@ -239,7 +255,7 @@ def cooccur(
     """
     from qualcode.services import cooccur as service
 
-    with project_session(ctx) as session:
+    with project_session(ctx, write=False) as session:
         if pair is not None:
             passages = service.cooccurrence_passages(session, pair[0], pair[1], unit=unit,
                                                      coder=coder, origin=origin, code=code,
@@ -345,7 +361,7 @@ def search(
         raise QualcodeError(f"unknown unit {unit!r}", hint="one of hit, sentence, turn")
     who = coder_name(coder)
     coded = None
-    with project_session(ctx) as session:
+    with project_session(ctx, write=False) as session:
         key = service.check_code(session, code) if code is not None else None
         hits = service.search(session, query, mode=mode, context=context, case=case,
                               document=document, speaker_role=speaker_role)
@@ -410,7 +426,7 @@ def gaps(
     case)", and a note names them."""
     from qualcode.services.gaps import find_gaps
 
-    with project_session(ctx) as session:
+    with project_session(ctx, write=False) as session:
         result = find_gaps(session, by=by, coder=coder, origin=origin)
     if json_out:
         emit_json(result.as_dict())

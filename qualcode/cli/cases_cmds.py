@@ -10,6 +10,7 @@ from qualcode.cli.common import (
     CoderOpt,
     JsonOpt,
     YesOpt,
+    backup_before,
     coder_name,
     confirm,
     console,
@@ -46,7 +47,7 @@ def list_(
     """Every case with its attributes and counts (tab-separated when piped)."""
     from qualcode.services.cases import list_cases
 
-    with project_session(ctx) as session:
+    with project_session(ctx, write=False) as session:
         cases = list_cases(session)
     if json_out:
         emit_json(cases)
@@ -78,7 +79,7 @@ def show(
     """One case: attributes with their types, interviews, codings per dimension."""
     from qualcode.services.cases import show_case
 
-    with project_session(ctx) as session:
+    with project_session(ctx, write=False) as session:
         detail = show_case(session, name)
     if json_out:
         emit_json(detail)
@@ -197,6 +198,7 @@ def remove(
     with project_session(ctx) as session:
         result = remove_case(session, name, actor=coder_name(coder))
         confirm(f"Remove case {name} ({result['documents']} documents keep no case)?", yes)
+        backup_before(ctx, "cases-remove")
     if json_out:
         emit_json(result)
         return

@@ -15,6 +15,7 @@ from qualcode.cli.common import (
     CoderOpt,
     JsonOpt,
     YesOpt,
+    backup_before,
     coder_name,
     confirm,
     console,
@@ -73,19 +74,39 @@ def validate(path: CodebookArg, json_out: JsonOpt = False) -> None:
 
 @app.command("load")
 def load(
-    ctx: typer.Context, path: CodebookArg, coder: CoderOpt = None, json_out: JsonOpt = False
+    ctx: typer.Context,
+    path: CodebookArg,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would change; change nothing.")
+    ] = False,
+    yes: YesOpt = False,
+    coder: CoderOpt = None,
+    json_out: JsonOpt = False,
 ) -> None:
     """Sync the project's codes with a codebook file and print what changed.
 
-    A code gone from the file is retired if it has codings (never deleted), else removed."""
+    A code gone from the file is retired if it has codings (never deleted), else removed.
+    Retiring coded codes is asked first on a terminal (--yes in scripts), after a backup;
+    --dry-run shows the changes and keeps none."""
     from qualcode.services.codebook import load_codebook
 
     with project_session(ctx) as session:
         result = load_codebook(session, path, actor=coder_name(coder))
+        if dry_run:
+            session.rollback()
+        elif result.retired:
+            if not json_out:
+                typer.echo(f"This load would retire {len(result.retired)} code(s) that have "
+                           f"codings: {', '.join(result.retired)}")
+            confirm(f"Retire {len(result.retired)} coded code(s) missing from {path}?", yes)
+            backup_before(ctx, "codebook-load")
     if json_out:
-        emit_json(result)
+        emit_json({**dataclasses.asdict(result), "dry_run": dry_run} if dry_run else result)
         return
-    console.print(f"Loaded {path} (version {result.version}).")
+    if dry_run:
+        console.print(f"Dry run: loading {path} would change this (nothing was changed).")
+    else:
+        console.print(f"Loaded {path} (version {result.version}).")
     for old, new in result.renamed.items():
         console.print(f"renamed: {old} -> {new} (renamed_from; its codings moved with it)",
                       markup=False)
@@ -121,7 +142,7 @@ def show(
     """The code tree with coding counts (direct / including codes below)."""
     from qualcode.services.codebook import code_tree
 
-    with project_session(ctx) as session:
+    with project_session(ctx, write=False) as session:
         nodes = code_tree(session, include_retired=all_codes)
     if json_out:
         emit_json(nodes)
@@ -162,11 +183,13 @@ def export(ctx: typer.Context,
     """The project's codebook as YAML (retired codes left out), e.g. after a REFI-QDA import."""
     from qualcode.services.codebook import export_codebook_yaml
 
-    with project_session(ctx) as session:
+    with project_session(ctx, write=False) as session:
         text = export_codebook_yaml(session)
     if output is not None:
+        from qualcode.formats.atomic import write_atomically
+
         try:
-            output.write_text(text, encoding="utf-8")
+            write_atomically(output, text.encode("utf-8"))
         except OSError as exc:
             raise QualcodeError(f"cannot write: {exc.strerror}", where=str(output)) from exc
     if json_out:

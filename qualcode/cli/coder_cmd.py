@@ -87,7 +87,7 @@ def open_coder(
                 hint="in scripts, use `qualcode code add DOC CODE --quote ...`")
         from qualcode.cli.coder_app import CoderApp
 
-        app = CoderApp(lambda: database.session_scope(engine), document, coder=who,
+        app = CoderApp(lambda: database.session_scope(engine, write=True), document, coder=who,
                        only_coder=only, codebook_path=path)
         app.run()
     finally:

@@ -11,6 +11,7 @@ from qualcode.cli.common import (
     CoderOpt,
     JsonOpt,
     YesOpt,
+    backup_before,
     coder_name,
     confirm,
     emit_json,
@@ -84,6 +85,7 @@ def merge(ctx: typer.Context, source: KeyArg,
     with project_session(ctx) as session:
         change = merge_codes(session, source, target, actor=coder_name(coder))
         confirm(f"Merge {source} into {target} ({change.moved['codings']} codings)?", yes)
+        backup_before(ctx, "codes-merge")
     change = _edit(change, codebook)  # after the commit: the file follows the project
     emit_json(change) if json_out else _print(change)
 

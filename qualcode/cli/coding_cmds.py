@@ -19,6 +19,7 @@ from qualcode.cli.common import (
     emit_json_stream,
     project_session,
 )
+from qualcode.cli.export_guard import Export, KeyOpt, ManifestOpt, PseudonymiseOpt
 from qualcode.cli.listing import NoPagerOpt, emit_rows
 from qualcode.errors import QualcodeError
 
@@ -181,15 +182,20 @@ def list_(
     blind: BlindOpt = False,
     coder: CoderOpt = None,
     no_pager: NoPagerOpt = False,
+    pseudonymise: PseudonymiseOpt = False,
+    key: KeyOpt = None,
+    manifest: ManifestOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Codings with their quotes, filtered.
 
     Piped: tab-separated lines with a header, quotes whole. On a terminal: a table, or a pager
-    when the listing is longer than the screen."""
+    when the listing is longer than the screen (with --pseudonymise: tab-separated, printed
+    once the leak check has passed)."""
     from qualcode.services.coding import iter_codings
 
-    with project_session(ctx) as session:
+    ex = Export(ctx, pseudonymise=pseudonymise, key=key, manifest=manifest)
+    with project_session(ctx, write=False) as session:
         rows = iter_codings(
             session,
             case=case,
@@ -202,24 +208,33 @@ def list_(
             limit=limit,
             blind_for=coder_name(coder) if blind else None,
         )
-        if json_out:
-            emit_json_stream(rows)
+        if ex.active:
+            rows = (ex.data(r) for r in rows)
+        with ex.stdout():
+            _list_codings(rows, flagged=flagged, no_pager=no_pager, json_out=json_out)
+        ex.prepare_manifest(session)
+    ex.finish()
+
+
+def _list_codings(rows, *, flagged: bool, no_pager: bool, json_out: bool) -> None:
+    if json_out:
+        emit_json_stream(rows)
+        return
+    if flagged:  # few, and each with the quote it had: a table of its own
+        rows = list(rows)
+        if not rows:
+            console.print("No codings match.")
             return
-        if flagged:  # few, and each with the quote it had: a table of its own
-            rows = list(rows)
-            if not rows:
-                console.print("No codings match.")
-                return
-            _print_flagged(rows)
-            return
-        emit_rows(
-            ("id", "document", "case", "code", "key", "coder", "origin", "start", "end", "quote"),
-            ((str(r.id), r.document, r.case or "", r.code, "key" if r.key else "", r.coder,
-              r.origin, str(r.start), str(r.end), r.quote) for r in rows),
-            no_pager=no_pager,
-            title="Codings",
-            empty="No codings match.",
-        )
+        _print_flagged(rows)
+        return
+    emit_rows(
+        ("id", "document", "case", "code", "key", "coder", "origin", "start", "end", "quote"),
+        ((str(r.id), r.document, r.case or "", r.code, "key" if r.key else "", r.coder,
+          r.origin, str(r.start), str(r.end), r.quote) for r in rows),
+        no_pager=no_pager,
+        title="Codings",
+        empty="No codings match.",
+    )
 
 
 @codings_app.command("import")

@@ -85,18 +85,33 @@ def coder_name(coder: str | None) -> str:
 
 
 @contextlib.contextmanager
-def project_session(ctx: typer.Context) -> Iterator[Any]:
+def project_session(ctx: typer.Context, *, write: bool = True) -> Iterator[Any]:
     """A session on the checked project database; committed if the command succeeds, rolled back
-    (nothing changed) if it fails."""
+    (nothing changed) if it fails. A command that may change the project (the default) holds
+    the project's write lock from its start, waiting its turn behind another writer; a command
+    that only reads passes write=False and never waits."""
     from qualcode.storage import database
 
     engine = database.make_engine(state(ctx).location().url)
     try:
         database.check_schema(engine)
-        with database.session_scope(engine) as session:
+        with database.session_scope(engine, write=write, on_wait=_tell_waiting) as session:
             yield session
     finally:
         engine.dispose()
+
+
+def backup_before(ctx: typer.Context, label: str) -> None:
+    """A destructive command backs the project up before its change is committed: the backup
+    reads the last committed state (this command's own change is not in it yet)."""
+    from qualcode.services.project import auto_backup
+
+    location = state(ctx).location()
+    auto_backup(location.url, location.folder, label)
+
+
+def _tell_waiting() -> None:
+    err("waiting: another qualcode command is writing to this project...")
 
 
 def _default(obj: Any) -> Any:

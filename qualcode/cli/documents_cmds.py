@@ -10,6 +10,7 @@ from qualcode.cli.common import (
     CoderOpt,
     JsonOpt,
     YesOpt,
+    backup_before,
     coder_name,
     confirm,
     emit_json,
@@ -32,7 +33,7 @@ def list_(
     """Every document with its case, size and codings (tab-separated when piped)."""
     from qualcode.services.documents import list_documents
 
-    with project_session(ctx) as session:
+    with project_session(ctx, write=False) as session:
         docs = list_documents(session, case=case)
     if json_out:
         emit_json(docs)
@@ -69,6 +70,7 @@ def remove(ctx: typer.Context, name: DocArg, yes: YesOpt = False, coder: CoderOp
         counts = remove_document(session, name, actor=coder_name(coder))
         confirm(f"Remove {name} with its {counts['codings']} codings, {counts['suggestions']} "
                 f"suggestions and {counts['memos']} memos?", yes)
+        backup_before(ctx, "documents-remove")
     if json_out:
         emit_json({"removed": name, **counts})
         return

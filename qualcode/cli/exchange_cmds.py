@@ -11,6 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from qualcode.cli.common import CoderOpt, JsonOpt, coder_name, console, emit_json, project_session
+from qualcode.cli.export_guard import Export, KeyOpt, ManifestOpt, PseudonymiseOpt
 
 app = typer.Typer(
     help="Exchange projects (.qdpx) and codebooks (.qdc) with NVivo, ATLAS.ti, MAXQDA, "
@@ -29,6 +30,9 @@ def export(
         bool, typer.Option("--codebook", help="Write the codebook alone (.qdc).")
     ] = False,
     force: Annotated[bool, typer.Option("--force", help="Replace the file if it exists.")] = False,
+    pseudonymise: PseudonymiseOpt = False,
+    key: KeyOpt = None,
+    manifest: ManifestOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Write the project as a .qdpx (coders, code tree, cases and their attributes, documents,
@@ -39,11 +43,16 @@ def export(
     Positions are Unicode code points from 0, end exclusive, over the UTF-8 text (no BOM, LF)."""
     from qualcode.services.refi_export import export_codebook, export_project
 
-    with project_session(ctx) as session:
+    ex = Export(ctx, pseudonymise=pseudonymise, key=key, manifest=manifest)
+    with project_session(ctx, write=False) as session:
+        ex.prepare_manifest(session)
         if codebook:
-            result = export_codebook(session, output, overwrite=force)
+            result = export_codebook(session, output, overwrite=force,
+                                     pseudonymiser=ex.pseudonymiser)
         else:
-            result = export_project(session, output, overwrite=force)
+            result = export_project(session, output, overwrite=force,
+                                    pseudonymiser=ex.pseudonymiser)
+    ex.finish()
     if json_out:
         emit_json(result)
         return

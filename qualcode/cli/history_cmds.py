@@ -36,7 +36,7 @@ def log(
     """The event history, newest first: who changed what, when; undone events are marked."""
     from qualcode.services.history import log as read_log
 
-    with project_session(ctx) as session:
+    with project_session(ctx, write=False) as session:
         entries = read_log(session, actor=actor, kind=kind, document=document, since=since,
                            limit=limit or None)
     if json_out:

@@ -95,6 +95,23 @@ def _score_table(title: str, scores) -> Table:
     return table
 
 
+def _threshold_table(rows, chosen: float) -> Table:
+    table = Table(title="Lexicon precision and recall by --min-score (* the one used above)")
+    for col in ("--min-score", "dimension P", "dimension R", "dimension macro F1", "code P",
+                "code R"):
+        table.add_column(col, justify="right")
+
+    def f(x):
+        return "-" if x is None else f"{x:.2f}"
+
+    for r in rows:
+        mark = "*" if abs(r.min_score - chosen) < 1e-9 else ""
+        table.add_row(f"{mark}{r.min_score:.2f}", f(r.dimension_precision),
+                      f(r.dimension_recall), f(r.dimension_macro_f1), f(r.code_precision),
+                      f(r.code_recall))
+    return table
+
+
 def evaluate(
     ctx: typer.Context,
     against: Annotated[str, typer.Option("--against", help="The human coder to compare with.")],
@@ -104,9 +121,10 @@ def evaluate(
         typer.Option("--threshold", help="Learned: the probability at which a code is suggested."),
     ] = 0.5,
     min_score: Annotated[
-        float,
-        typer.Option("--min-score", help="Lexicon: count only suggestions scoring at least this."),
-    ] = 0.0,
+        float | None,
+        typer.Option("--min-score", help="Lexicon: count only suggestions scoring at least this "
+                     "(default: the threshold chosen on the tuning files, see `evaluate` output)."),
+    ] = None,
     folds: Annotated[int, typer.Option("--folds", help="Cross-validation folds (learned).")] = 5,
     seed: Annotated[int, typer.Option("--seed")] = 0,
     documents: Annotated[
@@ -127,7 +145,7 @@ def evaluate(
     """Score the suggester as if it were a second coder: precision, recall, F1, Cohen's kappa."""
     from qualcode.services.learning import evaluate as run
 
-    with project_session(ctx) as session:
+    with project_session(ctx, write=False) as session:
         report = run(
             session,
             against=against,
@@ -155,5 +173,7 @@ def evaluate(
                 f"Per dimension, language {part.language} ({part.sentences} sentences in "
                 f"{part.documents} documents)", [*part.dimensions, part.overall]))
     console.print(_score_table("Per code", report.codes))
+    if report.by_min_score:
+        console.print(_threshold_table(report.by_min_score, report.min_score))
     for note in report.notes:
         console.print(Text(note, style="dim"))

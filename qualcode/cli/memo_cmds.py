@@ -122,7 +122,7 @@ def list_(
     """Memos, oldest first, optionally about one case, document or code."""
     from qualcode.services.memos import list_memos
 
-    with project_session(ctx) as session:
+    with project_session(ctx, write=False) as session:
         memos = list_memos(session, case=case, document=document, code=code)
     if json_out:
         emit_json(memos)

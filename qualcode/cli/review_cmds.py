@@ -117,7 +117,7 @@ def review(
     from qualcode.services import review as svc
 
     who = coder_name(coder)
-    with project_session(ctx) as session:
+    with project_session(ctx, write=False) as session:
         ids = svc.queue(
             session,
             dimension=dimension,
@@ -132,7 +132,7 @@ def review(
         return
     from qualcode.services.code_finder import choices
 
-    with project_session(ctx) as session:
+    with project_session(ctx, write=False) as session:
         codes = choices(session)
     counts = {"accept": 0, "reject": 0, "recode": 0, "skip": 0, "undo": 0}
     message = ""  # shown under the suggestion until the next key
@@ -141,7 +141,7 @@ def review(
     span: tuple[int, int] | None = None
     while i < len(ids):
         sid = ids[i]
-        with project_session(ctx) as session:
+        with project_session(ctx, write=False) as session:
             view = svc.view(session, sid)
         if view.row.status != "pending":
             i += 1

@@ -59,7 +59,7 @@ def show(
 
     if at is not None and turns:
         raise QualcodeError("give --at or --turns, not both")
-    with project_session(ctx) as session:
+    with project_session(ctx, write=False) as session:
         view = document_view(session, document, coder=by,
                              blind_for=coder_name(coder) if blind else None)
         if at is not None:

@@ -15,6 +15,7 @@ from qualcode.cli.common import (
     CoderOpt,
     JsonOpt,
     YesOpt,
+    backup_before,
     coder_name,
     confirm,
     console,
@@ -175,7 +176,7 @@ def list_(
     """Suggestions with their scores and evidence."""
     from qualcode.services.review import list_suggestions
 
-    with project_session(ctx) as session:
+    with project_session(ctx, write=False) as session:
         rows = list_suggestions(
             session,
             limit=limit,
@@ -228,6 +229,7 @@ def _bulk(ctx, action: str, coder, json_out: bool, yes: bool = False, **filters)
         done = decide_many(session, action, coder=coder_name(coder), **query)
         if done:
             confirm(f"{action.capitalize()} {len(done)} suggestion(s)?", yes)
+            backup_before(ctx, f"suggestions-{action}")
     if json_out:
         emit_json(done)
         return

@@ -14,6 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from qualcode.cli.common import CoderOpt, JsonOpt, coder_name, emit_json, project_session
+from qualcode.cli.export_guard import Export, KeyOpt, ManifestOpt, PseudonymiseOpt
 from qualcode.errors import QualcodeError
 
 WIDE = 140  # from this many columns on, firms x dimensions fit side by side
@@ -126,7 +127,7 @@ def _print_cards(console: Console, syn) -> None:
                             title_align="left", subtitle_align="left"))
 
 
-def _export(syn, fmt: str, output: Path | None, console: Console) -> None:
+def _export(syn, fmt: str, output: Path | None, console: Console, ex: Export) -> None:
     from qualcode.formats import tables
     from qualcode.formats.report_html import render_synthesis_page
 
@@ -143,14 +144,18 @@ def _export(syn, fmt: str, output: Path | None, console: Console) -> None:
         text = tables.render_table(syn.wide_table(), "csv")
     else:
         assert output is not None
-        tables.write_table(syn.wide_table(), "xlsx", output)
+        with ex.file(output) as target:
+            tables.write_table(syn.wide_table(), "xlsx", target)
         console.print(f"Wrote {output} (xlsx, {len(syn.rows)} cases).")
         return
     if output is None:
         typer.echo(text, nl=False)
         return
+    from qualcode.formats.atomic import write_atomically
+
     try:
-        output.write_bytes(text.encode("utf-8"))
+        with ex.file(output) as target:
+            write_atomically(target, text.encode("utf-8"))
     except OSError as exc:
         raise QualcodeError(f"cannot write: {exc.strerror or exc}", where=str(output)) from exc
     console.print(f"Wrote {output} ({fmt}, {len(syn.rows)} cases).")
@@ -193,6 +198,9 @@ def synthesize(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write the export to this file.")
     ] = None,
+    pseudonymise: PseudonymiseOpt = False,
+    key: KeyOpt = None,
+    manifest: ManifestOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """The per-firm characterisation table: cases x dimensions, each cell the codes with counts,
@@ -200,15 +208,26 @@ def synthesize(
     from qualcode.services.synthesis import build_synthesis
 
     export = _export_format(fmt, output)
-    with project_session(ctx) as session:
+    ex = Export(ctx, pseudonymise=pseudonymise, key=key, manifest=manifest)
+    with project_session(ctx, write=False) as session:
         syn = build_synthesis(session, coder=coder, origin=origin, quotes=quotes, cases=case,
                               dimensions=dimension)
+        ex.prepare_manifest(session)
+    syn = ex.data(syn)
+    with ex.stdout():
+        _show_synthesis(syn, export=export, output=output, layout=layout, json_out=json_out,
+                        ex=ex)
+    ex.finish()
+
+
+def _show_synthesis(syn, *, export: str | None, output: Path | None, layout, json_out: bool,
+                    ex: Export) -> None:
     console = _console()
     if json_out:
         emit_json(syn.to_dict())
         return
     if export is not None:
-        _export(syn, export, output, console)
+        _export(syn, export, output, console, ex)
         return
     for note in syn.notes:
         console.print(Text(note, style="bold red" if "SYNTHETIC" in note or "STALE" in note
@@ -233,6 +252,9 @@ def report(
     origin: OriginOpt = None,
     quotes: QuotesOpt = 3,
     title: Annotated[str | None, typer.Option("--title", help="The page title.")] = None,
+    pseudonymise: PseudonymiseOpt = False,
+    key: KeyOpt = None,
+    manifest: ManifestOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """One self-contained HTML file (no script, no network) to hand to a supervisor: which coders
@@ -241,9 +263,17 @@ def report(
     A4."""
     from qualcode.services.report import build_report, write_report
 
-    with project_session(ctx) as session:
+    ex = Export(ctx, pseudonymise=pseudonymise, key=key, manifest=manifest)
+    with project_session(ctx, write=False) as session:
         page = build_report(session, coder=coder, origin=origin, quotes=quotes, title=title)
-    size = write_report(page, output)
+        ex.prepare_manifest(session)
+    if ex.pseudonymiser is not None:
+        from qualcode.services.pseudonyms import report_page
+
+        page = report_page(ex.pseudonymiser, page)
+    with ex.file(output) as target:
+        size = write_report(page, target)
+    ex.finish()
     if json_out:
         emit_json({"path": str(output), "bytes": size, "cases": len(page.synthesis["rows"]),
                    "documents": len(page.documents)})
@@ -306,7 +336,7 @@ def summary_show(
     """A case's summaries (or one), with who wrote them and whether they are stale."""
     from qualcode.services.summaries import show_summaries
 
-    with project_session(ctx) as session:
+    with project_session(ctx, write=False) as session:
         views = show_summaries(session, case, dimension)
     if json_out:
         emit_json(views)
@@ -328,7 +358,7 @@ def summary_list(
     """Every summary, STALE ones flagged (their codings changed after they were written)."""
     from qualcode.services.summaries import list_summaries
 
-    with project_session(ctx) as session:
+    with project_session(ctx, write=False) as session:
         views = list_summaries(session, stale_only=stale)
     if json_out:
         emit_json(views)

@@ -12,7 +12,7 @@ import codecs
 import difflib
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,13 +25,17 @@ from qualcode.errors import CodebookError, InputError
 from . import safe_yaml
 
 META_KEY = "codebook"
-META_FIELDS = ("name", "version", "language")
+META_FIELDS = ("name", "version", "language", "negation")
 DIMENSION_FIELDS = ("name", "definition", "colour", "include", "exclude", "examples", "patterns",
-                    "codes", "translations")
+                    "veto", "negation", "codes", "translations")
 TRANSLATION_FIELDS = ("name", "definition")
 CODE_FIELDS = DIMENSION_FIELDS + ("parent", "renamed_from")
 PATTERN_KINDS = ("phrase", "lemma", "tokens")
-PATTERN_FIELDS = PATTERN_KINDS + ("lang",)
+PATTERN_FIELDS = PATTERN_KINDS + ("lang", "negation")
+# What a match under a negation does (see codebooks/README.md, "Negation"); the default is "lower".
+NEGATION_VALUES = ("lower", "drop", "ignore")
+DEFAULT_NEGATION = "lower"
+_INHERIT = ""  # a pattern's negation while reading: not given, taken from its code or above
 
 DEFAULT_VERSION = "1"
 DEFAULT_LANGUAGE = "en"
@@ -69,6 +73,8 @@ class _Draft:
     examples: tuple[str, ...] = ()
     colour: str | None = None
     patterns: list[PatternDef] = field(default_factory=list)
+    veto: list[PatternDef] = field(default_factory=list)
+    negation: str | None = None  # as given on this code or dimension; None: inherited
     parent_given: str | None = None
     parent_line: int | None = None
     translations: tuple[tuple[str, str | None, str | None], ...] = ()
@@ -85,6 +91,7 @@ class _Reader:
         self.name: str | None = None
         self.version = DEFAULT_VERSION
         self.language = DEFAULT_LANGUAGE
+        self.negation = DEFAULT_NEGATION
 
     def problem(self, node_or_line: Node | int | None, key: str | None, message: str) -> None:
         line = _line(node_or_line) if isinstance(node_or_line, Node) else node_or_line
@@ -197,6 +204,18 @@ class _Reader:
             if language is not None and self.check_language(found["language"][1], META_KEY,
                                                             language):
                 self.language = language
+        if "negation" in found:
+            self.negation = self.read_negation(found["negation"][1], META_KEY) or DEFAULT_NEGATION
+
+    def read_negation(self, node: Node, key: str | None) -> str | None:
+        value = self.text(node, key, "negation")
+        if value is None:
+            return None
+        if value not in NEGATION_VALUES:
+            self.problem(node, key, f"negation must be one of {', '.join(NEGATION_VALUES)}, "
+                                    f"not '{value}'")
+            return None
+        return value
 
     def check_language(self, node: Node, key: str | None, language: str) -> bool:
         if LANGUAGE_RE.fullmatch(language):
@@ -249,6 +268,10 @@ class _Reader:
                                                       "or remove the field")
         if "patterns" in found:
             draft.patterns = self.read_patterns(found["patterns"][1], key)
+        if "veto" in found:
+            draft.veto = self.read_patterns(found["veto"][1], key, role="veto")
+        if "negation" in found:
+            draft.negation = self.read_negation(found["negation"][1], key)
         if "translations" in found:
             draft.translations = self.read_translations(found["translations"][1], key)
         if "codes" in found:
@@ -311,21 +334,24 @@ class _Reader:
             return None
         return colour
 
-    def read_patterns(self, node: Node, key: str) -> list[PatternDef]:
+    def read_patterns(self, node: Node, key: str, role: str = "suggest") -> list[PatternDef]:
+        field_name = "veto" if role == "veto" else "patterns"
         if isinstance(node, ScalarNode) and node.tag == NULL_TAG:
             return []
         if not isinstance(node, SequenceNode):
-            self.problem(node, key, "patterns must be a list of entries such as '- phrase: ...'")
+            self.problem(node, key, f"{field_name} must be a list of entries such as "
+                                    "'- phrase: ...'")
             return []
         out = []
         for number, item in enumerate(node.value, start=1):
-            pattern = self.read_pattern(item, key, number)
+            pattern = self.read_pattern(item, key, number, role)
             if pattern is not None:
                 out.append(pattern)
         return out
 
-    def read_pattern(self, node: Node, key: str, number: int) -> PatternDef | None:
-        label = f"pattern #{number}"
+    def read_pattern(self, node: Node, key: str, number: int, role: str = "suggest"
+                     ) -> PatternDef | None:
+        label = f"veto pattern #{number}" if role == "veto" else f"pattern #{number}"
         if not isinstance(node, MappingNode):
             self.problem(node, key, f"{label} must be a mapping with one of phrase, lemma, tokens")
             return None
@@ -341,10 +367,14 @@ class _Reader:
         value_node = found[kind][1]
         value = (self.read_tokens(value_node, key, label) if kind == "tokens"
                  else self.read_words(value_node, key, label, kind))
-        if value is None or language is None:
+        negation = _INHERIT
+        if "negation" in found:
+            negation = self.read_negation(found["negation"][1], key)
+        if value is None or language is None or negation is None:
             return None
+        number_text = f"veto{number}" if role == "veto" else str(number)
         return PatternDef(kind=kind, value=value, language=language, line=_line(node),
-                          rule_id=f"{key}#{number}")
+                          rule_id=f"{key}#{number_text}", role=role, negation=negation)
 
     def language_of(self, found: dict[str, tuple[Node, Node]], key: str) -> str | None:
         # The codebook's language may be declared after the dimensions, so a pattern without `lang`
@@ -452,17 +482,30 @@ def _report_cycles(reader: _Reader, parents: dict[str, str | None]) -> None:
         reader.problem(lines[first], first, f"parent cycle: {chain}; one of these parents is wrong")
 
 
+def _negation_of(draft: _Draft, drafts: dict[str, _Draft], default: str) -> str:
+    """The negation setting of the nearest of: the code, the codes it is nested in, its
+    dimension; else the codebook section's (default "lower")."""
+    node: _Draft | None = draft
+    while node is not None:
+        if node.negation is not None:
+            return node.negation
+        node = drafts.get(node.enclosing) if node.enclosing else None
+    return default
+
+
 def _build(reader: _Reader, text: str, source: str | None) -> Codebook:
     parents = _resolve_parents(reader)
     codes = []
     languages = set()
+    drafts = {draft.key: draft for draft in reader.drafts}
     for draft in reader.drafts:
+        inherited = _negation_of(draft, drafts, reader.negation)
         patterns = []
-        for pattern in draft.patterns:
-            if pattern.language == _DEFAULT_LANGUAGE_MARK:
-                pattern = PatternDef(kind=pattern.kind, value=pattern.value,
-                                     language=reader.language, line=pattern.line,
-                                     rule_id=pattern.rule_id)
+        for pattern in [*draft.patterns, *draft.veto]:
+            language = (reader.language if pattern.language == _DEFAULT_LANGUAGE_MARK
+                        else pattern.language)
+            pattern = replace(pattern, language=language,
+                              negation=pattern.negation or inherited)
             languages.add(pattern.language)
             patterns.append(pattern)
         codes.append(CodeDef(
@@ -565,6 +608,8 @@ def _pattern_entry(pattern: PatternDef, language: str) -> dict:
     entry = {pattern.kind: value}
     if pattern.language != language:
         entry["lang"] = pattern.language
+    if pattern.negation != DEFAULT_NEGATION:
+        entry["negation"] = pattern.negation
     return entry
 
 
@@ -579,8 +624,12 @@ def _code_entry(code: CodeDef, structural_parent: str | None, children: dict[str
             entry[list_field] = list(values)
     if not code.is_dimension and code.parent != structural_parent:
         entry["parent"] = code.parent
-    if code.patterns:
-        entry["patterns"] = [_pattern_entry(p, language) for p in code.patterns]
+    suggesting = [p for p in code.patterns if p.role != "veto"]
+    vetoes = [p for p in code.patterns if p.role == "veto"]
+    if suggesting:
+        entry["patterns"] = [_pattern_entry(p, language) for p in suggesting]
+    if vetoes:
+        entry["veto"] = [_pattern_entry(p, language) for p in vetoes]
     if code.translations:
         entry["translations"] = code.translations_dict()
     kids = children.get(code.key, [])

@@ -83,11 +83,19 @@ def read_coding_file(path: Path) -> CodingFile:
             raise InputError(f"the file is {size / 1024 / 1024:.1f} MB; a coding file is at most "
                              f"{safe_yaml.CODING_FILE.max_bytes // 1024 // 1024} MB", where=where,
                              hint="split it, one file per document")
-        text = path.read_bytes().decode("utf-8-sig")
+        raw = path.read_bytes()
+        text = raw.decode("utf-8-sig")
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", where=where) from exc
     except UnicodeDecodeError as exc:
-        raise InputError("not UTF-8", where=where, hint="save the file as UTF-8") from exc
+        # Name the line; non-ASCII text before it that did decode means two encodings were
+        # pasted together (a quote copied from a GB18030 transcript into a UTF-8 file).
+        line = raw.count(b"\n", 0, exc.start) + 1
+        mixed = not raw[:exc.start].isascii()
+        raise InputError(f"not UTF-8 (byte 0x{raw[exc.start]:02x})"
+                         + ("; the lines before it are UTF-8: mixed encodings in one file"
+                            if mixed else ""),
+                         where=f"{where}:{line}", hint="save the file as UTF-8") from None
     try:
         root = safe_yaml.compose(text, safe_yaml.CODING_FILE)
     except yaml.YAMLError as exc:

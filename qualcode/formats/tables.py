@@ -33,6 +33,7 @@ from typing import Any
 
 from qualcode.domain import Table
 from qualcode.errors import QualcodeError
+from qualcode.formats.atomic import atomic_target, write_atomically
 
 FORMATS = ("csv", "tsv", "md", "json", "html", "xlsx")
 TEXT_FORMATS = FORMATS[:-1]
@@ -377,6 +378,11 @@ def _write_xlsx(tables: list[Table], path: Path) -> None:
 # --------------------------------------------------------------------------- files
 
 
+def _xlsx_atomically(tables: list[Table], path: Path) -> None:
+    with atomic_target(path) as tmp:
+        _write_xlsx(tables, tmp)
+
+
 def _save(path: Path, write) -> None:
     try:
         write()
@@ -394,11 +400,11 @@ def write_table(table: Table, fmt: str, path: Path, *, json_wrap: bool = False) 
     path = Path(path)
     if name == "xlsx":
         _check_shape(table)
-        _save(path, lambda: _write_xlsx([table], path))
+        _save(path, lambda: _xlsx_atomically([table], path))
         return
     text = render_table(table, name, json_wrap=json_wrap)
     # Bytes, not write_text: no newline translation, so quoted multi-line CSV cells stay exact.
-    _save(path, lambda: path.write_bytes(text.encode("utf-8")))
+    _save(path, lambda: write_atomically(path, text.encode("utf-8")))
 
 
 def write_tables(tables: list[Table], fmt: str, path: Path) -> None:
@@ -416,7 +422,7 @@ def write_tables(tables: list[Table], fmt: str, path: Path) -> None:
         _check_shape(table)
     path = Path(path)
     if name == "xlsx":
-        _save(path, lambda: _write_xlsx(tables, path))
+        _save(path, lambda: _xlsx_atomically(tables, path))
         return
     if name == "md":
         text = "\n".join(_md_section(t) for t in tables)
@@ -424,4 +430,4 @@ def write_tables(tables: list[Table], fmt: str, path: Path) -> None:
         text = _dump_json([_json_document(t) for t in tables])
     else:
         text = _html_page(tables, _page_title(tables))
-    _save(path, lambda: path.write_bytes(text.encode("utf-8")))
+    _save(path, lambda: write_atomically(path, text.encode("utf-8")))

@@ -94,3 +94,58 @@ def count_words(text: str, lang: str | None) -> int:
 
     _quiet_jieba()
     return sum(1 for word in jieba.cut(text, cut_all=False) if _WORD.search(word))
+
+
+# Corrections to spacy-lookups-data's lemma tables (word form -> lemma), applied wherever qualcode
+# lemmatises (patterns, documents, the learned model's features). The tables map word forms to
+# lemmas one by one, and a few entries are wrong or missing for words interviews about industry
+# use: "rent" -> "rend", "taxes" -> "taxis", "ground" -> "grind", "developed" -> "develope";
+# "carmakers" and "gigafactories" are absent; "incentivized" has no lemma of its own. British
+# and American spellings of the verbs of policy (subsidise/subsidize) are given one lemma, so one
+# lemma rule covers both. Each entry is tested in tests/nlp/test_lemma_overrides.py.
+LEMMA_OVERRIDES: dict[str, dict[str, str]] = {
+    "en": {
+        **{form: "rent" for form in ("rent", "rents", "rented", "renting")},
+        "taxes": "tax",
+        "ground": "ground",  # the table says "grind"; interviews say "break ground"
+        **{form: "develop" for form in ("developed", "developing", "develope", "developes")},
+        "carmakers": "carmaker",
+        "gigafactories": "gigafactory",
+        **{f"{stem}{ending}": f"{stem}ize".replace("iseize", "ize")
+           for stem in ("subsid", "incentiv", "local")
+           for ending in ("ise", "ised", "ises", "ising", "ize", "ized", "izes", "izing")},
+    },
+}
+
+
+def lemma_overrides(lang: str) -> dict[str, str]:
+    """The corrections to the lookup table of `lang` (lowercase word -> lowercase lemma)."""
+    return LEMMA_OVERRIDES.get(lang, {})
+
+
+# Negation cues: a codebook match preceded, within NEGATION_WINDOW words of its own sentence and
+# clause, by one of these words is "negated" (see suggester._negated). Clauses end at punctuation
+# and at the listed break words ("we did not relocate, but we expanded": "expanded" is not
+# negated). A cue followed by one of the `not_after` words is no negation ("not only", "no doubt").
+# Chinese words are jieba's words: 不 alone, not 不断 (constantly) or 不同 (different).
+NEGATION_WINDOW = 4
+NEGATION: dict[str, dict[str, frozenset[str]]] = {
+    "en": {
+        "cues": frozenset({"not", "n't", "never", "no", "nor", "neither", "without", "cannot"}),
+        "not_after": frozenset({"only", "just", "doubt", "matter", "less", "before", "least"}),
+        "breaks": frozenset({"but", "because", "although", "though", "however", "yet", "while",
+                             "whereas", "instead", "rather"}),
+    },
+    "zh": {
+        "cues": frozenset({"不", "没", "没有", "未", "无", "不再", "从不", "从未", "并未", "并不",
+                           "并没有", "从来没有", "没能", "别", "不会", "不用", "无需", "不能"}),
+        "not_after": frozenset({"仅", "但", "只"}),
+        "breaks": frozenset({"但", "但是", "不过", "而是", "因为", "可是", "然而"}),
+    },
+}
+
+
+def negation_words(lang: str) -> dict[str, frozenset[str]] | None:
+    """The negation cues, the words that cancel a cue after it, and the clause breaks of `lang`;
+    None for a language without a list (its matches are never treated as negated)."""
+    return NEGATION.get(lang)

@@ -18,9 +18,9 @@ from spacy.matcher import Matcher
 from spacy.schemas import validate_token_pattern
 from spacy.tokens import Doc
 
-from qualcode.domain import Codebook, CodebookProblem, CodeDef, PatternDef
+from qualcode.domain import Codebook, CodebookProblem, CodeDef, PatternDef, rule_label
 from qualcode.errors import InputError
-from qualcode.nlp.languages import blank_pipeline, segments_by_characters
+from qualcode.nlp.languages import blank_pipeline, lemma_overrides, segments_by_characters
 
 __all__ = ["blank_pipeline", "check_patterns", "make_lemmatizing_nlp", "patterns_for_span_ruler"]
 
@@ -71,6 +71,9 @@ def make_lemmatizing_nlp(lang: str) -> Language:
     try:
         nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
         nlp.initialize()
+        table = nlp.get_pipe("lemmatizer").lookups.get_table(LEMMA_TABLE)
+        for word, lemma in lemma_overrides(lang).items():
+            table[word] = lemma
     except (ValueError, ImportError, KeyError, OSError):
         # E955: no lookup table for this language; some languages' lemmatizers need packages.
         if "lemmatizer" in nlp.pipe_names:
@@ -129,7 +132,8 @@ def patterns_for_span_ruler(codebook: Codebook, *, lang: str) -> list[dict]:
             if pattern.language != lang:
                 continue
             for token_pattern in _token_patterns(nlp, pattern):
-                out.append({"label": code.key, "pattern": token_pattern, "id": pattern.rule_id})
+                out.append({"label": rule_label(code.key, pattern), "pattern": token_pattern,
+                            "id": pattern.rule_id})
     return out
 
 
@@ -205,8 +209,11 @@ def token_pattern_problem(nlp: Language, tokens: object) -> str | None:
     return None
 
 
-def _pattern_number(pattern: PatternDef) -> str:
-    return pattern.rule_id.rsplit("#", 1)[-1]
+def _pattern_name(pattern: PatternDef) -> str:
+    number = pattern.rule_id.rsplit("#", 1)[-1]
+    if pattern.role == "veto":
+        return f"veto pattern #{number.removeprefix('veto')}"
+    return f"pattern #{number}"
 
 
 def check_patterns(codebook: Codebook, languages: Iterable[str] | None = None
@@ -234,7 +241,7 @@ def check_patterns(codebook: Codebook, languages: Iterable[str] | None = None
             message = _pattern_problem(nlp, pattern)
             if message:
                 problems.append(CodebookProblem(pattern.line, code.key,
-                                                f"pattern #{_pattern_number(pattern)}: {message}"))
+                                                f"{_pattern_name(pattern)}: {message}"))
     return sorted(problems, key=lambda p: (p.line or 0, p.key or ""))
 
 

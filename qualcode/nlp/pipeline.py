@@ -27,7 +27,7 @@ RULER = "span_ruler"
 SENTENCIZER = "sentencizer"
 SPANS_KEY = "qualcode"
 # Bump when the analysis before the ruler changes in a way the spaCy config does not show.
-ANALYSIS_VERSION = 1
+ANALYSIS_VERSION = 2  # 2: lemma overrides (languages.LEMMA_OVERRIDES)
 _SENTENCE_FACTORIES = ("parser", "senter", "sentencizer")
 _MAX_LISTED_PROBLEMS = 3
 
@@ -45,10 +45,17 @@ class SuggestPipeline:
     # True when sentence bounds come from our sentencizer, which suggest() then runs only on the
     # turns that have matches (most of a transcript has none).
     lazy_sentences: bool = False
+    # code key -> its dimension's key; the dimensions themselves map to their own key.
+    dimension_of: dict[str, str] = field(default_factory=dict)
 
     def kind_of(self, rule_id: str) -> str:
         rule = self.rules.get(rule_id)
         return rule.kind if rule is not None else "unknown"
+
+    def negation_of(self, rule_id: str) -> str:
+        """What a negated match of the rule does: "lower", "drop" or "ignore"."""
+        rule = self.rules.get(rule_id)
+        return rule.negation if rule is not None else "lower"
 
 
 def build_pipeline(codebook: Codebook, *, lang: str | None = None,
@@ -113,6 +120,7 @@ def build_pipeline(codebook: Codebook, *, lang: str | None = None,
         codebook=codebook,
         rules={p.rule_id: p for code in codebook.codes for p in code.patterns},
         lazy_sentences=lazy,
+        dimension_of={c.key: c.dimension for c in codebook.codes},
     )
 
 
@@ -133,7 +141,8 @@ def build_pipelines(codebook: Codebook, languages: set[str] | list[str], *,
 
 def codebook_fingerprint(codebook: Codebook) -> str:
     """sha256 of the codes and patterns, for a codebook built in memory (no file text to hash)."""
-    canonical = [[c.key, [[p.rule_id, p.kind, p.language, p.value] for p in c.patterns]]
+    canonical = [[c.key, [[p.rule_id, p.kind, p.language, p.value, p.role, p.negation]
+                          for p in c.patterns]]
                  for c in codebook.codes]
     return hashlib.sha256(json.dumps(canonical, sort_keys=True, ensure_ascii=False,
                                      default=list).encode("utf-8")).hexdigest()

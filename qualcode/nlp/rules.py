@@ -39,8 +39,8 @@ from spacy.language import Language
 from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span
 
-from qualcode.domain import Codebook, PatternDef
-from qualcode.nlp.languages import segments_by_characters
+from qualcode.domain import Codebook, PatternDef, rule_label
+from qualcode.nlp.languages import lemma_overrides, segments_by_characters
 
 TOKEN_RULES = "qualcode_token_rules"
 CHAR_PHRASES = "qualcode_char_phrases"
@@ -86,6 +86,7 @@ def lemma_forms(lang: str) -> LemmaForms | None:
     path = Path(paths["lemma_lookup"])
     gz = path.with_name(path.name + ".gz")
     data = srsly.read_gzip_json(gz) if gz.exists() else srsly.read_json(path)
+    data.update(lemma_overrides(lang))
     return LemmaForms(data)
 
 
@@ -122,22 +123,23 @@ def compile_rules(codebook: Codebook, nlp: Language, *, lang: str,
         for p in code.patterns:
             if p.language != lang:
                 continue
+            label = rule_label(code.key, p)
             if by_characters and p.kind in ("phrase", "lemma"):
-                phrases.extend({"label": code.key, "pattern": text.lower(), "id": p.rule_id}
+                phrases.extend({"label": label, "pattern": text.lower(), "id": p.rule_id}
                                for text in _variants(p.value) if text.strip())
             elif p.kind == "phrase":
-                phrases.extend({"label": code.key, "pattern": text.lower(), "id": p.rule_id}
+                phrases.extend({"label": label, "pattern": text.lower(), "id": p.rule_id}
                                for text in _variants(p.value) if text.strip())
             elif p.kind == "lemma":
-                _compile_lemma(code.key, p, nlp, forms, lookup_lemmas, phrases, rules)
+                _compile_lemma(label, p, nlp, forms, lookup_lemmas, phrases, rules)
             elif p.kind == "tokens":
                 pattern = [_rewrite_token(t, forms) for t in p.value] if forms else list(p.value)
                 as_phrases = _phrases_of(pattern, nlp, joiner="" if by_characters else " ")
                 if as_phrases is not None:
-                    phrases.extend({"label": code.key, "pattern": text, "id": p.rule_id}
+                    phrases.extend({"label": label, "pattern": text, "id": p.rule_id}
                                    for text in as_phrases)
                 else:
-                    rules.append(TokenRule(code.key, p.rule_id, pattern,
+                    rules.append(TokenRule(label, p.rule_id, pattern,
                                            _anchors(pattern, nlp.Defaults.stop_words)))
     return CompiledRules(phrases=phrases, token_rules=rules, by_characters=by_characters)
 

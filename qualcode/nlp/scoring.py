@@ -24,6 +24,14 @@ Properties: the score is 0 without evidence, never above 1, the same for the sam
 order, and adding a rule can only raise it (each factor is below 1). Scores are rounded to four
 decimals so they are stable across machines. They rank suggestions; they are not probabilities.
 
+Negated matches
+---------------
+A match under a negation ("we did not relocate", "never", 没有) is marked `negated` in the
+evidence. The hit's score is the noisy-or of its matches that are not negated; when every match is
+negated, each rule's `negation` setting decides: "lower" keeps the hit at NEGATED_FACTOR (0.5)
+times the noisy-or of those matches, "drop" removes it (rules set to "ignore" never mark their
+matches). With the default threshold a single negated match then falls below it.
+
 Combined score (method "both")
 ------------------------------
 When the lexicon and the learned classifier propose the same code for the same span, `combine`
@@ -41,6 +49,13 @@ UNKNOWN_KIND_BASE = 0.40  # a kind we do not know is treated like a plain phrase
 PER_EXTRA_WORD = 0.08
 MAX_EXTRA_WORDS = 3
 DECIMALS = 4
+# The --min-score `evaluate` uses unless told otherwise, and the score from which the paper
+# reproduction accepts suggestions without a coder. Chosen on the TUNING files of the real-text
+# gold standard only (benchmarks/RESULTS.md, "Suggestion quality"): see the P-R table there.
+DEFAULT_MIN_SCORE = 0.0
+# The --min-score values at which `evaluate` reports the lexicon's precision and recall.
+PR_THRESHOLDS = (0.0, 0.3, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7, 0.8)
+NEGATED_FACTOR = 0.5  # a hit whose every match is negated, under negation: lower
 
 _WORD_RE = re.compile(r"\w+")
 _CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -73,6 +88,18 @@ def lexicon_score(evidence: list[dict[str, Any]]) -> float:
         weight = rule_weight(str(item.get("kind", "")), str(item.get("text", "")))
         weights[rule] = max(weight, weights.get(rule, 0.0))
     return _noisy_or(weights[rule] for rule in sorted(weights))
+
+
+def hit_score(evidence: list[dict[str, Any]], negation_of) -> float | None:
+    """The score of one lexicon hit, negation included (see the module docstring); None when the
+    hit is to be dropped. `negation_of(rule_id)` gives a rule's setting."""
+    live = [e for e in evidence if not e.get("negated")]
+    if live:
+        return lexicon_score(live)
+    weak = [e for e in evidence if negation_of(e.get("rule")) == "lower"]
+    if not weak:
+        return None
+    return round(lexicon_score(weak) * NEGATED_FACTOR, DECIMALS)
 
 
 def combine(lexicon: float | None, learned: float | None) -> float:

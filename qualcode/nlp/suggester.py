@@ -15,10 +15,11 @@ from typing import Any
 
 from spacy.tokens import Doc, Span
 
-from qualcode.domain import SuggestionHit, TextUnit
+from qualcode.domain import VETO_LABEL, SuggestionHit, TextUnit
+from qualcode.nlp.languages import NEGATION_WINDOW, negation_words
 from qualcode.nlp.pipeline import RULER, SENTENCIZER, SPANS_KEY, SuggestPipeline
 from qualcode.nlp.rules import TOKEN_RULES
-from qualcode.nlp.scoring import lexicon_score
+from qualcode.nlp.scoring import hit_score
 
 UNITS = ("sentence", "turn")
 
@@ -78,25 +79,75 @@ def trimmed(text: str, start: int, end: int) -> tuple[int, int]:
 
 def hits_from_doc(pipe: SuggestPipeline, text_unit: TextUnit, doc: Doc, *, unit: str
                   ) -> list[SuggestionHit]:
-    """The hits for one unit from a doc the span_ruler has already run on."""
+    """The hits for one unit from a doc the span_ruler has already run on.
+
+    Within one region (sentence or turn): a veto match of a code or dimension cancels the hits of
+    that code (or dimension) and of the codes under it; a match under a negation is marked
+    `negated` and scored as its rule's `negation` setting says (scoring.hit_score); a dimension's
+    own patterns (its cues) give a dimension-level hit only where no code of that dimension is
+    suggested."""
     spans = doc.spans[SPANS_KEY] if SPANS_KEY in doc.spans else ()
     if not spans:
         return []
     if unit == "sentence" and pipe.lazy_sentences:
         doc = pipe.nlp.get_pipe(SENTENCIZER)(doc)
     region_of = _turn_region if unit == "turn" else _SentenceRegions(doc)
+    negation = negation_words(pipe.lang)
     grouped: dict[tuple[int, int, str], list[dict[str, Any]]] = {}
+    vetoed: dict[tuple[int, int], set[str]] = {}
     for span in spans:
         start, end = trimmed(text_unit.text, *region_of(span))
-        grouped.setdefault((start, end, span.label_), []).append(_evidence(pipe, text_unit, span))
-    hits = []
+        label = span.label_
+        if label.startswith(VETO_LABEL):
+            vetoed.setdefault((start, end), set()).add(label[len(VETO_LABEL):])
+            continue
+        item = _evidence(pipe, text_unit, span)
+        if (negation is not None and pipe.negation_of(span.id_) != "ignore"
+                and _negated(doc, span.start, negation)):
+            item["negated"] = True
+        grouped.setdefault((start, end, label), []).append(item)
+    scored = []
     for (start, end, code), evidence in sorted(grouped.items()):
+        if any(code == key or code.startswith(key + ".") for key in vetoed.get((start, end), ())):
+            continue
         evidence = _distinct(evidence)
-        hits.append(SuggestionHit(
+        score = hit_score(evidence, pipe.negation_of)
+        if score is not None:
+            scored.append((start, end, code, score, evidence))
+    coded = {(start, end, pipe.dimension_of.get(code)) for start, end, code, _, _ in scored
+             if pipe.dimension_of.get(code, code) != code}
+    return [
+        SuggestionHit(
             document_id=text_unit.document_id, start=text_unit.start + start,
-            end=text_unit.start + end, code=code, score=lexicon_score(evidence),
-            method="lexicon", unit=unit, evidence=evidence))
-    return hits
+            end=text_unit.start + end, code=code, score=score, method="lexicon", unit=unit,
+            evidence=evidence)
+        for start, end, code, score, evidence in scored
+        if pipe.dimension_of.get(code) != code or (start, end, code) not in coded
+    ]
+
+
+def _negated(doc: Doc, start: int, negation: dict[str, frozenset[str]]) -> bool:
+    """Whether a negation cue stands within NEGATION_WINDOW words before token `start`, in the
+    same sentence and clause (see languages.NEGATION)."""
+    cues, not_after, breaks = negation["cues"], negation["not_after"], negation["breaks"]
+    seen = 0
+    i = start - 1
+    while i >= 0 and seen < NEGATION_WINDOW:
+        token = doc[i]
+        if token.is_space:
+            i -= 1
+            continue
+        if token.is_punct or token.lower_ in breaks:
+            return False
+        if token.lower_ in cues:
+            following = doc[i + 1].lower_ if i + 1 < len(doc) else ""
+            if following not in not_after:
+                return True
+        if token.is_sent_start:
+            return False
+        seen += 1
+        i -= 1
+    return False
 
 
 def _turn_region(span: Span) -> tuple[int, int]:

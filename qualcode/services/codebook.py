@@ -91,12 +91,23 @@ def _patterns_json(code: CodeDef) -> list[dict]:
     return json.loads(
         json.dumps(
             [
-                {"kind": p.kind, "value": p.value, "language": p.language, "rule_id": p.rule_id}
+                _pattern_json(p)
                 for p in code.patterns
             ],
             default=list,
         )
     )
+
+
+def _pattern_json(p: PatternDef) -> dict:
+    # role and negation only when not the default, so codebooks stored before they existed
+    # compare equal when loaded again
+    entry = {"kind": p.kind, "value": p.value, "language": p.language, "rule_id": p.rule_id}
+    if p.role != "suggest":
+        entry["role"] = p.role
+    if p.negation != "lower":
+        entry["negation"] = p.negation
+    return entry
 
 
 def _wanted(code: CodeDef) -> dict:
@@ -320,6 +331,8 @@ def live_codebook(session: Session) -> Codebook:
                 language=p["language"],
                 line=None,
                 rule_id=p["rule_id"],
+                role=p.get("role", "suggest"),
+                negation=p.get("negation", "lower"),
             )
             for p in c.patterns
         )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 
@@ -25,6 +24,7 @@ from qualcode.storage.models import (
     Suggestion,
     Turn,
 )
+from qualcode.typography import has_wide_forms, loose_pattern
 
 
 @dataclass
@@ -61,15 +61,15 @@ def _context(text: str, start: int, end: int, width: int = 30) -> str:
     return f"...{left}[{text[start:end]}]{right}..."
 
 
-def find_quote(text: str, quote: str) -> list[tuple[int, int]]:
-    """Where the quote occurs, any run of whitespace matching any other (a quote copied from a
-    hard-wrapped transcript crosses line breaks). Always the loose match, so an occurrence number
-    counts the same occurrences whether or not some of them happen to be on one line."""
+def find_quote(text: str, quote: str, *, ignore_case: bool = False) -> list[tuple[int, int]]:
+    """Where the quote occurs in the stored text, whatever its typography (qualcode.typography:
+    curly or straight quotes, any dash, full- or half-width forms, any run of whitespace for any
+    other, so a quote copied from a hard-wrapped transcript crosses line breaks). Always the loose
+    match, so an occurrence number counts the same occurrences however each one is typeset."""
     if not quote.strip():
         raise SpanError("the quote is empty")
-    words = quote.split()
-    loose = r"\s+".join(re.escape(w) for w in words)
-    return [(m.start(), m.end()) for m in re.finditer(loose, text)]
+    pattern = loose_pattern(quote, ignore_case, has_wide_forms(text))
+    return [(m.start(), m.end()) for m in pattern.finditer(text) if m.end() > m.start()]
 
 
 def resolve_span(
@@ -106,15 +106,12 @@ def resolve_span(
     assert quote is not None
     hits = find_quote(doc.text, quote)
     if not hits:
-        lowered = [
-            (m.start(), m.start() + len(quote))
-            for m in re.finditer(re.escape(quote.lower()), doc.text.lower())
-        ]
+        lowered = find_quote(doc.text, quote, ignore_case=True)
         raise SpanError(
             f"the quote {quote!r} is not in the document",
             where=doc.name,
             candidates=[Candidate(s, e, _context(doc.text, s, e)) for s, e in lowered[:5]],
-            hint="quotes must match the text exactly (a different case is shown below)"
+            hint="quotes must match the text's letters and case (a different case is shown below)"
             if lowered
             else "check the wording with `qualcode search`",
         )

@@ -14,7 +14,7 @@ from qualcode.domain import ORIGIN_IMPORTED
 from qualcode.errors import InputError, QualcodeError
 from qualcode.formats.codings_yaml import CodingFile, QuotedCoding, read_coding_file
 from qualcode.formats.folders import SkippedLink, folder_files
-from qualcode.services import events, lookup
+from qualcode.services import bulk, lookup
 from qualcode.services.coding import resolve_span
 from qualcode.services.summaries import import_summaries
 from qualcode.storage.models import Code, Coder, Coding, Document, JudgedSpan
@@ -50,16 +50,18 @@ def coding_files(paths: Sequence[Path], skipped: list[SkippedLink] | None = None
 
 def import_coding_files(session: Session, paths: Sequence[Path], *, actor: str) -> CodingImport:
     result = CodingImport()
+    batch = _Batch(session, actor)
     with_summaries: list[tuple[CodingFile, Document]] = []
     for path in coding_files(paths, result.skipped_links):
         parsed = read_coding_file(path)
         doc = lookup.document(session, parsed.document)
         coder = lookup.coder(session, parsed.coder)
+        batch.known(doc, coder)
         added = skipped = judged = 0
         for entry in parsed.codings:
             code = _at_line(path, entry, lambda e=entry: lookup.code(session, e.code))
             start, end = _span(path, doc, entry)
-            if _add_coding(session, path, doc, coder, code, start, end, entry, actor):
+            if batch.add(path, doc, coder, code, start, end, entry):
                 added += 1
             else:
                 skipped += 1
@@ -72,7 +74,7 @@ def import_coding_files(session: Session, paths: Sequence[Path], *, actor: str) 
             _check_levels(path, sentence, codes)
             judged += _add_judged(session, doc, coder, start, end, sentence.note)
             for code in codes:
-                if _add_coding(session, path, doc, coder, code, start, end, None, actor):
+                if batch.add(path, doc, coder, code, start, end, None):
                     added += 1
                 else:
                     skipped += 1
@@ -91,6 +93,9 @@ def import_coding_files(session: Session, paths: Sequence[Path], *, actor: str) 
         result.judged += judged
         if parsed.summaries:
             with_summaries.append((parsed, doc))
+        if len(batch.rows) >= bulk.BATCH:
+            batch.write()
+    batch.write()
     # Summaries last: their evidence fingerprint must cover every coding this import made.
     for parsed, doc in with_summaries:
         if doc.case is None:
@@ -148,48 +153,50 @@ def _add_judged(
     return 1
 
 
-def _add_coding(
-    session: Session,
-    path: Path,
-    doc: Document,
-    coder: Coder,
-    code: Code,
-    start: int,
-    end: int,
-    entry: QuotedCoding | None,
-    actor: str,
-) -> bool:
-    """Add one imported coding; False when the same coding is already there (a re-import)."""
-    exists = session.scalars(
-        select(Coding.id).where(
-            Coding.document_id == doc.id,
-            Coding.code_id == code.id,
-            Coding.coder_id == coder.id,
-            Coding.start == start,
-            Coding.end == end,
-        )
-    ).first()
-    if exists is not None:
-        return False
-    coding = Coding(
-        document=doc,
-        start=start,
-        end=end,
-        code=code,
-        coder=coder,
-        origin=ORIGIN_IMPORTED,
-        quote=doc.text[start:end],
-        memo=entry.memo if entry else None,
-        key_quote=entry.key if entry else False,
-    )
-    session.add(coding)
-    session.flush()
-    events.record(
-        session,
-        actor,
-        "coding.import",
-        "coding",
-        coding.id,
-        after={"file": path.name, "code": code.key, "start": start, "end": end},
-    )
-    return True
+class _Batch:
+    """Codings waiting to be written, with their events, in batches (services/bulk.py)."""
+
+    def __init__(self, session: Session, actor: str):
+        self.session, self.actor = session, actor
+        self.rows: list[dict] = []
+        self.events: list[dict] = []
+        self.present: set[tuple] = set()  # coding keys in the project or in this batch
+        self.loaded: set[tuple[int, int]] = set()  # (document, coder) whose codings are known
+
+    def known(self, doc: Document, coder: Coder) -> None:
+        """Learn the codings the project has of this document by this coder (a re-import
+        skips them), once per pair."""
+        if (doc.id, coder.id) in self.loaded:
+            return
+        self.loaded.add((doc.id, coder.id))
+        t = Coding.__table__
+        self.present.update(map(tuple, self.session.execute(select(
+            t.c.document_id, t.c.code_id, t.c.coder_id, t.c.start_offset, t.c.end_offset
+        ).where(t.c.document_id == doc.id, t.c.coder_id == coder.id))))
+
+    def add(self, path: Path, doc: Document, coder: Coder, code: Code, start: int, end: int,
+            entry: QuotedCoding | None) -> bool:
+        """Add one imported coding; False when the same coding is already there (a
+        re-import, or twice in the files)."""
+        key = (doc.id, code.id, coder.id, start, end)
+        if key in self.present:
+            return False
+        self.present.add(key)
+        self.rows.append({
+            "document_id": doc.id, "code_id": code.id, "coder_id": coder.id, "start": start,
+            "end": end, "origin": ORIGIN_IMPORTED, "quote": doc.text[start:end],
+            "memo": entry.memo if entry else None, "key_quote": entry.key if entry else False})
+        self.events.append({
+            "actor": self.actor, "action": "coding.import", "entity": "coding",
+            "document_id": doc.id, "after": {
+                "file": path.name, "document": doc.name, "code": code.key,
+                "coder": coder.name, "start": start, "end": end}})
+        return True
+
+    def write(self) -> None:
+        ids = bulk.insert_codings(self.session, self.rows)
+        bulk.record_events(self.session, ({**event, "entity_id": coding_id}
+                                          for event, coding_id in zip(self.events, ids,
+                                                                      strict=True)))
+        self.rows.clear()
+        self.events.clear()

@@ -174,7 +174,8 @@ def codebook_examples(codebook: Codebook) -> Examples:
     for code in codebook.codes:
         texts = [code.definition, *code.include, *code.examples]
         for pattern in code.patterns:
-            if pattern.kind in ("phrase", "lemma") and pattern.language == codebook.language:
+            if (pattern.kind in ("phrase", "lemma") and pattern.language == codebook.language
+                    and getattr(pattern, "role", "suggest") == "suggest"):  # not a veto's words
                 values = pattern.value if isinstance(pattern.value, list) else [pattern.value]
                 texts += [str(v) for v in values]
         positive = {code.key, code.dimension}
@@ -323,6 +324,18 @@ class Score:
 
 
 @dataclass
+class ThresholdRow:
+    """Lexicon suggestions counted only from `min_score` up: how precision trades for recall."""
+
+    min_score: float
+    dimension_precision: float | None  # micro over the dimensions
+    dimension_recall: float | None
+    dimension_macro_f1: float | None
+    code_precision: float | None  # micro over the codes
+    code_recall: float | None
+
+
+@dataclass
 class LanguageScores:
     """The same scores restricted to the documents of one language."""
 
@@ -348,6 +361,9 @@ class EvaluationReport:
     dimension_macro_f1: float | None = None  # mean F1 over the dimensions that occur
     notes: list[str] = field(default_factory=list)
     languages: list[LanguageScores] = field(default_factory=list)
+    # The lexicon's precision and recall at several --min-score values (PR_THRESHOLDS).
+    by_min_score: list[ThresholdRow] = field(default_factory=list)
+    min_score: float = 0.0  # the lexicon's cut used for the figures above
 
 
 def _score(name: str, gold: list[bool], pred: list[bool]) -> Score:
@@ -383,7 +399,7 @@ def evaluate(
     against: str,
     method: str = "lexicon",
     threshold: float = 0.5,
-    min_score: float = 0.0,
+    min_score: float | None = None,
     folds: int = 5,
     seed: int = 0,
     epochs: int = 10,
@@ -405,6 +421,10 @@ def evaluate(
     if folds < 2:
         raise QualcodeError("--folds must be 2 or more: a model cannot be tested on what it "
                             "was trained on")
+    from qualcode.nlp.scoring import DEFAULT_MIN_SCORE
+
+    if min_score is None:
+        min_score = DEFAULT_MIN_SCORE
     coder_row = lookup.coder(session, against, create=False)
     scope = {lookup.document(session, d).id for d in documents} if documents else None
     gold_spans = human_codings(session, coder_row.name, scope, include_dimensions=True)
@@ -435,9 +455,10 @@ def evaluate(
         hits, _, _ = generate_hits(
             session, units, method="lexicon", unit="sentence", model=model, threshold=threshold
         )
-        for h in hits:
-            if h.score >= min_score:
-                _mark(predicted, sents, index, h.document_id, h.start, h.end, h.code)
+        lexicon_hits = [(h.document_id, h.start, h.end, h.code, h.score) for h in hits]
+        for doc_id, start, end, code, score in lexicon_hits:
+            if score >= min_score:
+                _mark(predicted, sents, index, doc_id, start, end, code)
     if method in ("learned", "both") and trained:
         notes.append(_predict_stored(session, sents, predicted, threshold, doc_ids))
     elif method in ("learned", "both"):
@@ -458,6 +479,9 @@ def evaluate(
     codes = sorted(c for c in seen if c not in roots)
     code_scores = [_score(c, [c in g for g in gold], [c in p for p in predicted]) for c in codes]
     dim_scores, overall, macro = _dimension_scores(codes, roots, dims, gold, predicted)
+    by_min_score = []
+    if method in ("lexicon", "both"):
+        by_min_score = _threshold_rows(lexicon_hits, sents, index, gold, roots, dims)
     languages = []
     for language in sorted({s.language or lang for s in sents}):
         keep = [i for i, s in enumerate(sents) if (s.language or lang) == language]
@@ -480,7 +504,36 @@ def evaluate(
         dimension_macro_f1=macro,
         notes=notes,
         languages=languages,
+        by_min_score=by_min_score,
+        min_score=min_score,
     )
+
+
+def _threshold_rows(hits, sents, index, gold, roots, dims) -> list[ThresholdRow]:
+    """Lexicon-only precision and recall at each of PR_THRESHOLDS."""
+    from qualcode.nlp.scoring import PR_THRESHOLDS
+
+    marked: list[tuple[int, str, float]] = []  # (sentence, code, score)
+    for doc_id, start, end, code, score in hits:
+        marked.extend((i, code, score) for i in _sentences_of(sents, index, doc_id, start, end))
+    rows = []
+    for cut in PR_THRESHOLDS:
+        predicted: list[set[str]] = [set() for _ in sents]
+        for i, code, score in marked:
+            if score >= cut:
+                predicted[i].add(code)
+        codes = sorted({c for g in gold for c in g} - set(roots))
+        dim_scores, overall, macro = _dimension_scores(codes, roots, dims, gold, predicted)
+        tp = sum(d.true_positive for d in dim_scores)
+        pred = sum(d.predicted for d in dim_scores)
+        gold_n = sum(d.gold for d in dim_scores)
+        rows.append(ThresholdRow(
+            min_score=cut,
+            dimension_precision=round(tp / pred, 4) if pred else None,
+            dimension_recall=round(tp / gold_n, 4) if gold_n else None,
+            dimension_macro_f1=macro,
+            code_precision=overall.precision, code_recall=overall.recall))
+    return rows
 
 
 def _dimension_scores(codes: list[str], roots: list[str], dims: dict[str, str],
@@ -525,13 +578,16 @@ def _is_judged(sentence: Sentence, spans: list[tuple[int, int]]) -> bool:
 
 
 def _mark(predicted, sents, index, doc_id, start, end, code) -> None:
+    for i in _sentences_of(sents, index, doc_id, start, end):
+        predicted[i].add(code)
+
+
+def _sentences_of(sents, index, doc_id, start, end) -> list[int]:
     i = index.get((doc_id, start, end))
     if i is not None:
-        predicted[i].add(code)
-        return
-    for j, s in enumerate(sents):  # a unit that is not exactly one sentence
-        if s.document_id == doc_id and s.start < end and s.end > start:
-            predicted[j].add(code)
+        return [i]
+    return [j for j, s in enumerate(sents)  # a unit that is not exactly one sentence
+            if s.document_id == doc_id and s.start < end and s.end > start]
 
 
 def _predict_stored(session: Session, sents: list[Sentence], predicted: list[set[str]],

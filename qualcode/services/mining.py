@@ -99,6 +99,7 @@ def mine(
     lang = book.language
     known = {lemma_text(lang, v) for p in book.by_key()[row.key].patterns
              if p.kind in ("lemma", "phrase") and p.language == lang
+             and getattr(p, "role", "suggest") == "suggest"
              for v in (p.value if isinstance(p.value, list) else [p.value])}
     terms = mine_terms(lang, coded, other, min_count=min_count, limit=limit,
                        min_z=MIN_Z if min_z is None else min_z)

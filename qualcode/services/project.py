@@ -19,6 +19,20 @@ class InitResult:
 
 
 @dataclass
+class BackupInfo:
+    path: Path
+    kind: str
+    revision: str | None
+
+
+@dataclass
+class RestoreResult:
+    folder: Path
+    url: str
+    revision: str
+
+
+@dataclass
 class UpgradeResult:
     url: str
     from_revision: str | None
@@ -49,14 +63,73 @@ def init_project(folder: Path, *, db: str | None = None, name: str | None = None
         database.create_schema(engine, project_name)
     finally:
         engine.dispose()
-    path = config.write_project_file(folder, database_setting, project_name)
-    return InitResult(folder=folder, project_file=path, url=url, revision=database.head_revision())
+    # A password in the URL served to create the schema; it is never written down: the project
+    # file keeps the URL without it, and libpq finds it in ~/.pgpass, $PGPASSFILE, $PGPASSWORD or
+    # a service file (README: a team on a shared server).
+    stored = database.url_without_password(database_setting)
+    path = config.write_project_file(folder, stored, project_name)
+    return InitResult(folder=folder, project_file=path, url=database.safe_url(url),
+                      revision=database.head_revision())
 
 
-def upgrade_project(url: str) -> UpgradeResult:
+def upgrade_project(url: str, folder: Path | None = None) -> UpgradeResult:
     engine = database.make_engine(url)
     try:
-        before, after, backup = database.upgrade_schema(engine)
+        before, after, backup = database.upgrade_schema(engine, folder=folder)
     finally:
         engine.dispose()
-    return UpgradeResult(url=url, from_revision=before, to_revision=after, backup=backup)
+    return UpgradeResult(url=database.safe_url(url), from_revision=before, to_revision=after,
+                         backup=backup)
+
+
+def backup_project(url: str, output: Path | None, folder: Path | None,
+                   label: str = "manual") -> BackupInfo:
+    """A consistent snapshot of the project, taken while others may be working."""
+    from qualcode.storage import backup
+
+    engine = database.make_engine(url)
+    try:
+        database.check_schema(engine)
+        target = output if output is not None else backup.default_backup_path(engine, folder, label)
+        result = backup.backup(engine, target)
+    finally:
+        engine.dispose()
+    return BackupInfo(path=result.path, kind=result.kind, revision=result.revision)
+
+
+def auto_backup(url: str, folder: Path | None, label: str) -> Path:
+    """The backup a destructive command takes before it changes anything."""
+    return backup_project(url, None, folder, label).path
+
+
+def restore_project(file: Path, folder: Path, *, db: str | None = None,
+                    name: str | None = None) -> RestoreResult:
+    """A new project in `folder` holding what the backup `file` holds."""
+    from qualcode.storage import backup
+
+    if not Path(file).is_file():
+        raise ProjectError(f"no backup file {file}", hint="give the path `qualcode backup` printed")
+    if (folder / config.PROJECT_FILE).exists():
+        raise ProjectError(f"{folder} is already a qualcode project",
+                           hint="restore into a new folder")
+    database_setting = db or config.DEFAULT_DB_FILE
+    url = (database_setting if "://" in database_setting
+           else config.sqlite_url(folder / database_setting))
+    engine = database.make_engine(url)
+    sqlite_file = database.sqlite_path(engine)
+    engine.dispose()
+    if sqlite_file is not None and sqlite_file.exists():
+        raise ProjectError(f"{sqlite_file} already exists", hint="restore into a new folder")
+    folder.mkdir(parents=True, exist_ok=True)
+    final_url = backup.restore(Path(file), url)
+    if "://" in database_setting:
+        database_setting = final_url
+    engine = database.make_engine(final_url)
+    try:
+        database.check_schema(engine)
+        revision = database.current_revision(engine) or "?"
+    finally:
+        engine.dispose()
+    config.write_project_file(folder, database.url_without_password(database_setting),
+                              name or folder.resolve().name)
+    return RestoreResult(folder=folder, url=database.safe_url(final_url), revision=revision)

@@ -42,6 +42,7 @@ from qualcode.formats.refiqda.writer import (
     qdpx_bytes,
     write_atomically,
 )
+from qualcode.services.pseudonyms import Pseudonymiser
 from qualcode.storage.models import (
     Case,
     Code,
@@ -142,7 +143,8 @@ def _refi_codes(session: Session, result: RefiExport) -> list[RefiCode]:
     return [build(code) for code in children.get(None, [])]
 
 
-def export_codebook(session: Session, path: Path, *, overwrite: bool = False) -> RefiExport:
+def export_codebook(session: Session, path: Path, *, overwrite: bool = False,
+                    pseudonymiser: Pseudonymiser | None = None) -> RefiExport:
     """The code tree as a REFI codebook (.qdc)."""
     path = Path(path)
     _check_target(path, ".qdc", overwrite)
@@ -151,7 +153,12 @@ def export_codebook(session: Session, path: Path, *, overwrite: bool = False) ->
     if not codes:
         raise QualcodeError("the project has no codes to export",
                             hint="load a codebook first: `qualcode codebook load FILE`")
-    write_atomically(path, codebook_xml(codes, origin=ORIGIN))
+    if pseudonymiser is not None:
+        codes = pseudonymiser.deep(codes)
+    data = codebook_xml(codes, origin=ORIGIN)
+    if pseudonymiser is not None:
+        pseudonymiser.check(data, where=str(path))
+    write_atomically(path, data)
     return result
 
 
@@ -296,8 +303,11 @@ def _attach_code_refs(codes: list[RefiCode], refs: dict[tuple, list[str]]) -> No
         _attach_code_refs(code.children, refs)
 
 
-def export_project(session: Session, path: Path, *, overwrite: bool = False) -> RefiExport:
-    """The whole project as a .qdpx: project.qde and sources/<guid>.txt (UTF-8, no BOM)."""
+def export_project(session: Session, path: Path, *, overwrite: bool = False,
+                   pseudonymiser: Pseudonymiser | None = None) -> RefiExport:
+    """The whole project as a .qdpx: project.qde and sources/<guid>.txt (UTF-8, no BOM). With a
+    pseudonymiser every name of the key is replaced (positions moved with the texts) and the
+    archive is refused if a name is left in it."""
     path = Path(path)
     _check_target(path, ".qdpx", overwrite)
     result = RefiExport(path=str(path), kind="project")
@@ -325,13 +335,46 @@ def export_project(session: Session, path: Path, *, overwrite: bool = False) -> 
     extension = _extension(session, result)
     extension["memos"] = memo_entries
     result.memos = len(memo_entries)
-    write_atomically(path, qdpx_bytes(project, {EXTENSION_MEMBER: extension_bytes(extension)}))
+    if pseudonymiser is not None:
+        project, extension = _pseudonymised(pseudonymiser, project, extension)
+    data = qdpx_bytes(project, {EXTENSION_MEMBER: extension_bytes(extension)})
+    if pseudonymiser is not None:
+        pseudonymiser.check(data, where=str(path))
+    write_atomically(path, data)
     result.users = len(project.users)
     result.variables = len(project.variables)
     result.cases = len(project.cases)
     result.sources = len(project.sources)
     result.notes = len(project.notes)
     return result
+
+
+def _pseudonymised(p: Pseudonymiser, project: RefiProject,
+                   extension: dict) -> tuple[RefiProject, dict]:
+    """Names replaced in the sources' texts with every position into them moved (selections,
+    suggestions, judged sentences), then everywhere else."""
+    texts: dict[str, str] = {}
+    moves = {}
+    for source in project.sources:
+        if source.text is None:
+            continue
+        new, move = p.text_with_offsets(source.text)
+        moves[source.guid] = move
+        for selection in source.selections:
+            selection.start, selection.end = move(selection.start), move(selection.end, True)
+            selection.name = new[selection.start:selection.end]
+        texts[source.guid] = new
+        source.text = None
+    for key in ("suggestions", "judged"):
+        for entry in extension.get(key, []):
+            move = moves.get(entry.get("source"))
+            if move is not None:
+                entry["start"], entry["end"] = move(entry["start"]), move(entry["end"], True)
+    project = p.deep(project)
+    for source in project.sources:
+        if source.guid in texts:
+            source.text = texts[source.guid]
+    return project, p.deep(extension)
 
 
 def _time(value: dt.datetime | None) -> str | None:

@@ -21,7 +21,7 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from qualcode.domain import ORIGIN_IMPORTED, ORIGINS
@@ -44,7 +44,8 @@ from qualcode.formats.refiqda.model import (
 )
 from qualcode.formats.refiqda.reader import RefiFile, SourceText
 from qualcode.formats.transcripts import detect_turns
-from qualcode.services import attributes, events, lookup
+from qualcode.formats.transcripts.language import resolve_language
+from qualcode.services import attributes, bulk, events, lookup
 from qualcode.services.refi_export import DOCUMENT_FIELDS
 from qualcode.storage.models import (
     Attribute,
@@ -239,7 +240,11 @@ class _Importer:
         self.coders: dict[str, Coder] = {}
         self.notes_used: set[str] = set()
         self.extension = refi.extension or {}
-        self.codings_by_guid: dict[str, Coding] = {}
+        # A coding of the file by normalised GUID -> its key (document, code, coder, span), and
+        # key -> id once written; codings are written in batches (services/bulk.py).
+        self.codings_by_guid: dict[str, tuple] = {}
+        self.coding_ids: dict[tuple, int] = {}
+        self.pending: list[tuple[dict, dict]] = []  # (coding row, its event) not yet written
         # Notes the extension says are memos (`memo add`), not part of a coding's own memo.
         self.memo_notes = {norm_guid(str(m.get("note"))) for m in self.extension.get("memos", [])
                            if isinstance(m, dict) and m.get("note")}
@@ -257,6 +262,9 @@ class _Importer:
         for source in self.project.sources:
             if norm_guid(source.guid) in self.documents:
                 self._codings(source)
+                if len(self.pending) >= bulk.BATCH:
+                    self._write_codings()
+        self._write_codings()
         self._summaries()
         self._suggestions()
         self._judged()
@@ -306,8 +314,12 @@ class _Importer:
             case=doc.case.name if doc.case else None))
 
     def _new_document(self, source: RefiSource, text: SourceText, name: str, sha: str) -> Document:
+        # Another program's source says nothing of its language: detect it as `import` does;
+        # our own exports carry it as a variable, which _document_fields reads below.
+        language, detected, _note = resolve_language(text.text, None, where=text.member,
+                                                     line=None)
         doc = Document(name=name, text=text.text, sha256=sha, file_sha256=text.file_sha256,
-                       language="en", words=len(text.text.split()),
+                       language=language, language_detected=detected,
                        source_filename=fit(f"{self.refi.path.name}:{text.member}", 500),
                        source_format=self.refi.container, encoding="utf-8",
                        newlines_normalised=text.newlines_normalised, synthetic=False)
@@ -316,10 +328,16 @@ class _Importer:
             doc.imported_at = created  # a round trip keeps when the text entered a project
         self.session.add(doc)
         extra = self._document_fields(doc, source, text.member)
-        doc.turns = [Turn(number=t.number, speaker=t.speaker, role=t.role, start=t.start,
-                          end=t.end, label_start=t.label_start, time=t.time)
-                     for t in detect_turns(text.text)]
+        from qualcode.nlp.languages import count_words  # jieba for Chinese; spaCy not loaded
+
+        doc.words = count_words(text.text, doc.language)  # once the language is known
         self.session.flush()
+        turns = [{"document_id": doc.id, "number": t.number, "speaker": t.speaker,
+                  "role": t.role, "start": t.start, "end": t.end,
+                  "label_start": t.label_start, "time": t.time}
+                 for t in detect_turns(text.text)]
+        if turns:  # one multi-row insert, as services/importing.py does
+            self.session.execute(insert(Turn), turns)
         for var, value in extra:
             stored, attr = self._stored("document", var, value, f"document {name!r}",
                                         text.member)
@@ -352,7 +370,8 @@ class _Importer:
             elif field_name == "synthetic":
                 doc.synthetic = raw.lower() in ("true", "1")
             elif field_name == "language":
-                doc.language = raw[:20] or "en"
+                doc.language = raw[:20] or doc.language
+                doc.language_detected = False
             else:
                 setattr(doc, field_name, raw)
         return extra
@@ -471,8 +490,13 @@ class _Importer:
         doc = self.documents[norm_guid(source.guid)]
         text = self.refi.texts[norm_guid(source.guid)]
         entry = next(d for d in self.report.documents if d.document == doc.name)
-        seen = {(c.code_id, c.coder_id, c.start, c.end) for c in self.session.scalars(
-            select(Coding).where(Coding.document_id == doc.id))}
+        t = Coding.__table__
+        seen = set()  # (code, coder, start, end) of the document's codings
+        for row in self.session.execute(select(
+                t.c.id, t.c.document_id, t.c.code_id, t.c.coder_id, t.c.start_offset,
+                t.c.end_offset).where(t.c.document_id == doc.id)):
+            self.coding_ids[tuple(row[1:])] = row[0]
+            seen.add(tuple(row[2:]))
         work: list[tuple[RefiSelection | None, RefiCoding, int, int]] = []
         for selection, span in zip(source.selections, text.detection.spans, strict=True):
             if span is None:
@@ -503,33 +527,49 @@ class _Importer:
                             selection.creating_user if selection else None,
                             source.creating_user, self.project.creating_user)
         key = (code.id, coder.id, start, end)
+        full_key = (doc.id, *key)
         if key in seen:
             self.report.codings_unchanged += 1
-            self.codings_by_guid[norm_guid(coding.guid)] = self.session.scalars(
-                select(Coding).where(Coding.document_id == doc.id, Coding.code_id == code.id,
-                                     Coding.coder_id == coder.id, Coding.start == start,
-                                     Coding.end == end)).one()
+            self.codings_by_guid[norm_guid(coding.guid)] = full_key
             return
         seen.add(key)
         memo = self._memo(selection.description if selection else "",
                           (selection.note_refs if selection else []) + coding.note_refs)
         extra = self._extra("codings", coding.guid)
         origin = extra.get("origin") if extra.get("origin") in ORIGINS else ORIGIN_IMPORTED
-        row = Coding(document=doc, start=start, end=end, code=code, coder=coder,
-                     origin=origin, quote=doc.text[start:end], memo=memo,
-                     key_quote=extra.get("key_quote") is True)
-        self.report.key_quotes += row.key_quote
-        self.codings_by_guid[norm_guid(coding.guid)] = row
+        row = {"document_id": doc.id, "code_id": code.id, "coder_id": coder.id,
+               "start": start, "end": end, "origin": origin, "quote": doc.text[start:end],
+               "memo": memo, "key_quote": extra.get("key_quote") is True}
         created = parse_xsd_datetime(coding.created)
         if created is not None:
-            row.created_at = created
-        self.session.add(row)
-        self.session.flush()
-        events.record(self.session, self.actor, "coding.import", "coding", row.id, after={
-            "file": self.refi.path.name, "code": code.key, "coder": coder.name,
-            "start": start, "end": end})
+            row["created_at"] = created
+        self.report.key_quotes += row["key_quote"]
+        self.codings_by_guid[norm_guid(coding.guid)] = full_key
+        self.pending.append((row, {
+            "actor": self.actor, "action": "coding.import", "entity": "coding",
+            "document_id": doc.id, "after": {
+                "file": self.refi.path.name, "document": doc.name, "code": code.key,
+                "coder": coder.name, "start": start, "end": end}}))
         self.report.codings_added += 1
         entry.codings += 1
+
+    def _write_codings(self) -> None:
+        """The pending codings in one batch of inserts, then their events in another."""
+        if not self.pending:
+            return
+        rows = [row for row, _event in self.pending]
+        ids = bulk.insert_codings(self.session, rows)
+        for row, coding_id in zip(rows, ids, strict=True):
+            self.coding_ids[bulk.coding_key(row)] = coding_id
+        bulk.record_events(self.session, (
+            {**event, "entity_id": coding_id}
+            for (_row, event), coding_id in zip(self.pending, ids, strict=True)))
+        self.pending.clear()
+
+    def _coding_id(self, guid: str) -> int | None:
+        """The id of the file's coding with this GUID (written by now), or None."""
+        key = self.codings_by_guid.get(norm_guid(guid))
+        return self.coding_ids.get(key) if key is not None else None
 
     # -- what qualcode's extension carries -------------------------------------------------------
 
@@ -630,7 +670,7 @@ class _Importer:
             status = entry.get("status") if entry.get("status") in (
                 "pending", "accepted", "rejected") else "pending"
             decider = self._coder(entry["decided_by"]) if entry.get("decided_by") else None
-            coding = self.codings_by_guid.get(norm_guid(str(entry.get("coding") or "")))
+            coding_id = self._coding_id(str(entry.get("coding") or ""))
             row = Suggestion(
                 document_id=doc.id, code_id=code.id, start=start, end=end,
                 score=min(1.0, max(0.0, float(entry.get("score", 0.0)))), method=method,
@@ -640,7 +680,7 @@ class _Importer:
                 codebook_sha256=str(entry.get("codebook_sha256", ""))[:64], status=status,
                 decided_by_id=decider.id if decider and status != "pending" else None,
                 decided_at=parse_xsd_datetime(entry.get("decided_at")),
-                coding_id=coding.id if coding is not None else None)
+                coding_id=coding_id)
             created = parse_xsd_datetime(entry.get("created_at"))
             if created is not None:
                 row.created_at = created
@@ -717,8 +757,7 @@ class _Importer:
                 code = self.codes.get(norm_guid(str(entry["code"])))
                 memo.code_id = code.id if code else None
             elif entry.get("coding"):
-                coding = self.codings_by_guid.get(norm_guid(str(entry["coding"])))
-                memo.coding_id = coding.id if coding else None
+                memo.coding_id = self._coding_id(str(entry["coding"]))
             targets = (memo.case_id, memo.document_id, memo.code_id, memo.coding_id)
             if not any(targets) and "project" not in entry:
                 self.report.skipped.append(f"memo {notes[guid].name!r}: what it is about was "

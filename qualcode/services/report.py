@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qualcode.errors import QualcodeError
+from qualcode.formats.atomic import write_atomically
 from qualcode.formats.report_html import (
     AppendixDocument,
     Bar,
@@ -324,7 +325,7 @@ def write_report(page: ReportPage, path: Path) -> int:
     """Write the page; returns its size in bytes."""
     data = render_report(page).encode("utf-8")
     try:
-        Path(path).write_bytes(data)
+        write_atomically(Path(path), data)
     except OSError as exc:
         raise QualcodeError(
             f"cannot write the report: {exc.strerror or exc}", where=str(path),

@@ -11,15 +11,15 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from qualcode.domain import ORIGIN_SUGGESTED
 from qualcode.errors import NotFoundError, QualcodeError
-from qualcode.services import events, lookup
+from qualcode.services import bulk, events, lookup
 from qualcode.services.blind import suggestions_visible_to
 from qualcode.services.coding import add_coding
-from qualcode.storage.models import Code, Document, Suggestion, Turn
+from qualcode.storage.models import Code, Coding, Document, Suggestion, Turn
 
 ACTIONS = ("accept", "reject", "recode")
 
@@ -273,17 +273,66 @@ def undo(session: Session, suggestion_id: int, *, coder: str) -> SuggestionRow:
 
 
 def decide_many(session: Session, action: str, *, coder: str, **filters) -> list[Decision]:
-    """Accept or reject every pending suggestion matching the filters (non-interactive review).
-    A suggestion whose span overlaps the coder's own coding of the same code is left pending."""
+    """Accept or reject every pending suggestion matching the filters (non-interactive review),
+    with the same outcome and the same events as deciding them one by one, but written in
+    batches (services/bulk.py): one insert of the codings, one update of the suggestions and
+    one insert of the events per batch. A suggestion whose span overlaps the coder's own coding
+    of the same code (or one accepted before it here), whose code is retired or whose span no
+    longer fits its document is left pending."""
     if action not in ("accept", "reject"):
         raise QualcodeError("bulk decisions are accept or reject")
-    done = []
-    for sid in queue(session, **filters):
-        try:
-            with session.begin_nested():
-                done.append(decide(session, sid, action, coder=coder))
-        except QualcodeError:
-            continue
+    who = lookup.coder(session, coder)
+    query = _query(session, **filters).where(Suggestion.status == "pending").with_only_columns(
+        Suggestion.id, Suggestion.document_id, Suggestion.code_id, Suggestion.start,
+        Suggestion.end, Suggestion.coding_id, Code.key, Code.retired)
+    done: list[Decision] = []
+    documents: list[int] = []  # the document of each decision, for its event
+    codings: list[dict] = []  # accepted: the codings to write, in the order of `done`
+    taken: dict[int, list[tuple[int, int]]] = {}  # code -> the coder's spans in this document
+    doc_id, text = None, ""
+    for sid, document_id, code_id, start, end, coding_id, key, retired in session.execute(
+            query).all():
+        if action == "accept":
+            if retired:
+                continue
+            if document_id != doc_id:  # suggestions come by document: one read of each
+                doc_id = document_id
+                text = session.scalar(select(Document.text).where(Document.id == doc_id))
+                taken = {}
+                for c_code, c_start, c_end in session.execute(select(
+                        Coding.code_id, Coding.start, Coding.end).where(
+                        Coding.document_id == doc_id, Coding.coder_id == who.id)):
+                    taken.setdefault(c_code, []).append((c_start, c_end))
+            spans = taken.setdefault(code_id, [])
+            if not 0 <= start < end <= len(text) or any(
+                    s0 < end and s1 > start for s0, s1 in spans):
+                continue
+            spans.append((start, end))
+            codings.append({"document_id": document_id, "code_id": code_id,
+                            "coder_id": who.id, "start": start, "end": end,
+                            "origin": ORIGIN_SUGGESTED, "quote": text[start:end]})
+        done.append(Decision(suggestion_id=sid, action=action, code=key, start=start, end=end,
+                             previous={"status": "pending", "coding_id": coding_id}))
+        documents.append(document_id)
+    if not done:
+        return done
+    if codings:
+        for decision, new_id in zip(done, bulk.insert_codings(session, codings), strict=True):
+            decision.coding_id = new_id
+    status = "accepted" if action == "accept" else "rejected"
+    now = dt.datetime.now(dt.UTC)
+    for first in range(0, len(done), bulk.BATCH):
+        session.execute(update(Suggestion), [
+            {"id": d.suggestion_id, "status": status, "decided_by_id": who.id,
+             "decided_at": now, "coding_id": d.coding_id}
+            for d in done[first:first + bulk.BATCH]])
+    bulk.record_events(session, (
+        {"actor": who.name, "action": f"suggestion.{action}", "entity": "suggestion",
+         "entity_id": d.suggestion_id, "before": d.previous, "document_id": document_id,
+         "after": {"status": status, "coding_id": d.coding_id, "code": d.code,
+                   "start": d.start, "end": d.end}}
+        for d, document_id in zip(done, documents, strict=True)))
+    session.expire_all()  # suggestions the session holds were updated behind the ORM's back
     return done
 
 

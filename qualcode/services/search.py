@@ -2,8 +2,9 @@
 
 Three ways to match, all inside speaker turns (speaker labels are not searched, and a hit never
 runs from one turn into the next):
-- plain: case-insensitive, any run of whitespace in the query matches any run in the text, so a
-  phrase is found across a line break;
+- plain: case-insensitive and typography-loose (qualcode.typography: curly or straight quotes,
+  any dash, full- or half-width forms; any run of whitespace in the query matches any run in the
+  text, so a phrase is found across a line break);
 - regex: a Python regular expression, as written (add (?i) to ignore case);
 - lemma: the query's lemmas against the words' lemmas, in order (spaCy lookup lemmas, the same
   as the codebook's lemma patterns), so "subsidy cut" finds "Subsidy cuts" and "subsidies cut".
@@ -23,6 +24,7 @@ from qualcode.errors import ConflictError, QualcodeError
 from qualcode.services import lookup
 from qualcode.services.coding import CodingRow, add_coding
 from qualcode.storage.models import Case, Document, Turn
+from qualcode.typography import has_wide_forms, loose_pattern
 
 MODES = ("plain", "regex", "lemma")
 ROLES = (RESPONDENT, INTERVIEWER, "any")
@@ -100,17 +102,20 @@ def _pattern(query: str, mode: str) -> re.Pattern[str]:
             raise QualcodeError(f"invalid regular expression {query!r}: {exc}",
                                 hint="check brackets and escapes, or search without --regex"
                                 ) from None
-    words = query.split()
-    return re.compile(r"\s+".join(re.escape(w) for w in words), re.IGNORECASE)
+    return loose_pattern(query, ignore_case=True)
 
 
 def _spans(stretches: list[_Stretch], texts: dict[int, str], query: str, mode: str
            ) -> list[list[tuple[int, int]]]:
     """For each stretch, its matches as document offsets."""
     if mode == "plain":  # no anchors in a plain query: search the text in place, no copies
-        pattern = _pattern(query, mode)
+        # full-width variants only for the documents that have full-width forms at all
+        wide = {doc_id for doc_id, text in texts.items() if has_wide_forms(text)}
+        patterns = {True: loose_pattern(query, ignore_case=True),
+                    False: loose_pattern(query, ignore_case=True, wide=False)}
         return [[(m.start(), m.end()) for m in
-                 pattern.finditer(texts[s.document_id], s.start, s.end) if m.end() > m.start()]
+                 patterns[s.document_id in wide].finditer(texts[s.document_id], s.start, s.end)
+                 if m.end() > m.start()]
                 for s in stretches]
     pieces = [texts[s.document_id][s.start:s.end] for s in stretches]
     if mode != "lemma":

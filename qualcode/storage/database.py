@@ -5,25 +5,39 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
+import random
 import re
-import shutil
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    IntegrityError,
+    OperationalError,
+    ProgrammingError,
+)
 from sqlalchemy.orm import Session, sessionmaker
 
-from qualcode.errors import ProjectError
+from qualcode.errors import ConflictError, ProjectError, QualcodeError
 from qualcode.storage.models import Base, ProjectInfo
 
 if TYPE_CHECKING:
     from alembic.config import Config
 
 MIGRATIONS = Path(__file__).with_name("migrations")
-SQLITE_BUSY_TIMEOUT_MS = 10_000
+# One wait of SQLite's own busy handler; session_scope retries past it with back-off, up to
+# LOCK_WAIT_SECONDS (or $QUALCODE_LOCK_WAIT) in all.
+SQLITE_BUSY_TIMEOUT_MS = 2_000
+LOCK_WAIT_SECONDS = 300.0
+# pg_advisory_xact_lock(class, key): the class says "qualcode's write lock", the key is the
+# project's schema, so two projects in one PostgreSQL database do not wait for each other.
+PG_LOCK_CLASS = 0x51C0DE
 
 
 def _on_sqlite_connect(dbapi_connection, _record) -> None:
@@ -50,7 +64,7 @@ def make_engine(url: str) -> Engine:
         # pysqlite's own transaction handling is replaced by explicit BEGIN so that a whole
         # import is one transaction, as SQLAlchemy's docs recommend for SQLite.
         event.listen(engine, "connect", _disable_pysqlite_autobegin)
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     try:
         return create_engine(url, pool_pre_ping=True)
@@ -65,6 +79,32 @@ def _disable_pysqlite_autobegin(dbapi_connection, _record) -> None:
     dbapi_connection.isolation_level = None
 
 
+def _sqlite_begin(conn) -> None:
+    # A writer takes the write lock when its transaction starts (BEGIN IMMEDIATE): a deferred
+    # transaction that reads first and then needs to write fails at once with "database is
+    # locked" when another writer got in between, whatever the busy timeout.
+    write = conn.get_execution_options().get("qualcode_write", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def safe_url(url: str) -> str:
+    """The URL as it may be shown or stored: without a password."""
+    try:
+        return make_url(url).render_as_string(hide_password=True).replace(":***@", "@")
+    except ArgumentError:
+        return url
+
+
+def url_without_password(url: str) -> str:
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return url
+    if parsed.password is None:
+        return url
+    return parsed.set(password=None).render_as_string(hide_password=False)
+
+
 def sqlite_path(engine: Engine) -> Path | None:
     if engine.url.get_backend_name() != "sqlite":
         return None
@@ -74,19 +114,114 @@ def sqlite_path(engine: Engine) -> Path | None:
     return Path(db)
 
 
+class BusyError(ProjectError):
+    """Another command held the project's write lock for longer than we would wait."""
+
+
+def lock_wait_seconds() -> float:
+    try:
+        return max(0.0, float(os.environ.get("QUALCODE_LOCK_WAIT", LOCK_WAIT_SECONDS)))
+    except ValueError:
+        return LOCK_WAIT_SECONDS
+
+
+def _is_busy(exc: DBAPIError) -> bool:
+    message = str(exc.orig).lower()
+    return "database is locked" in message or "database is busy" in message
+
+
+def _take_write_lock(session: Session, engine: Engine) -> bool:
+    """Start the session's transaction holding the project's write lock; False if another
+    command holds it now (the caller waits and tries again)."""
+    conn = session.connection(execution_options={"qualcode_write": True})
+    if engine.url.get_backend_name() == "postgresql":
+        return bool(
+            conn.execute(
+                text("SELECT pg_try_advisory_xact_lock(:cls, hashtext(current_schema()))"),
+                {"cls": PG_LOCK_CLASS},
+            ).scalar()
+        )
+    return True  # SQLite: BEGIN IMMEDIATE succeeded (else OperationalError, "locked")
+
+
+def _locked_session(
+    engine: Engine, factory: sessionmaker, on_wait: Callable[[], None] | None
+) -> Session:
+    """A session whose transaction holds the write lock, waiting with jittered exponential
+    back-off while another command writes; BusyError (one line) past the deadline."""
+    wait = lock_wait_seconds()
+    deadline = time.monotonic() + wait
+    pause, told = 0.05, False
+    while True:
+        session = factory()
+        try:
+            if _take_write_lock(session, engine):
+                return session
+        except OperationalError as exc:
+            if not _is_busy(exc):
+                session.close()
+                raise ProjectError(f"cannot open the database: {exc.orig}") from exc
+        session.close()
+        if time.monotonic() >= deadline:
+            raise BusyError(
+                f"the project is busy: another qualcode command kept writing to it for "
+                f"{wait:.0f} s; nothing was changed",
+                hint="run it again when the other has finished; QUALCODE_LOCK_WAIT sets the wait",
+            )
+        if not told and on_wait is not None:
+            on_wait()
+            told = True
+        time.sleep(min(pause, max(0.0, deadline - time.monotonic())) * random.uniform(0.5, 1.0))
+        pause = min(pause * 2, 1.0)
+
+
 @contextlib.contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
-    """One unit of work: commit if the block finishes, roll back everything if it raises."""
+def session_scope(
+    engine: Engine, *, write: bool = False, on_wait: Callable[[], None] | None = None
+) -> Iterator[Session]:
+    """One unit of work: commit if the block finishes, roll back everything if it raises.
+
+    `write=True` for a command that changes the project: its transaction takes the write lock
+    first (SQLite BEGIN IMMEDIATE; a PostgreSQL advisory lock), so concurrent writers queue up
+    instead of failing half-way, and whatever it reads is still true when it writes. Readers
+    never wait (WAL on SQLite, MVCC on PostgreSQL). A database error that a concurrent command
+    can cause reaches the user as one line, never a traceback."""
     factory = sessionmaker(bind=engine, expire_on_commit=False)
-    session = factory()
+    session = _locked_session(engine, factory, on_wait) if write else factory()
     try:
         yield session
         session.commit()
-    except BaseException:
+    except BaseException as exc:
         session.rollback()
-        raise
+        mapped = _one_line(exc) if isinstance(exc, DBAPIError) else None
+        if mapped is None:
+            raise
+        raise mapped from exc
     finally:
         session.close()
+
+
+def _is_unique_violation(exc: IntegrityError) -> bool:
+    # PostgreSQL's SQLSTATE 23505; SQLite says so in its message.
+    return (getattr(exc.orig, "sqlstate", None) == "23505"
+            or "UNIQUE constraint failed" in str(exc.orig))
+
+
+def _one_line(exc: DBAPIError) -> QualcodeError | None:
+    if isinstance(exc, OperationalError) and _is_busy(exc):
+        return BusyError(
+            "the project is busy: another qualcode command is writing to it; nothing was changed",
+            hint="run the command again",
+        )
+    if isinstance(exc, IntegrityError) and _is_unique_violation(exc):
+        return ConflictError(
+            "another command stored the same thing at the same time; nothing was changed",
+            hint="run the command again: it will see what the other stored",
+        )
+    if isinstance(exc, OperationalError):
+        detail = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else "?"
+        return ProjectError(f"the database failed: {detail}; nothing was changed")
+    return None
 
 
 def _alembic_config(connection) -> Config:
@@ -187,21 +322,11 @@ def check_schema(engine: Engine) -> None:
         )
 
 
-def backup_sqlite(engine: Engine, label: str) -> Path | None:
-    """Copy the SQLite file (after a WAL checkpoint, so the copy is complete) next to itself."""
-    path = sqlite_path(engine)
-    if path is None or not path.exists():
-        return None
-    with engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
-    target = path.with_name(f"{path.name}.backup-{label}-{stamp}")
-    shutil.copy2(path, target)
-    return target
-
-
-def upgrade_schema(engine: Engine) -> tuple[str | None, str, Path | None]:
-    """Bring an older project to head. Returns (from, to, backup file)."""
+def upgrade_schema(
+    engine: Engine, *, backup_first: bool = True, folder: Path | None = None
+) -> tuple[str | None, str, Path | None]:
+    """Bring an older project to head, after a backup of it (SQLite or PostgreSQL). Returns
+    (from, to, backup file)."""
     rev = current_revision(engine)
     head = head_revision()
     if rev is None:
@@ -211,9 +336,26 @@ def upgrade_schema(engine: Engine) -> tuple[str | None, str, Path | None]:
         )
     if rev == head:
         return rev, head, None
-    backup = backup_sqlite(engine, rev)
+    saved = None
+    if backup_first:
+        from qualcode.storage import backup
+
+        saved = backup.backup(engine, backup.default_backup_path(engine, folder, rev)).path
     from alembic import command
 
-    with engine.begin() as conn:
-        command.upgrade(_alembic_config(conn), "head")
-    return rev, head, backup
+    with engine.connect() as conn:
+        if engine.url.get_backend_name() == "sqlite":
+            # Batch migrations rebuild tables (create, copy, drop, rename): with foreign keys on,
+            # dropping the old table would cascade-delete the rows that refer to it. The pragma
+            # only takes effect outside a transaction, so it is set before Alembic begins one.
+            conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+        with conn.begin():
+            command.upgrade(_alembic_config(conn), "head")
+            if engine.url.get_backend_name() == "sqlite":
+                broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise ProjectError(f"the upgrade would break {len(broken)} references; "
+                                       "nothing was changed")
+        if engine.url.get_backend_name() == "sqlite":
+            conn.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
+    return rev, head, saved

@@ -414,3 +414,16 @@ __all__ = [
     "ProjectInfo",
     "Turn",
 ]
+
+
+def _ids_never_reused() -> None:
+    """A removed row's id is never given to a new one (the audit log names rows by id): SQLite
+    reuses the highest id after a delete unless the table is AUTOINCREMENT; PostgreSQL's
+    sequences never go back. Migration 0004p rebuilds older SQLite projects' tables so."""
+    for table in Base.metadata.tables.values():
+        pk = list(table.primary_key.columns)
+        if len(pk) == 1 and isinstance(pk[0].type, Integer) and not pk[0].foreign_keys:
+            table.dialect_options["sqlite"]["autoincrement"] = True
+
+
+_ids_never_reused()

@@ -4,11 +4,12 @@ retired rather than deleted."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import yaml
 
-from tests.conftest import CODEBOOK, DEMO, Project
+from tests.conftest import CODEBOOK, DEMO, ON_POSTGRES, Project
 
 
 def _mini(tmp_path: Path, body: str) -> Path:
@@ -95,8 +96,26 @@ def test_load_retires_coded_codes_removes_uncoded_and_reports_changes(
         "patterns": [{"phrase": "talent"}],
     }
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    diff = json.loads(project.ok("codebook", "load", str(path), "--json"))
+    before = project.snapshot()
+    # Retiring a coded code is asked first: from a script, nothing happens without --yes ...
+    refused = project.fails("codebook", "load", str(path))
+    assert "not confirmed" in refused and "--yes" in refused
+    assert project.snapshot() == before
+    # ... and --dry-run shows the whole change, keeping none of it.
+    dry = json.loads(project.ok("codebook", "load", str(path), "--dry-run", "--json"))
+    assert dry["dry_run"] is True and dry["retired"] == ["policy.subsidies"]
+    assert dry["removed"] == ["policy.land"] and dry["added"] == ["policy.talent"]
+    assert "would retire" not in project.ok("codebook", "load", str(path), "--dry-run")
+    assert project.snapshot() == before
+    backups = set(project.folder.glob("qualcode.db.backup-codebook-load-*"))
+    diff = json.loads(project.ok("codebook", "load", str(path), "--yes", "--json"))
     assert diff["retired"] == ["policy.subsidies"]
+    if not ON_POSTGRES:  # backed up before: the backup still holds the code unretired
+        new = set(project.folder.glob("qualcode.db.backup-codebook-load-*")) - backups
+        assert len(new) == 1
+        with sqlite3.connect(new.pop()) as conn:
+            assert conn.execute("SELECT retired FROM codes WHERE key = 'policy.subsidies'"
+                                ).fetchone() == (0,)
     assert diff["removed"] == ["policy.land"]
     assert diff["added"] == ["policy.talent"]
     assert diff["changed"] == {"policy": ["definition"]}

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.conftest import Project, build_demo_project
+from tests.conftest import ON_POSTGRES, Project, build_demo_project
 
 
 @pytest.fixture(scope="module")
@@ -18,6 +18,8 @@ def demo_folder(tmp_path_factory):
 def demo(demo_folder, tmp_path) -> Project:
     import shutil
 
+    if ON_POSTGRES:  # a schema is not copied with the folder: a new demo project each time
+        return build_demo_project(tmp_path / "p")
     shutil.copytree(demo_folder, tmp_path / "p")
     return Project(tmp_path / "p")
 

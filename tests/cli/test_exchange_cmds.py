@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 import qualcode.cli as cli
 from qualcode.cli import exchange_cmds
-from tests.conftest import Project, Result
+from tests.conftest import Project, Result, new_project
 
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
 SAMPLES = SHARED / "refi-qda" / "samples"
@@ -68,10 +68,7 @@ def test_export_import_round_trip_through_the_cli(coded_project: Project, tmp_pa
     human = ok(coded_project, "export", "-o", str(tmp_path / "codes.qdc"), "--codebook")
     assert "36 codes" in human
 
-    from qualcode.services.project import init_project
-
-    init_project(tmp_path / "other")
-    other = Project(tmp_path / "other")
+    other = new_project(tmp_path / "other")
     report = json.loads(ok(other, "import", str(out), "--coder-prefix", "team-", "--json"))
     assert report["codings_added"] == exported["codings"]
     assert report["coders"] == ["team-wei"]

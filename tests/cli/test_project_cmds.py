@@ -48,6 +48,24 @@ def test_db_option_takes_any_sqlalchemy_url(tmp_path):
     assert json.loads(res.stdout)["cases"] == 0
 
 
+def test_a_mistyped_db_path_is_refused_and_creates_nothing(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    for given in (str(tmp_path / "typo.db"), f"sqlite:///{tmp_path / 'typo.db'}"):
+        res = runner.invoke(app, ["--db", given, "stats"])
+        assert res.exit_code == 1
+        assert res.stderr.startswith("error: --db: no database file ") and "init" in res.stderr
+        assert res.stderr.count("\n") == 1
+        assert not (tmp_path / "typo.db").exists()
+    # A project whose database file went missing says so too, and does not make a new one.
+    assert runner.invoke(app, ["init", str(tmp_path / "p")]).exit_code == 0
+    (tmp_path / "p" / "qualcode.db").unlink()
+    res = runner.invoke(app, ["--project", str(tmp_path / "p"), "code", "add", "d", "c",
+                              "--span", "0:1"])
+    assert res.exit_code == 1 and "no database file" in res.stderr
+    assert not (tmp_path / "p" / "qualcode.db").exists()
+
+
 def test_no_project_is_a_one_line_error_with_exit_1(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("QUALCODE_PROJECT", raising=False)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CODEBOOK, DEMO, DEMO_CODING, Project
+from tests.conftest import CODEBOOK, DEMO, DEMO_CODING, new_project
 
 QUOTE = "一条新线从开机到稳定，我们预计是半年，实际上用了十个月。"
 
@@ -44,11 +44,8 @@ def _run(chromium: str, tmp: Path, *args: str) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def report_file(tmp_path_factory) -> Path:
-    from qualcode.services.project import init_project
-
     folder = tmp_path_factory.mktemp("report") / "proj"
-    init_project(folder)
-    project = Project(folder)
+    project = new_project(folder)
     project.ok("codebook", "load", str(CODEBOOK))
     project.ok("import", str(DEMO / "interview-10.md"), str(DEMO / "interview-12.md"))
     project.ok("codings", "import", str(DEMO_CODING / "interview-10.yaml"),

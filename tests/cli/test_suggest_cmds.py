@@ -153,7 +153,7 @@ def test_retired_codes_get_no_new_suggestions(mini: Project, tmp_path: Path):
     )
     assert (
         "policy.land"
-        in json.loads(mini.ok("codebook", "load", str(mini.book), "--json"))["retired"]
+        in json.loads(mini.ok("codebook", "load", str(mini.book), "--yes", "--json"))["retired"]
     )
     mini.ok("suggest")
     assert "policy.land" not in {s["code"] for s in _suggestions(mini)}

@@ -367,3 +367,75 @@ def test_round_trip_keeps_an_explicit_parent():
     assert "parent: strategy.other" in written
     again, problems = parse_codebook(written)
     assert problems == [] and without_lines(again) == without_lines(codebook)
+
+
+# -- veto patterns and negation (issue 7) ------------------------------------------------------
+
+VETO = """\
+codebook:
+  name: Veto
+  negation: drop
+strategy:
+  definition: Where the firm stands.
+  negation: lower
+  patterns:
+    - lemma: expansion
+  veto:
+    - phrase: just kidding
+  codes:
+    relocation:
+      definition: Moving production.
+      examples: [We moved.]
+      patterns:
+        - lemma: relocate
+        - lemma: move
+          negation: ignore
+      veto:
+        - lemma: [road, bridge]
+policy:
+  definition: Public policy.
+  codes:
+    subsidies:
+      definition: Money.
+      examples: [A subsidy.]
+      patterns:
+        - lemma: subsidy
+"""
+
+
+def test_veto_patterns_and_negation_settings_are_read_and_inherited():
+    codebook, problems = parse_codebook(VETO, source="v.yaml")
+    assert problems == []
+    got = {p.rule_id: (p.role, p.negation, p.line) for c in codebook.codes for p in c.patterns}
+    assert got == {
+        "strategy#1": ("suggest", "lower", 8),
+        "strategy#veto1": ("veto", "lower", 10),
+        "strategy.relocation#1": ("suggest", "lower", 16),  # from its dimension
+        "strategy.relocation#2": ("suggest", "ignore", 17),  # its own
+        "strategy.relocation#veto1": ("veto", "lower", 20),
+        "policy.subsidies#1": ("suggest", "drop", 28),  # the codebook section's
+    }
+
+
+def test_round_trip_keeps_veto_patterns_and_negation():
+    codebook, _ = parse_codebook(VETO)
+    written = codebook_to_yaml(codebook)
+    again, problems = parse_codebook(written)
+    assert problems == [] and without_lines(again) == without_lines(codebook)
+
+
+@pytest.mark.parametrize(("old", "new", "line", "needle"), [
+    ("  negation: drop", "  negation: maybe", 3, "negation must be one of lower, drop, ignore, "
+                                                 "not 'maybe'"),
+    ("  negation: lower", "  negation: [lower]", 6, "negation must be text"),
+    ("          negation: ignore", "          negation: off", 18, "not 'off'"),
+    ("    - phrase: just kidding", "    - phrase: \"\"", 10, "veto pattern #1: the phrase is "
+                                                              "empty"),
+    ("  veto:\n    - phrase: just kidding", "  veto: kidding", 9, "veto must be a list"),
+])
+def test_bad_veto_and_negation_values_are_reported_with_their_line(old, new, line, needle):
+    assert old in VETO
+    problems = problems_of(VETO.replace(old, new))
+    problem = only(problems, needle.split(":")[0] if needle.startswith("veto pattern") else needle)
+    assert problem.line == line and needle in problem.message
+    assert problem.one_line("v.yaml").startswith(f"v.yaml:{line}: ")

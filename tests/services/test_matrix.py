@@ -274,7 +274,7 @@ def test_retired_codes_show_only_with_codings_in_the_filter(tiny, tmp_path):
         "policy:\n  definition: Policy.\n  codes:\n    talent:\n      definition: Talent.\n"
         "      examples: [\"Engineers.\"]\n")
     (tmp_path / "v2.yaml").write_text(smaller, encoding="utf-8")
-    tiny.ok("codebook", "load", str(tmp_path / "v2.yaml"))
+    tiny.ok("codebook", "load", str(tmp_path / "v2.yaml"), "--yes")
     m = matrix(tiny)
     assert m.col_labels == CODE_COLUMNS + ["policy.talent"]
     assert m.retired == ["policy.subsidies"]

@@ -245,3 +245,45 @@ def test_export_keeps_the_zip_readable_by_plain_tools(rich_project: Project, tmp
     export(rich_project, path)
     with zipfile.ZipFile(io.BytesIO(path.read_bytes())) as archive:
         assert archive.testzip() is None
+
+
+def _languages(project: Project) -> dict[str, tuple[str, int]]:
+    with project.session() as s:
+        return {d.name: (d.language, d.words) for d in s.scalars(select(Document))}
+
+
+def test_a_chinese_interview_keeps_its_language_and_word_count(
+    coded_project: Project, tmp_path: Path
+):
+    path = tmp_path / "demo.qdpx"
+    export(coded_project, path)
+    target = fresh(tmp_path)
+    do_import(target, path)
+    before = _languages(coded_project)
+    assert before["interview-10"][0] == "zh"  # one of the synthetic Chinese interviews
+    assert _languages(target) == before
+
+
+def test_a_source_without_a_language_variable_is_detected_like_an_import(
+    coded_project: Project, tmp_path: Path
+):
+    # As another program writes it: no qualcode variables, so the language must be detected
+    # from the text (and Chinese words counted by segmentation, not by spaces).
+    path = tmp_path / "demo.qdpx"
+    export(coded_project, path)
+    with zipfile.ZipFile(path) as archive:
+        qde = archive.read("project.qde").decode("utf-8")
+    language_guid = re.search(r'<Variable guid="([^"]+)" name="language"', qde).group(1)
+    stripped = re.sub(r"<VariableValue>\s*<VariableRef targetGUID=\"" + language_guid
+                      + r"\"\s*/>.*?</VariableValue>", "", qde, flags=re.S)
+    assert stripped != qde
+    bare = _without_extension(path, tmp_path / "bare.qdpx")
+    with zipfile.ZipFile(bare) as src, zipfile.ZipFile(tmp_path / "other.qdpx", "w") as out:
+        for name in src.namelist():
+            data = stripped.encode("utf-8") if name == "project.qde" else src.read(name)
+            out.writestr(name, data)
+    target = fresh(tmp_path)
+    do_import(target, tmp_path / "other.qdpx")
+    got, before = _languages(target), _languages(coded_project)
+    assert got["interview-10"] == before["interview-10"]
+    assert got["interview-01"] == before["interview-01"] == ("en", before["interview-01"][1])

@@ -14,11 +14,10 @@ from sqlalchemy import select
 from qualcode.errors import ConflictError, InputError, QualcodeError
 from qualcode.formats.refiqda import CODEBOOK_XSD, PROJECT_XSD
 from qualcode.services.cases import case_attributes
-from qualcode.services.project import init_project
 from qualcode.services.refi_export import export_codebook, export_project
 from qualcode.services.refi_import import import_refi
 from qualcode.storage.models import Case, Code, Coder, Coding, Document, Summary
-from tests.conftest import Project
+from tests.conftest import Project, new_project
 
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
 SAMPLES = SHARED / "refi-qda" / "samples"
@@ -31,8 +30,7 @@ def validate(xsd: Path, data: bytes) -> None:
 
 
 def fresh(tmp_path: Path, name: str = "fresh") -> Project:
-    init_project(tmp_path / name)
-    return Project(tmp_path / name)
+    return new_project(tmp_path / name)
 
 
 def export(project: Project, path: Path, *, codebook: bool = False):

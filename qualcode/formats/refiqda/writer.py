@@ -9,9 +9,7 @@ Positions are written as qualcode stores them: Unicode code points from 0, end e
 from __future__ import annotations
 
 import io
-import os
 import re
-import uuid
 import zipfile
 from pathlib import Path
 from xml.etree.ElementTree import Element, SubElement, indent, tostring
@@ -192,15 +190,6 @@ def _add(archive: zipfile.ZipFile, name: str, data: bytes) -> None:
 
 def write_atomically(path: Path, data: bytes) -> None:
     """Write beside the target, then rename: a failed export never leaves half a file."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    # os.open with 0o666 lets the umask decide the mode, as for any file the user writes.
-    handle = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    from qualcode.formats.atomic import write_atomically as write
+
+    write(path, data)

@@ -1,0 +1,138 @@
+"""Quotes that survive typography (standard library only).
+
+A quote typed by a person rarely has the transcript's typography: a straight ' for the text's ’,
+- or -- for a dash, full-width ，and ： in a Chinese quote typed on a Latin keyboard (or the other
+way round), a line break where the transcript was hard-wrapped. `loose_pattern` turns a quote
+into a regular expression that treats these as equal and is run on the stored text itself, so
+every match's offsets are offsets into the stored text with nothing to map back.
+
+The folding map sends each character to a canonical form: curly and straight quotes of one kind
+to one character, the dash family to '-', full-width and half-width forms to their ordinary
+forms (NFKC on the Halfwidth and Fullwidth Forms block), the ellipsis to three dots. The quote is
+folded and each of its characters becomes the class of every character that folds to it; a run
+of whitespace matches any run of whitespace (line breaks included), a run of dashes any run of
+dashes, and next to a Chinese character any whitespace or none (a line break inside a Chinese
+sentence is not a word boundary).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+SINGLE_QUOTES = "'\u2018\u2019\u201a\u201b\u2032\uff07"
+DOUBLE_QUOTES = '"\u201c\u201d\u201e\u201f\u2033\uff02'
+DASHES = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u2043\ufe58\ufe63\uff0d"
+ELLIPSIS = "\u2026"
+# Han ideographs (with extension A and compatibility ideographs), CJK punctuation, kana, Hangul:
+# whitespace next to one of these is optional (Chinese has no spaces between words, and a Latin
+# word in a Chinese sentence is written with or without spaces around it).
+_CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff"
+                  r"\uac00-\ud7af]")
+
+
+def _build_fold() -> dict[str, str]:
+    fold: dict[str, str] = {}
+    for c in SINGLE_QUOTES:
+        fold[c] = "'"
+    for c in DOUBLE_QUOTES:
+        fold[c] = '"'
+    for c in DASHES:
+        fold[c] = "-"
+    for code in range(0xFF01, 0xFFEF):  # Halfwidth and Fullwidth Forms
+        c = chr(code)
+        if c in fold or unicodedata.category(c) == "Cn":
+            continue
+        folded = unicodedata.normalize("NFKC", c)
+        if folded != c and len(folded) == 1:
+            fold[c] = fold.get(folded, folded)
+    fold[ELLIPSIS] = "..."
+    return fold
+
+
+FOLD: dict[str, str] = _build_fold()
+# Every character that folds to a canonical character, the canonical one included.
+_VARIANTS: dict[str, str] = {}
+for _c, _f in FOLD.items():
+    if len(_f) == 1 and _c != _f:
+        _VARIANTS[_f] = _VARIANTS.get(_f, _f) + _c
+
+
+def fold(text: str) -> str:
+    """The canonical form of a text: folded characters, whitespace runs as one space, no
+    whitespace between Chinese characters, dash runs as one '-', stripped."""
+    out = "".join(FOLD.get(c, c) for c in text)
+    out = re.sub(r"-+", "-", out)
+    out = re.sub(r"\s+", " ", out).strip()
+    return re.sub(rf" (?={_CJK.pattern})|(?<={_CJK.pattern}) ", "", out)
+
+
+_WIDE_FORMS = re.compile("[\uff00-\uffef]")
+
+
+def has_wide_forms(text: str) -> bool:
+    """Whether the text holds any full- or half-width form (a fast scan, done in C)."""
+    return _WIDE_FORMS.search(text) is not None
+
+
+def _char(c: str, wide: bool) -> str:
+    variants = _VARIANTS.get(c)
+    if variants is not None and not wide:
+        variants = "".join(v for v in variants if not _WIDE_FORMS.match(v))
+    if not variants or variants == c:
+        return re.escape(c)
+    return "[" + "".join(re.escape(v) for v in variants) + "]"
+
+
+_DASH_RUN = "[" + "".join(re.escape(d) for d in DASHES) + "]+"
+_DOTS = "(?:\\.\\.\\.|" + ELLIPSIS + ")"
+
+
+def loose_regex(quote: str, wide: bool = True) -> str:
+    """The regular expression (as a string) that finds `quote` whatever its typography.
+    `wide=False` leaves out the full- and half-width variants, for a text that has none (plain
+    letters then stay literals, which the regex engine searches for much faster)."""
+    canonical = fold(quote)
+    parts: list[str] = []
+    i = 0
+    while i < len(canonical):
+        c = canonical[i]
+        if c == " ":
+            parts.append(r"\s+")
+        elif c == "-":
+            parts.append(_DASH_RUN)
+        elif canonical.startswith("...", i):
+            parts.append(_DOTS)
+            i += 3
+            continue
+        else:
+            if i and canonical[i - 1] != " " and (_CJK.match(canonical[i - 1]) or _CJK.match(c)):
+                parts.append(r"\s*")
+            parts.append(_char(c, wide))
+        i += 1
+    return "".join(parts)
+
+
+@lru_cache(maxsize=256)
+def loose_pattern(quote: str, ignore_case: bool = False, wide: bool = True) -> re.Pattern[str]:
+    """`loose_regex` compiled; ignore_case as re.IGNORECASE does it."""
+    return re.compile(loose_regex(quote, wide), re.IGNORECASE if ignore_case else 0)
+
+
+# Letters and digits of Latin scripts: a Latin name only matches as a whole word ("Li" is not
+# in "Lithium"); a Chinese name matches inside Chinese text, which has no spaces.
+_LATIN = "A-Za-z0-9\u00c0-\u024f"
+_LATIN_CHAR = re.compile(f"[{_LATIN}]")
+
+
+def name_regex(name: str) -> str:
+    """`loose_regex` of a name, held to word edges where the name starts or ends with a Latin
+    letter or digit."""
+    body = loose_regex(name)
+    canonical = fold(name)
+    if canonical and _LATIN_CHAR.match(canonical[0]):
+        body = f"(?<![{_LATIN}])" + body
+    if canonical and _LATIN_CHAR.match(canonical[-1]):
+        body += f"(?![{_LATIN}])"
+    return body

@@ -1,0 +1,49 @@
+"""Typography-loose quote matching: what counts as equal, and that offsets are the stored text's."""
+
+from __future__ import annotations
+
+import pytest
+
+from qualcode.typography import fold, loose_pattern
+
+TEXT = ("Mr. Li: We didn\u2019t \u201cmove\u201d \u2014 we   expanded,\n"
+        "and the Shenzhen\u2013Huizhou corridor\u2026 was cheaper. "
+        "王总\uff1a惠州政府给了土地\uff0c\n"
+        "还有税收减免\u3002\uff21\uff22\uff23 电池\u3002")
+
+
+def _find(quote: str, text: str = TEXT, ignore_case: bool = False) -> list[str]:
+    return [text[m.start():m.end()] for m in loose_pattern(quote, ignore_case).finditer(text)]
+
+
+@pytest.mark.parametrize("quote, expected", [
+    ("didn't \"move\"", "didn\u2019t \u201cmove\u201d"),             # straight for curly
+    ("move\" - we expanded", "move\u201d \u2014 we   expanded"),     # - for an em dash, spaces
+    ("move\" -- we", "move\u201d \u2014 we"),                         # -- for one dash
+    ("expanded, and", "expanded,\nand"),                              # a line break for a space
+    ("Shenzhen-Huizhou corridor...", "Shenzhen\u2013Huizhou corridor\u2026"),  # en dash, ellipsis
+    ("惠州政府给了土地,还有",  # half-width comma, no break
+     "惠州政府给了土地\uff0c\n还有"),
+    ("王总:惠州", "王总\uff1a惠州"),   # half-width colon
+    ("ABC电池", "\uff21\uff22\uff23 电池"),            # full-width letters, space
+    ("税收 减免", "税收减免"),         # a space inside Chinese
+])
+def test_typed_quotes_find_the_typeset_text(quote, expected):
+    assert _find(quote) == [expected]
+
+
+def test_letters_and_words_still_have_to_match():
+    assert _find("didnt") == [] and _find("we expand it") == []
+    assert _find("moved") == [] and _find("惠州市") == []
+    assert _find("mr. li") == [] and _find("mr. li", ignore_case=True) == ["Mr. Li"]
+    assert _find("We didn't") == ["We didn\u2019t"]
+    # a dash is not whitespace, and an apostrophe is not a double quote
+    assert _find("move\" we") == [] and _find("didn\"t") == []
+
+
+def test_fold_is_the_canonical_form_both_sides_agree_on():
+    assert fold("  didn\u2019t \u2014\u2014 \uff21\uff22\n\n x\u2026 ") == "didn't - AB x..."
+    assert fold("惠州 \n政府\uff0c 土地") == "惠州政府,土地"
+    for quote in ("didn't \"move\"", "惠州政府给了土地,还有"):
+        (found,) = _find(quote)
+        assert fold(found) == fold(quote)
