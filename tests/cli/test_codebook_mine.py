@@ -222,5 +222,5 @@ def test_mined_terms_raise_recall_on_a_tuning_file_not_mined_from(project: Proje
 
 
 # The code and the left-out tuning file of the recall test.
-MINE_CASE = ("organization.workforce",
-             "12_wh_2021-10-13_background_call_transport_bottlenecks")
+MINE_CASE = ("market-position.competition",
+             "07_wh_2024-05-13_background_call_china_tariffs_ev_batteries")
