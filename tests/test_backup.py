@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import uuid
 
 from sqlalchemy import select, text
 
@@ -14,9 +13,9 @@ from tests.conftest import (
     CODEBOOK,
     DEMO,
     ON_POSTGRES,
-    TEST_DB_URL,
     Project,
     fresh_database_url,
+    new_postgres_database,
 )
 
 
@@ -42,19 +41,6 @@ def _content(project: Project) -> dict:
             for name, rows in snap.items()}
 
 
-def _new_postgres_database() -> str:
-    """An empty database on the test server (pg_restore recreates the dumped schema in it)."""
-    assert TEST_DB_URL is not None
-    name = f"r_{uuid.uuid4().hex[:12]}"
-    engine = database.make_engine(TEST_DB_URL).execution_options(isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    finally:
-        engine.dispose()
-    return TEST_DB_URL.rsplit("/", 1)[0] + "/" + name
-
-
 def test_backup_then_restore_gives_the_same_project(project: Project, tmp_path):
     _coded(project)
     out = project.ok("backup", "-o", str(tmp_path / "saved" / "p.backup"), "--json")
@@ -64,7 +50,7 @@ def test_backup_then_restore_gives_the_same_project(project: Project, tmp_path):
     assert [p.name for p in (tmp_path / "saved").iterdir()] == ["p.backup"]  # no partial file
     args = ["restore", str(tmp_path / "saved" / "p.backup"), str(tmp_path / "back")]
     if ON_POSTGRES:
-        args += ["--db", _new_postgres_database()]
+        args += ["--db", new_postgres_database()]
     restored_out = project.ok(*args)
     assert "Restored" in restored_out
     restored = Project(tmp_path / "back")
@@ -197,7 +183,7 @@ def test_destructive_commands_back_up_first(project: Project, tmp_path):
     # The backup restores to the project as it was just before the removal.
     args = ["restore", str(path), str(tmp_path / "before-remove")]
     if ON_POSTGRES:
-        args += ["--db", _new_postgres_database()]
+        args += ["--db", new_postgres_database()]
     project.ok(*args)
     names = json.loads(Project(tmp_path / "before-remove").ok("documents", "list", "--json"))
     assert sorted(d["name"] for d in names) == ["interview-03", "interview-10"]

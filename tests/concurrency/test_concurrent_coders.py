@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from qualcode.storage import database
 from qualcode.storage.models import Coding, Event, Suggestion
-from tests.conftest import CODEBOOK, DEMO, REPO, Project
+from tests.conftest import CODEBOOK, DEMO, ON_POSTGRES, REPO, Project, new_postgres_database
 
 WORKER = Path(__file__).with_name("worker.py")
 DOCS = ("interview-03", "interview-10")
@@ -189,3 +189,29 @@ def test_a_unique_violation_reaches_the_user_as_one_line(project: Project):
             raise AssertionError("a duplicate case name was stored")
     finally:
         engine.dispose()
+
+
+def test_a_backup_taken_while_coders_write_is_consistent(project: Project, tmp_path: Path):
+    """`backup` while two coders keep adding codings: the restored copy is intact and its event
+    log tells exactly the codings it holds (each coding and its event whole, or neither)."""
+    project.ok("codebook", "load", str(CODEBOOK))
+    project.ok("import", str(DEMO / "interview-03.md"))
+    procs = [start(project, [["code", "add", "interview-03", "strategy.relocation", "--span",
+                              f"{base + i * 40}:{base + i * 40 + 30}"] for i in range(10)], who)
+             for who, base in (("ana", 100), ("ben", 600))]
+    saved = []
+    while any(p.poll() is None for p in procs) or not saved:
+        n = len(saved)
+        project.ok("backup", "-o", str(tmp_path / f"b{n}.backup"))
+        saved.append(tmp_path / f"b{n}.backup")
+    for proc in procs:
+        assert all(r["exit"] == 0 for r in results(proc))
+    for n, path in enumerate(saved[:3]):
+        url = new_postgres_database() if ON_POSTGRES else None
+        project.ok("restore", str(path), str(tmp_path / f"r{n}"), *(["--db", url] if url else []))
+        copy = Project(tmp_path / f"r{n}")
+        with copy.session() as s:
+            ids = set(s.scalars(select(Coding.id)))
+            added = {e.entity_id for e in s.scalars(select(Event).where(
+                Event.action == "coding.add"))}
+            assert ids == added
