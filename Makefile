@@ -6,7 +6,7 @@ QC := $(BIN)/qualcode
 DEMO ?= demo-project
 export QUALCODE_CODER ?= demo
 
-.PHONY: venv demo test test-pg check lint bench eval eval-tune clean
+.PHONY: venv demo test test-pg check lint bench bench-scale eval eval-tune clean
 
 venv: $(VENV)/.installed
 
@@ -26,7 +26,7 @@ demo: venv
 	$(QC) -p $(DEMO) codings import transcripts/demo-coding/ transcripts/demo-coding-li/
 	$(QC) -p $(DEMO) suggest
 	$(QC) -p $(DEMO) report -o $(DEMO)/report.html
-	$(QC) -p $(DEMO) synthesize --format md -o $(DEMO)/firms.md
+	$(QC) -p $(DEMO) synthesize --format md -o $(DEMO)/firms.md --manifest $(DEMO)/manifest.json
 	$(QC) -p $(DEMO) synthesize --coder wei
 	@echo "Also written: $(DEMO)/report.html and $(DEMO)/firms.md. Try: $(QC) -p $(DEMO) review"
 
@@ -46,6 +46,11 @@ check: lint test
 
 bench: venv
 	$(BIN)/python benchmarks/run.py
+
+# 1 M, 3 M and 10 M words (1,000 interviews, 1 M codings at the top): how each command grows and
+# its peak memory. Long (tens of minutes on 2 cores); results go to benchmarks/RESULTS.md.
+bench-scale: venv
+	nice -n 10 $(BIN)/python benchmarks/scale.py
 
 # Suggestion quality on real transcripts against the hand-made gold standard: the held-out files
 # (what the README reports), and the tuning files (for whoever tunes the codebook).

@@ -12,6 +12,8 @@ ratio means something on a noisy machine. Results are printed and written to RES
   daily commands (stats, show, cases list, code add, search, codings list...) on that project
               vs  `python -c "import sqlalchemy.orm"` (targets: 2x, listings 3x), run in
               alternation with it; wall and CPU time
+  refi import `qualcode refi import` of a .qdpx of    vs  qc's `qc init --import` of the same file
+              50,000 codings                          (qc in its own venv, benchmarks/refi.py)
 """
 
 from __future__ import annotations
@@ -315,7 +317,7 @@ def render(rows: list[dict]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="a small run to check the harness")
-    parser.add_argument("--only", choices=["suggest", "analysis", "align", "daily"])
+    parser.add_argument("--only", choices=["suggest", "analysis", "align", "daily", "refi"])
     parser.add_argument("--no-write", action="store_true", help="print, do not write RESULTS.md")
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
@@ -334,6 +336,13 @@ def main() -> None:
         from benchmarks.align import bench_align
 
         rows += bench_align(WORK, row)
+    if args.only in (None, "refi"):
+        from benchmarks.refi import bench_refi
+
+        refi_rows, qc_note = bench_refi(WORK, row, codings=int(50_000 * scale),
+                                        interviews=max(10, int(200 * scale)))
+        rows += refi_rows
+        print(f"qc: {qc_note}")
     if args.only == "daily":  # the daily commands alone, on the analysis project
         daily.extend(bench_daily(build_analysis_project(
             max(10, int(200 * scale)), max(50, int(1000 * scale)), int(200_000 * scale))))

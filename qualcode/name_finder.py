@@ -5,9 +5,9 @@ wrong proposal costs a glance), but proposals are ranked by how often they occur
 readable. Rules:
 
 - English: runs of two or more capitalised words on one line ("Desay Battery", "Li Wei",
-  "Mr. Chen"), leading sentence words such as "The" or "We" dropped; a person when it starts with
-  a title (Mr, Ms, Dr...), a firm when it ends with a company word (Ltd, Co., Group, Battery...),
-  a place when it ends with City, Province, County or District;
+  "Mr. Chen"), leading sentence words such as "The" or "We" dropped; a firm when it ends with a
+  company word (Ltd, Co., Group, Battery...), else a person when it starts with a title (Mr, Ms,
+  Dr, Director...), a place when it ends with City, Province, County or District;
 - Chinese: company names ending in 有限公司 (and 股份/有限责任公司), 集团 or 科技, read back to
   the nearest word that cannot be part of a name; a surname with a title (王总, 李经理, 张主任,
   陈总经理, 刘局长...), or with a given name and 先生/女士.
@@ -22,7 +22,8 @@ from dataclasses import dataclass
 FIRM, PERSON, PLACE, NAME = "firm", "person", "place", "name"
 
 _TITLES_EN = {"Mr", "Mr.", "Mrs", "Mrs.", "Ms", "Ms.", "Dr", "Dr.", "Prof", "Prof.", "Madam",
-              "Mister", "Miss", "Sir"}
+              "Mister", "Miss", "Sir", "Director", "Engineer", "Manager", "Professor",
+              "President", "Chairman", "Mayor", "Secretary", "General", "Governor"}
 _FIRM_WORDS = {"Ltd", "Ltd.", "Co", "Co.", "Inc", "Inc.", "Corp", "Corp.", "Corporation",
                "Group", "Technology", "Technologies", "Tech", "Battery", "Batteries", "Energy",
                "Motors", "Company", "Holdings", "GmbH", "AG", "LLC", "Limited", "Industries",
@@ -33,7 +34,8 @@ _LEADING = set("""A An And As At But By For From He Her His How I If In It Its M
 Oh Ok Okay On Or Our She So Some That The Their Then There These They This Those To We Well What
 When Where Which Who Why With Yes You Your Also After Before Because Even Every Here However Many
 Most Much Only Since Still Such Than Thank Thanks Until Very Without Yeah Sure Right Look Maybe
-Perhaps Actually Interviewer Respondent Q Last Next First Second Third One Two Three Four Five
+Perhaps Actually Interviewer Respondent Q Is Are Was Were Do Does Did Has Have Had Can Could
+Will Would Should Shall May Might Must Last Next First Second Third One Two Three Four Five
 Six Seven Eight Nine Ten Twenty Thirty Hundred Thousand Million Billion Monday Tuesday Wednesday
 Thursday Friday Saturday Sunday January February March April May June July August September
 October November December""".split())
@@ -91,10 +93,10 @@ def _english_name(words: list[str]) -> Found | None:
         return None
     if all(w.isupper() for w in words):  # a shouted heading (SYNTHETIC AND ILLUSTRATIVE)
         return None
-    if words[0] in _TITLES_EN:
-        kind = PERSON
-    elif words[-1] in _FIRM_WORDS:
+    if words[-1] in _FIRM_WORDS:  # General Motors is a firm, General Zhou a person
         kind = FIRM
+    elif words[0] in _TITLES_EN:
+        kind = PERSON
     elif words[-1] in _PLACE_WORDS:
         kind = PLACE
     else:

@@ -89,11 +89,9 @@ _DASH_RUN = "[" + "".join(re.escape(d) for d in DASHES) + "]+"
 _DOTS = "(?:\\.\\.\\.|" + ELLIPSIS + ")"
 
 
-def loose_regex(quote: str, wide: bool = True) -> str:
-    """The regular expression (as a string) that finds `quote` whatever its typography.
-    `wide=False` leaves out the full- and half-width variants, for a text that has none (plain
-    letters then stay literals, which the regex engine searches for much faster)."""
-    canonical = fold(quote)
+def _units(canonical: str, char) -> list[str]:
+    """A canonical text as regex pieces: one per character (char(c) gives its class), whitespace
+    and dash runs, the ellipsis, and optional whitespace next to Chinese characters."""
     parts: list[str] = []
     i = 0
     while i < len(canonical):
@@ -109,9 +107,16 @@ def loose_regex(quote: str, wide: bool = True) -> str:
         else:
             if i and canonical[i - 1] != " " and (_CJK.match(canonical[i - 1]) or _CJK.match(c)):
                 parts.append(r"\s*")
-            parts.append(_char(c, wide))
+            parts.append(char(c))
         i += 1
-    return "".join(parts)
+    return parts
+
+
+def loose_regex(quote: str, wide: bool = True) -> str:
+    """The regular expression (as a string) that finds `quote` whatever its typography.
+    `wide=False` leaves out the full- and half-width variants, for a text that has none (plain
+    letters then stay literals, which the regex engine searches for much faster)."""
+    return "".join(_units(fold(quote), lambda c: _char(c, wide)))
 
 
 @lru_cache(maxsize=256)
@@ -136,3 +141,53 @@ def name_regex(name: str) -> str:
     if canonical and _LATIN_CHAR.match(canonical[-1]):
         body += f"(?![{_LATIN}])"
     return body
+
+
+def name_key(text: str) -> str:
+    """What a name and every typeset form of it have in common (fold, then casefold)."""
+    return fold(text).casefold()
+
+
+def _cased_char(c: str) -> str:
+    """A character's class with both cases and every variant (no re.IGNORECASE: the regex
+    engine skips a branch that starts with a plain class at once, not one that ignores case)."""
+    chars = set()
+    for k in {c, c.lower(), c.upper()}:
+        if len(k) == 1:
+            chars.add(k)
+            chars.update(_VARIANTS.get(k, ""))
+    if len(chars) == 1:
+        return re.escape(c)
+    return "[" + "".join(re.escape(v) for v in sorted(chars)) + "]"
+
+
+def names_pattern(names: list[str]) -> re.Pattern[str]:
+    """One regex finding any of `names` (earlier names win at the same place: give the longest
+    first), ignoring case and typography, Latin names held to word edges. name_key() of a match
+    is the name_key() of the name it matched.
+
+    Built for speed over long texts (measured: a 560 KB report page and 40 names, 4-5 s as one
+    alternation with groups and re.IGNORECASE, 0.36 s this way): the pattern starts with one
+    class of every name's first character, so the engine skips other positions in C; names are
+    grouped by their first character behind a one-character lookbehind."""
+    groups: dict[str, list[str]] = {}
+    slow: list[str] = []
+    for name in names:
+        canonical = fold(name)
+        units = _units(canonical, _cased_char)
+        rest = "".join(units[1:])
+        if _LATIN_CHAR.match(canonical[0]):
+            rest = f"(?<![{_LATIN}].)" + rest
+        if _LATIN_CHAR.match(canonical[-1]):
+            rest += f"(?![{_LATIN}])"
+        first = units[0]
+        if first.startswith("[") and first.endswith("]") or len(first) == 1 or (
+                len(first) == 2 and first.startswith("\\")):
+            groups.setdefault(first, []).append(rest)
+        else:  # a name starting with a dash or dots: plain alternatives after the fast part
+            slow.append(first + rest)
+    union = "".join(f[1:-1] if f.startswith("[") and len(f) > 1 else f for f in groups)
+    fast = ("[" + union + "](?:" + "|".join(
+        f"(?<={first})(?:{'|'.join(rests)})" for first, rests in groups.items()) + ")"
+            if groups else "")
+    return re.compile("|".join(p for p in (fast, *slow) if p))

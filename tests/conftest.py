@@ -82,6 +82,19 @@ def fresh_database_url() -> str | None:
     return f"{TEST_DB_URL}{sep}options=-csearch_path%3D{schema}"
 
 
+def new_postgres_database() -> str:
+    """An empty database on the test server (pg_restore recreates the dumped schema in it)."""
+    assert TEST_DB_URL is not None
+    name = f"r_{uuid.uuid4().hex[:12]}"
+    engine = database.make_engine(TEST_DB_URL).execution_options(isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    finally:
+        engine.dispose()
+    return TEST_DB_URL.rsplit("/", 1)[0] + "/" + name
+
+
 def drop_test_schemas() -> None:
     if not ON_POSTGRES or not _schemas:
         return

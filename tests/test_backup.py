@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import uuid
 
 from sqlalchemy import select, text
 
@@ -14,9 +13,9 @@ from tests.conftest import (
     CODEBOOK,
     DEMO,
     ON_POSTGRES,
-    TEST_DB_URL,
     Project,
     fresh_database_url,
+    new_postgres_database,
 )
 
 
@@ -42,19 +41,6 @@ def _content(project: Project) -> dict:
             for name, rows in snap.items()}
 
 
-def _new_postgres_database() -> str:
-    """An empty database on the test server (pg_restore recreates the dumped schema in it)."""
-    assert TEST_DB_URL is not None
-    name = f"r_{uuid.uuid4().hex[:12]}"
-    engine = database.make_engine(TEST_DB_URL).execution_options(isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    finally:
-        engine.dispose()
-    return TEST_DB_URL.rsplit("/", 1)[0] + "/" + name
-
-
 def test_backup_then_restore_gives_the_same_project(project: Project, tmp_path):
     _coded(project)
     out = project.ok("backup", "-o", str(tmp_path / "saved" / "p.backup"), "--json")
@@ -64,7 +50,7 @@ def test_backup_then_restore_gives_the_same_project(project: Project, tmp_path):
     assert [p.name for p in (tmp_path / "saved").iterdir()] == ["p.backup"]  # no partial file
     args = ["restore", str(tmp_path / "saved" / "p.backup"), str(tmp_path / "back")]
     if ON_POSTGRES:
-        args += ["--db", _new_postgres_database()]
+        args += ["--db", new_postgres_database()]
     restored_out = project.ok(*args)
     assert "Restored" in restored_out
     restored = Project(tmp_path / "back")
@@ -173,3 +159,61 @@ def test_upgrade_backs_up_first_on_every_database(project: Project):
     saved = Path(result["backup"])
     head = saved.read_bytes()[:16]
     assert head.startswith(b"PGDMP" if ON_POSTGRES else b"SQLite format 3")
+
+
+def _backups(project: Project) -> set:
+    if ON_POSTGRES:
+        folder = project.folder / "backups"
+        return set(folder.iterdir()) if folder.exists() else set()
+    return set(project.folder.glob("qualcode.db.backup-*"))
+
+
+def test_destructive_commands_back_up_first(project: Project, tmp_path):
+    """Removing a document and bulk decisions each leave a backup holding what they change."""
+    _coded(project)
+    project.ok("import", str(DEMO / "interview-10.md"))
+    project.ok("suggest")
+    assert _backups(project) == set()
+    project.ok("suggestions", "reject", "--document", "interview-03", "--yes")
+    after_bulk = _backups(project)
+    assert len(after_bulk) == 1 and "suggestions-reject" in after_bulk.copy().pop().name
+    project.ok("documents", "remove", "interview-10", "--yes")
+    saved = _backups(project) - after_bulk
+    assert len(saved) == 1 and "documents-remove" in (path := saved.pop()).name
+    # The backup restores to the project as it was just before the removal.
+    args = ["restore", str(path), str(tmp_path / "before-remove")]
+    if ON_POSTGRES:
+        args += ["--db", new_postgres_database()]
+    project.ok(*args)
+    names = json.loads(Project(tmp_path / "before-remove").ok("documents", "list", "--json"))
+    assert sorted(d["name"] for d in names) == ["interview-03", "interview-10"]
+
+
+def test_without_pg_dump_a_portable_snapshot_is_written_and_restored(project: Project,
+                                                                     tmp_path, monkeypatch):
+    """No pg_dump on PATH: PostgreSQL projects are backed up as a SQLite snapshot, which
+    restores into a new project on the suite's database (on SQLite the backup API, as ever)."""
+    _coded(project)
+    monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
+    info = json.loads(project.ok("backup", "-o", str(tmp_path / "snap.db"), "--json"))
+    assert info["kind"] == ("snapshot" if ON_POSTGRES else "sqlite")
+    assert (tmp_path / "snap.db").read_bytes()[:16] == b"SQLite format 3\x00"
+    url = fresh_database_url()
+    project.ok("restore", str(tmp_path / "snap.db"), str(tmp_path / "again"),
+               *(["--db", url] if url else []))
+    assert _content(Project(tmp_path / "again")) == _content(project)
+
+
+def test_a_bad_or_unreachable_url_is_one_line_without_its_password(tmp_path):
+    from typer.testing import CliRunner
+
+    from qualcode.cli import app
+
+    for url in ("postgresql+psycopg://ana:s3cret-Pw@127.0.0.1:notaport/db",
+                "postgresql+psycopg://ana:s3cret-Pw@127.0.0.1:1/db"):
+        for args in (["--db", url, "stats"], ["init", str(tmp_path / "p"), "--db", url]):
+            res = CliRunner().invoke(app, args)
+            assert res.exit_code == 1, res.output
+            assert res.stderr.startswith("error: ") and res.stderr.count("\n") == 1
+            assert "s3cret" not in res.output and "s3cret" not in res.stderr
+    assert not (tmp_path / "p" / "qualcode.toml").exists()

@@ -31,3 +31,8 @@ def test_titled_surnames_at_a_word_edge_and_not_inside_a_word():
 def test_counts_are_occurrences():
     counts = find_names("王总：好。\n王总：再说一次。\nMr. Chen said so; Mr. Chen agreed.")
     assert {f.name: n for f, n in counts.items()} == {"王总": 2, "Mr. Chen": 2}
+
+
+def test_titles_questions_and_company_words():
+    found = _names("Director Zhou came. Is Huizhou far? General Motors and General Li met.")
+    assert found == {"Director Zhou": "person", "General Motors": "firm", "General Li": "person"}

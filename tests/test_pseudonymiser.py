@@ -5,14 +5,19 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 from dataclasses import dataclass, field
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from qualcode.errors import InputError
 from qualcode.formats.pseudonym_key import KeyEntry, key_text, read_key
 from qualcode.services.pseudonyms import LeakError, Pseudonymiser, document_text
+from qualcode.typography import fold, name_key, name_regex, names_pattern
+from tests.fuzz_inputs import FUZZ
 
 ENTRIES = [
     KeyEntry("firms", "Desay Battery", "Firm A", 3),
@@ -112,3 +117,28 @@ def test_the_key_file_is_read_strictly_with_lines(tmp_path):
         with pytest.raises(InputError) as caught:
             read_key(path)
         assert f"{path}:{line}" in caught.value.one_line() and words in caught.value.one_line()
+
+
+_NAME_ALPHABET = "abAB \u2019'-\u2014\u5fb7\u8d5b\uff41"
+
+
+@FUZZ
+@given(st.lists(st.text(alphabet=_NAME_ALPHABET, min_size=1, max_size=6), min_size=1,
+                max_size=5),
+       st.text(alphabet=_NAME_ALPHABET + "\nxy", max_size=60))
+def test_the_fast_names_pattern_finds_what_one_loose_regex_per_name_finds(names, text):
+    """typography.names_pattern (one first-character class, names grouped behind a lookbehind,
+    case in the classes) against a plain alternation of each name's loose regex with
+    re.IGNORECASE: the same matches, and each match keyed to its name."""
+    names = list(dict.fromkeys(n for n in names if fold(n)))
+    names = list({name_key(n): n for n in names}.values())
+    if not names:
+        return
+    names.sort(key=lambda n: -len(fold(n)))
+    plain = re.compile("|".join(f"({name_regex(n)})" for n in names), re.IGNORECASE)
+    fast = names_pattern(names)
+    expected = [(m.start(), m.end(), names[m.lastindex - 1]) for m in plain.finditer(text)]
+    got = [(m.start(), m.end()) for m in fast.finditer(text)]
+    assert got == [(s, e) for s, e, _ in expected]
+    by_key = {name_key(n): n for n in names}
+    assert [by_key[name_key(text[s:e])] for s, e in got] == [n for _, _, n in expected]

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from qualcode.services.coding import find_quote
 from qualcode.typography import fold, loose_pattern
+from tests.fuzz_inputs import FUZZ
 
 TEXT = ("Mr. Li: We didn\u2019t \u201cmove\u201d \u2014 we   expanded,\n"
         "and the Shenzhen\u2013Huizhou corridor\u2026 was cheaper. "
@@ -47,3 +51,24 @@ def test_fold_is_the_canonical_form_both_sides_agree_on():
     for quote in ("didn't \"move\"", "惠州政府给了土地,还有"):
         (found,) = _find(quote)
         assert fold(found) == fold(quote)
+
+
+# Property: any piece of a text, typed with any typography, finds a place in the text whose
+# canonical form is the piece's (so offsets always point at what was meant).
+_ALPHABET = "ab Z'\u2019\"\u201c-\u2014\u2013.\u2026,\uff0c\n\t\u3000\u60e0\u5dde\uff21"
+_RETYPE = {"\u2019": "'", "\u201c": '"', "\u2014": "--", "\u2013": "-", "\u2026": "...",
+           "\uff0c": ",", "\uff21": "A", "\n": " ", "\u3000": " "}
+
+
+@FUZZ
+@given(st.text(alphabet=_ALPHABET, min_size=1, max_size=40), st.data())
+def test_any_piece_of_a_text_retyped_is_found_where_it_is(text, data):
+    i = data.draw(st.integers(0, len(text) - 1))
+    j = data.draw(st.integers(i + 1, len(text)))
+    piece = text[i:j]
+    if not fold(piece):
+        return
+    typed = "".join(_RETYPE.get(c, c) for c in piece)
+    hits = find_quote(text, typed)
+    assert hits, (text, typed)
+    assert all(fold(text[s:e]) == fold(typed) for s, e in hits), (text, typed, hits)

@@ -241,6 +241,9 @@ def cooccur(
     long: LongOpt = False,
     fmt: FormatOpt = None,
     output: OutputOpt = None,
+    pseudonymise: PseudonymiseOpt = False,
+    key: KeyOpt = None,
+    manifest: ManifestOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Code x code co-occurrence within a unit of text.
@@ -255,6 +258,8 @@ def cooccur(
     """
     from qualcode.services import cooccur as service
 
+    ex = Export(ctx, pseudonymise=pseudonymise, key=key, manifest=manifest)
+    passages = co = None
     with project_session(ctx, write=False) as session:
         if pair is not None:
             passages = service.cooccurrence_passages(session, pair[0], pair[1], unit=unit,
@@ -263,14 +268,24 @@ def cooccur(
         else:
             co = service.cooccurrence(session, unit=unit, measure=measure, coder=coder,
                                       origin=origin, code=code, level=level)
-    if pair is not None:
-        if json_out:
-            emit_json(passages)
-            return
-        _show_passages(passages, pair[0], pair[1], unit)
-        return
+        ex.prepare_manifest(session)
+    with ex.stdout():
+        if pair is not None:
+            passages = ex.data(passages)
+            if json_out:
+                emit_json(passages)
+            else:
+                _show_passages(passages, pair[0], pair[1], unit)
+        else:
+            _show_cooccur(ex.data(co), long=long, fmt=fmt, output=output, json_out=json_out,
+                          ex=ex)
+    ex.finish()
+
+
+def _show_cooccur(co, *, long: bool, fmt: str | None, output: Path | None, json_out: bool,
+                  ex: Export) -> None:
     table = co.long_table() if long else co.wide_table()
-    if _export(table, fmt, output, co.counting):
+    if _export(table, fmt, output, co.counting, ex):
         return
     if json_out:
         emit_json({**co.as_dict(), "long": [dict(zip(table.columns, r, strict=True))

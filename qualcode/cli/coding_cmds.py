@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -194,24 +195,23 @@ def list_(
     once the leak check has passed)."""
     from qualcode.services.coding import iter_codings
 
+    filters = {"case": case, "document": document, "code": code, "dimension": dimension,
+               "coder": by, "origin": origin, "flagged": flagged, "limit": limit,
+               "blind_for": coder_name(coder) if blind else None}
     ex = Export(ctx, pseudonymise=pseudonymise, key=key, manifest=manifest)
     with project_session(ctx, write=False) as session:
-        rows = iter_codings(
-            session,
-            case=case,
-            document=document,
-            code=code,
-            dimension=dimension,
-            coder=by,
-            origin=origin,
-            flagged=flagged,
-            limit=limit,
-            blind_for=coder_name(coder) if blind else None,
-        )
-        if ex.active:
-            rows = (ex.data(r) for r in rows)
-        with ex.stdout():
-            _list_codings(rows, flagged=flagged, no_pager=no_pager, json_out=json_out)
+        if not ex.active and not json_out and not flagged and not sys.stdout.isatty():
+            # Piped: the service's tab-separated lines as they are read (the fast path).
+            from qualcode.cli.listing import write_chunks
+            from qualcode.services.coding import LISTING_COLUMNS, iter_coding_lines
+
+            write_chunks(LISTING_COLUMNS, iter_coding_lines(session, **filters))
+        else:
+            rows = iter_codings(session, **filters)
+            if ex.active:
+                rows = (ex.data(r) for r in rows)
+            with ex.stdout():
+                _list_codings(rows, flagged=flagged, no_pager=no_pager, json_out=json_out)
         ex.prepare_manifest(session)
     ex.finish()
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import gc
 import getpass
 import json
 import os
@@ -92,6 +93,9 @@ def project_session(ctx: typer.Context, *, write: bool = True) -> Iterator[Any]:
     that only reads passes write=False and never waits."""
     from qualcode.storage import database
 
+    if not gc.isenabled():  # main() turned it off for start-up (qualcode/cli/__init__.py)
+        gc.freeze()  # what start-up loaded lives as long as the process: never scanned again
+        gc.enable()
     engine = database.make_engine(state(ctx).location().url)
     try:
         database.check_schema(engine)

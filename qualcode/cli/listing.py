@@ -12,7 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Annotated
 
 import typer
@@ -62,6 +62,19 @@ def write_tsv(header: Sequence[str], rows: Iterable[Sequence[object]], out=None)
         out.write("\n".join(batch) + "\n")
     out.flush()
     return n
+
+
+def write_chunks(header: Sequence[str], chunks: Iterator[str], out=None) -> None:
+    """Print a header line, then text already made of whole tab-separated lines (a service's
+    fast listing). The first chunk is read before anything is printed, so a refused filter
+    prints its error alone."""
+    out = out or sys.stdout
+    first = next(chunks, "")
+    out.write("\t".join(header) + "\n")
+    out.write(first)
+    for chunk in chunks:
+        out.write(chunk)
+    out.flush()
 
 
 def _aligned(header: Sequence[str], rows: list[list[str]]) -> Iterable[str]:

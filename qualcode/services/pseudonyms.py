@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from qualcode.errors import QualcodeError
 from qualcode.formats.pseudonym_key import KINDS, KeyEntry, read_key, write_key
-from qualcode.typography import fold, name_regex
+from qualcode.typography import fold, name_key, names_pattern
 
 _KIND_OF_FOUND = {"firm": "firms", "person": "people", "place": "places", "name": None}
 _PSEUDONYM_STEM = {"firms": "Firm", "people": "Person", "places": "Place"}
@@ -51,12 +51,18 @@ class Pseudonymiser:
                                      "(candidates: `qualcode pseudonyms propose`)")
         # Longest first, so 德赛电池有限公司 is replaced whole before 德赛电池 could be.
         self._ordered = sorted(self.entries, key=lambda e: (-len(fold(e.original)), e.original))
-        self._pattern = re.compile(
-            "|".join(f"({name_regex(e.original)})" for e in self._ordered), re.IGNORECASE)
+        self._pattern = names_pattern([e.original for e in self._ordered])
+        self._by_key = {name_key(e.original): e for e in self._ordered}
+
+    def _entry(self, match: re.Match[str]) -> KeyEntry:
+        entry = self._by_key.get(name_key(match.group()))
+        if entry is None:  # a character whose case folding the classes see otherwise
+            entry = next(e for e in self._ordered
+                         if names_pattern([e.original]).fullmatch(match.group()))
+        return entry
 
     def _replacement(self, match: re.Match[str]) -> str:
-        assert match.lastindex is not None
-        return self._ordered[match.lastindex - 1].pseudonym
+        return self._entry(match).pseudonym
 
     def text(self, text: str) -> str:
         return self._pattern.sub(self._replacement, text)
@@ -118,9 +124,9 @@ class Pseudonymiser:
         return value
 
     def leaks(self, text: str) -> list[KeyEntry]:
-        """The key entries whose name is in the text."""
-        found = {m.lastindex for m in self._pattern.finditer(text)}
-        return [self._ordered[i - 1] for i in sorted(i for i in found if i is not None)]
+        """The key entries whose name is in the text, longest first."""
+        found = {name_key(m.group()) for m in self._pattern.finditer(text)}
+        return [e for e in self._ordered if name_key(e.original) in found]
 
     def check(self, data: bytes | str, *, where: str) -> None:
         """Refuse (LeakError) if any original name is in what is about to be written."""

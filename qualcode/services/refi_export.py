@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,7 +20,11 @@ from qualcode import __version__
 from qualcode.errors import ConflictError, InputError, QualcodeError
 from qualcode.formats.refiqda import EXPORT_CONVENTION
 from qualcode.formats.refiqda.codetext import CodeText, compose
-from qualcode.formats.refiqda.extension import EXTENSION_MEMBER, extension_bytes
+from qualcode.formats.refiqda.extension import (
+    EXTENSION_MEMBER,
+    extension_bytes,
+    extension_chunks,
+)
 from qualcode.formats.refiqda.model import (
     COLOUR_RE,
     VARIABLE_TYPES,
@@ -38,9 +43,11 @@ from qualcode.formats.refiqda.model import (
     xsd_decimal,
 )
 from qualcode.formats.refiqda.writer import (
+    atomic_file,
     codebook_xml,
     qdpx_bytes,
     write_atomically,
+    write_qdpx,
 )
 from qualcode.services.pseudonyms import Pseudonymiser
 from qualcode.storage.models import (
@@ -114,6 +121,21 @@ def _user_guid(name: str) -> str:
 def coding_guid(coding: Coding) -> str:
     return export_guid("coding", coding.document.name, coding.code.key, coding.coder.name,
                        coding.start, coding.end)
+
+
+def _coding_guid(document: str, code: str, coder: str, start: int, end: int) -> str:
+    """coding_guid() from the names, for codings read as plain rows."""
+    return export_guid("coding", document, code, coder, start, end)
+
+
+class _Names:
+    """Codes and coders by id, read once: codings are read as plain rows, not ORM objects (a
+    million of those held in the session was most of an export's memory)."""
+
+    def __init__(self, session: Session) -> None:
+        self.codes = {i: (key, guid) for i, key, guid in
+                      session.execute(select(Code.id, Code.key, Code.guid))}
+        self.coders = dict(session.execute(select(Coder.id, Coder.name)).all())
 
 
 def summary_guid(summary: Summary) -> str:
@@ -209,32 +231,39 @@ def _document_values(doc: Document, variables: _Variables) -> list[RefiValue]:
 
 
 def _source(session: Session, doc: Document, variables: _Variables, notes: list[RefiNote],
-            result: RefiExport, memo_refs: dict[tuple, list[str]]) -> RefiSource:
+            result: RefiExport, memo_refs: dict[tuple, list[str]], names: _Names) -> RefiSource:
+    """A document as a REFI source with its selections and codings. The text itself is not
+    kept on the source (it goes into the archive separately), only read for the selections'
+    names."""
     guid = export_guid("source", doc.name)
     source = RefiSource(kind="TextSource", guid=guid, name=doc.name,
-                        plain_text_path=f"internal://{guid}.txt", text=doc.text,
+                        plain_text_path=f"internal://{guid}.txt", text=None,
                         created=xsd_datetime(doc.imported_at),
                         values=_document_values(doc, variables),
                         note_refs=memo_refs.get(("document", doc.name), []))
-    codings = session.scalars(select(Coding).where(Coding.document_id == doc.id))
-    by_span: dict[tuple[int, int], list[Coding]] = defaultdict(list)
-    for coding in codings:
-        by_span[(coding.start, coding.end)].append(coding)
+    text = doc.text
+    t = Coding.__table__
+    by_span: dict[tuple[int, int], list[tuple]] = defaultdict(list)
+    for row in session.execute(select(
+            t.c.start_offset, t.c.end_offset, t.c.code_id, t.c.coder_id, t.c.created_at,
+            t.c.memo).where(t.c.document_id == doc.id)):
+        start, end, code_id, coder_id, created_at, memo = row
+        by_span[(start, end)].append((*names.codes[code_id], names.coders[coder_id], created_at,
+                                      memo))
     for (start, end), group in sorted(by_span.items()):
-        group.sort(key=lambda c: (c.code.key, c.coder.name))
-        times = [c.created_at for c in group if c.created_at]
+        group.sort(key=lambda c: (c[0], c[2]))
+        times = [c[3] for c in group if c[3]]
         selection = RefiSelection(
             guid=export_guid("selection", doc.name, start, end), start=start, end=end,
-            name=doc.text[start:end], creating_user=_user_guid(group[0].coder.name),
+            name=text[start:end], creating_user=_user_guid(group[0][2]),
             created=xsd_datetime(min(times)) if times else None)
-        for coding in group:
-            cguid = coding_guid(coding)
-            refi = RefiCoding(guid=cguid, code=coding.code.guid,
-                              creating_user=_user_guid(coding.coder.name),
-                              created=xsd_datetime(coding.created_at))
-            if coding.memo:
+        for key, code_guid, coder, created_at, memo in group:
+            cguid = _coding_guid(doc.name, key, coder, start, end)
+            refi = RefiCoding(guid=cguid, code=code_guid, creating_user=_user_guid(coder),
+                              created=xsd_datetime(created_at))
+            if memo:
                 note = RefiNote(guid=export_guid("memo", cguid),
-                                name=f"Memo: {coding.code.key} in {doc.name}", text=coding.memo,
+                                name=f"Memo: {key} in {doc.name}", text=memo,
                                 creating_user=refi.creating_user, created=refi.created)
                 notes.append(note)
                 refi.note_refs.append(note.guid)
@@ -325,26 +354,58 @@ def export_project(session: Session, path: Path, *, overwrite: bool = False,
     _attach_code_refs(project.codes, memo_refs)
     variables = _Variables()
     project.cases = [_case(c, variables) for c in session.scalars(select(Case).order_by(Case.name))]
-    notes: list[RefiNote] = []
-    for doc in session.scalars(select(Document).order_by(Document.name)):
-        project.sources.append(_source(session, doc, variables, notes, result, memo_refs))
-    summaries = _summary_notes(session)
-    project.notes = notes + summaries + memo_notes
-    project.note_refs = [n.guid for n in summaries] + memo_refs.get(("project", ""), [])
+    # The project is written as it is read (formats/refiqda/writer.write_qdpx): one document
+    # and its codings at a time, the texts after project.qde, the extension's codings as a
+    # stream; memory stays that of one document however large the project.
+    doc_ids = list(session.scalars(select(Document.id).order_by(Document.name)))
+    for doc_id in doc_ids:  # Variables precede Sources in the XML: every one known first
+        _document_values(session.get(Document, doc_id), variables)
     project.variables = list(variables.items.values())
-    extension = _extension(session, result)
+    names = _Names(session)
+    notes: list[RefiNote] = []
+    summaries = _summary_notes(session)
+    project.note_refs = [n.guid for n in summaries] + memo_refs.get(("project", ""), [])
+
+    def sources():
+        for doc_id in doc_ids:
+            doc = session.get(Document, doc_id)
+            yield _source(session, doc, variables, notes, result, memo_refs, names)
+            session.expire(doc, ["text"])  # let the text go before the next document
+
+    def all_notes() -> list[RefiNote]:
+        project.notes = notes + summaries + memo_notes
+        return project.notes
+
+    def texts():
+        for doc_id in doc_ids:
+            name, text = session.execute(select(Document.name, Document.text).where(
+                Document.id == doc_id)).one()
+            yield f"sources/{export_guid('source', name)}.txt", text.encode("utf-8")
+
+    extension, codings = _extension(session, result, names)
     extension["memos"] = memo_entries
     result.memos = len(memo_entries)
-    if pseudonymiser is not None:
+    if pseudonymiser is None:
+        with atomic_file(path) as out:
+            write_qdpx(out, project, sources=sources(), notes=all_notes, texts=texts(),
+                       extra=[(EXTENSION_MEMBER, extension_chunks(extension, "codings",
+                                                                  codings))])
+    else:
+        # Pseudonymising moves positions in every text and checks the whole archive for a name
+        # left in it: it works on the project held in memory (not streamed).
+        project.sources = list(sources())
+        for source, (_member, text) in zip(project.sources, texts(), strict=True):
+            source.text = text.decode("utf-8")
+        all_notes()
+        extension["codings"] = dict(codings)
         project, extension = _pseudonymised(pseudonymiser, project, extension)
-    data = qdpx_bytes(project, {EXTENSION_MEMBER: extension_bytes(extension)})
-    if pseudonymiser is not None:
+        data = qdpx_bytes(project, {EXTENSION_MEMBER: extension_bytes(extension)})
         pseudonymiser.check(data, where=str(path))
-    write_atomically(path, data)
+        write_atomically(path, data)
     result.users = len(project.users)
     result.variables = len(project.variables)
     result.cases = len(project.cases)
-    result.sources = len(project.sources)
+    result.sources = len(doc_ids)
     result.notes = len(project.notes)
     return result
 
@@ -384,8 +445,11 @@ def _time(value: dt.datetime | None) -> str | None:
     return (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).astimezone(dt.UTC).isoformat()
 
 
-def _extension(session: Session, result: RefiExport) -> dict:
-    """What REFI-QDA has no place for: formats/refiqda/extension.py describes the member."""
+def _extension(session: Session, result: RefiExport, names: _Names
+               ) -> tuple[dict, Iterator[tuple[str, dict]]]:
+    """What REFI-QDA has no place for: formats/refiqda/extension.py describes the member. The
+    codings' entries (one per coding) come as a generator of (GUID, entry) in GUID order, to be
+    streamed into the member."""
     from qualcode.services.summaries import evidence_by_cell, fingerprint
 
     codes = {
@@ -393,14 +457,33 @@ def _extension(session: Session, result: RefiExport) -> dict:
         for c in session.scalars(select(Code).order_by(Code.key))
         if c.patterns
     }
-    codings = {}
-    for c in session.scalars(select(Coding).order_by(Coding.id)):
-        entry: dict = {"origin": c.origin}
-        if c.key_quote:
-            entry["key_quote"] = True
-            result.key_quotes += 1
-        codings[coding_guid(c)] = entry
-    evidence = evidence_by_cell(session)
+    documents = dict(session.execute(select(Document.id, Document.name)).all())
+    t = Coding.__table__
+
+    def codings() -> Iterator[tuple[str, dict]]:
+        # By GUID, as sorted keys would put them; only (GUID, id) pairs are held for the sort.
+        order = sorted(
+            (_coding_guid(documents[d], names.codes[code][0], names.coders[coder], start, end),
+             i) for i, d, code, coder, start, end in session.execute(select(
+                 t.c.id, t.c.document_id, t.c.code_id, t.c.coder_id, t.c.start_offset,
+                 t.c.end_offset)))
+        for first in range(0, len(order), 5000):
+            part = order[first:first + 5000]
+            found = {i: (origin, bool(key)) for i, origin, key in session.execute(select(
+                t.c.id, t.c.origin, t.c.key_quote).where(t.c.id.in_([i for _g, i in part])))}
+            for guid, i in part:
+                origin, key = found[i]
+                entry: dict = {"origin": origin}
+                if key:
+                    entry["key_quote"] = True
+                    result.key_quotes += 1
+                yield guid, entry
+
+    stored = list(session.scalars(select(Summary).join(Case).order_by(Case.name,
+                                                                      Summary.dimension)))
+    # Every coding's evidence only when there are summaries to check (a million codings' worth
+    # was the largest part of an export's memory).
+    evidence = evidence_by_cell(session) if stored else {}
     summaries = [
         {
             "note": summary_guid(s), "case": s.case.name, "dimension": s.dimension,
@@ -409,8 +492,9 @@ def _extension(session: Session, result: RefiExport) -> dict:
             != s.evidence_fingerprint,
             "evidence_count": s.evidence_count,
         }
-        for s in session.scalars(select(Summary).join(Case).order_by(Case.name, Summary.dimension))
+        for s in stored
     ]
+    del evidence
     suggestions = [
         {
             "source": export_guid("source", s.document.name), "code": s.code.guid,
@@ -420,7 +504,7 @@ def _extension(session: Session, result: RefiExport) -> dict:
             "decided_by": _user_guid(s.decided_by.name) if s.decided_by else None,
             "decided_at": _time(s.decided_at),
             "coding": coding_guid(coding) if (coding := s.coding_id and session.get(
-                Coding, s.coding_id)) else None,
+                Coding, s.coding_id)) else None,  # few: suggestions are accepted one by one
             "created_at": _time(s.created_at),
         }
         for s in session.scalars(
@@ -442,8 +526,8 @@ def _extension(session: Session, result: RefiExport) -> dict:
     result.summaries = len(summaries)
     result.suggestions = len(suggestions)
     result.judged = len(judged)
-    return {"producer": ORIGIN, "codes": codes, "codings": codings, "summaries": summaries,
-            "suggestions": suggestions, "judged": judged}
+    return {"producer": ORIGIN, "codes": codes, "summaries": summaries,
+            "suggestions": suggestions, "judged": judged}, codings()
 
 
 # == import ======================================================================================

@@ -172,9 +172,34 @@ def _copy_rows(source, dest, batch: int = 2000) -> None:
     for table in Base.metadata.sorted_tables:
         dest.execute(table.delete())
     for table in Base.metadata.sorted_tables:
-        result = source.execution_options(stream_results=True).execute(select(table))
+        pk = list(table.primary_key.columns)
+        query = select(table).order_by(*pk)
+        own = [fk.parent.name for fk in table.foreign_keys if fk.column.table is table]
+        if own:  # a tree (codes.parent_id): parents before their children
+            rows = [dict(r._mapping) for r in source.execute(query)]
+            dest_rows = _parents_first(rows, pk[0].name, own)
+            for i in range(0, len(dest_rows), batch):
+                dest.execute(insert(table), dest_rows[i:i + batch])
+            continue
+        result = source.execution_options(stream_results=True).execute(query)
         while rows := result.fetchmany(batch):
             dest.execute(insert(table), [dict(r._mapping) for r in rows])
+
+
+def _parents_first(rows: list[dict], key: str, refs: list[str]) -> list[dict]:
+    placed: set = set()
+    out: list[dict] = []
+    pending = rows
+    while pending:
+        ready = [r for r in pending if all(r[c] is None or r[c] in placed or r[c] == r[key]
+                                           for c in refs)]
+        if not ready:  # a cycle cannot be stored anyway; keep the rest as they are
+            return out + pending
+        out += ready
+        placed |= {r[key] for r in ready}
+        ready_ids = {id(r) for r in ready}
+        pending = [r for r in pending if id(r) not in ready_ids]
+    return out
 
 
 def _kind_of(path: Path) -> str:

@@ -17,6 +17,7 @@ from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import (
     ArgumentError,
+    DataError,
     DBAPIError,
     IntegrityError,
     OperationalError,
@@ -53,9 +54,10 @@ def _on_sqlite_connect(dbapi_connection, _record) -> None:
 def make_engine(url: str) -> Engine:
     try:
         parsed = make_url(url)
-    except ArgumentError as exc:
+    except (ArgumentError, ValueError) as exc:
+        shown = re.sub(r"(://[^:/@]*):[^@]*@", r"\1:***@", url)  # never a password
         raise ProjectError(
-            f"not a database URL: {url!r}",
+            f"not a database URL: {shown!r}",
             hint="use sqlite:///path.db or postgresql+psycopg://user@host/db",
         ) from exc
     if parsed.get_backend_name() == "sqlite":
@@ -221,6 +223,9 @@ def _one_line(exc: DBAPIError) -> QualcodeError | None:
     if isinstance(exc, OperationalError):
         detail = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else "?"
         return ProjectError(f"the database failed: {detail}; nothing was changed")
+    if isinstance(exc, DataError):  # e.g. PostgreSQL refuses NUL in text, SQLite never does
+        detail = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else "?"
+        return QualcodeError(f"the database refused a value: {detail}; nothing was changed")
     return None
 
 

@@ -230,7 +230,8 @@ class Coding(Base):
             name="uq_codings_span",
         ),
         Index("ix_codings_code", "code_id"),
-        Index("ix_codings_document", "document_id", "start_offset"),
+        # (document, start, code): the order of `codings list`, read straight off the index.
+        Index("ix_codings_document", "document_id", "start_offset", "code_id"),
         Index("ix_codings_coder", "coder_id", "origin"),  # stats and --coder filters
     )
     id: Mapped[int] = mapped_column(primary_key=True)

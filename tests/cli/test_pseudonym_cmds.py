@@ -176,6 +176,18 @@ def test_refi_export_replaces_names_and_moves_every_selection_with_its_text(keye
             assert text[start:end] == sel.get("name")
             seen.add(sel.get("name"))
     assert {"Firm A started here in 1998", "甲公司一九九八年就在H市了"} <= seen
+    # read back into a new project, the archive holds exactly the pseudonymised codings
+    from qualcode.services.project import init_project
+
+    init_project(tmp_path / "other")
+    other = Project(tmp_path / "other")
+    other.ok("refi", "import", str(out))
+
+    def codings(project: Project, *args: str) -> list[tuple]:
+        return sorted((r["document"], r["code"], r["quote"])
+                      for r in json.loads(project.ok("codings", "list", "--json", *args)))
+
+    assert codings(other) == codings(keyed, "--pseudonymise")
 
 
 def test_a_name_that_escapes_replacement_is_caught_and_nothing_is_written(keyed, tmp_path):
@@ -251,3 +263,15 @@ def test_the_leak_check_catches_a_chinese_name_in_quotes_attributes_and_document
     assert "would still show '德赛电池'" in project.fails("report", "-o", str(out),
                                                           "--pseudonymise")
     assert not out.exists() and project.snapshot() == before
+
+
+def test_cooccurrence_passages_and_tables_are_pseudonymised(keyed, tmp_path):
+    out = keyed.ok("cooccur", "--pair", "strategy.relocation", "policy.subsidies", "--unit",
+                   "document", "--json", "--pseudonymise")
+    assert {p["document"] for p in json.loads(out)} == {"Firm A-2019", "wang"}
+    assert "Firm A started here in 1998" in out and "甲公司一九九八年就在H市了" in out
+    _no_originals(out)
+    _no_originals(keyed.ok("cooccur", "--pair", "strategy.relocation", "policy.subsidies",
+                           "--unit", "document", "--pseudonymise"))
+    keyed.ok("cooccur", "--unit", "document", "-o", str(tmp_path / "c.csv"), "--pseudonymise")
+    assert "strategy.relocation" in (tmp_path / "c.csv").read_text(encoding="utf-8")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CODEBOOK, PUBLIC_DOMAIN, Project, need_shared
+from tests.conftest import CODEBOOK, DEMO, PUBLIC_DOMAIN, Project, need_shared
 
 MINI = """\
 codebook: {name: mini, version: "1", language: en}
@@ -210,7 +210,8 @@ def test_review_loop_driven_by_keys(mini: Project):
     second_turn = [t for t in doc["turns"] if t["role"] == "respondent"][1]
     assert ("policy.land", second_turn["start"], second_turn["end"]) in codings  # widened
     assert ("strategy.relocation", s4["start"], s4["end"]) in codings
-    assert all(c["origin"] == "suggested" for c in codings.values())
+    # three decisions made codings (accepted, widened+accepted, recoded), all from suggestions
+    assert sorted(c["origin"] for c in codings.values()) == ["suggested"] * 3
     assert "Accepted 2" in out and "recoded 1" in out and "undone 1" in out
 
 
@@ -225,6 +226,12 @@ def test_review_quits_and_keeps_progress(mini: Project):
 
 def test_bulk_accept_with_filters_and_refusal_without_filters(mini: Project):
     mini.ok("suggest")
+    every = json.loads(mini.ok("suggestions", "list", "--json"))
+    top = max(s["score"] for s in every)
+    assert min(s["score"] for s in every) < top  # so that --min-score below really filters
+    high = json.loads(mini.ok("suggestions", "list", "--min-score", str(top), "--json"))
+    assert high and sorted(s["id"] for s in high) == sorted(
+        s["id"] for s in every if s["score"] >= top)
     before = mini.snapshot()
     assert "refusing" in mini.fails("suggestions", "accept")
     assert "add --yes" in mini.fails("suggestions", "accept", "--code", "policy")
@@ -236,8 +243,6 @@ def test_bulk_accept_with_filters_and_refusal_without_filters(mini: Project):
     assert {d["code"] for d in done} == {"policy.subsidies", "policy.land"}
     pending = json.loads(mini.ok("suggestions", "list", "--json"))
     assert [s["code"] for s in pending] == ["strategy.relocation"]
-    high = json.loads(mini.ok("suggestions", "list", "--min-score", "0.99", "--json"))
-    assert all(s["score"] >= 0.99 for s in high)
 
 
 def test_evaluate_scores_the_suggester_as_a_second_coder(mini: Project):
@@ -266,7 +271,7 @@ def test_evaluate_scores_the_suggester_as_a_second_coder(mini: Project):
     assert "no coder" in mini.fails("evaluate", "--against", "nobody")
 
 
-def test_train_then_suggest_learned_on_the_demo(coded_project: Project):
+def test_train_then_suggest_learned_on_the_demo(coded_project: Project, tmp_path: Path):
     report = json.loads(coded_project.ok("train", "--json"))
     assert report["up_to_date"] is False and report["examples"] > 500
     assert "policy.made-in-china-2025" in report["labels"]
@@ -274,10 +279,25 @@ def test_train_then_suggest_learned_on_the_demo(coded_project: Project):
     assert again["up_to_date"] is True and again["fingerprint"] == report["fingerprint"]
     trained = [e for e in coded_project.snapshot()["events"] if e[3] == "model.train"]
     assert len(trained) == 1  # the up-to-date run trained nothing and logged nothing
-    learned = json.loads(coded_project.ok("suggest", "--method", "learned", "--json"))
-    assert learned["hits"] >= 0 and "textcat" in learned["pipeline"]
+    # A new, uncoded interview (a copy of a coded one under another name): the model must
+    # propose on it what wei coded in the original, and store those proposals. (On the coded
+    # documents themselves nothing is stored: a span already coded with the code is skipped.)
+    copy = tmp_path / "interview-01-again.md"
+    copy.write_bytes((DEMO / "interview-01.md").read_bytes())
+    coded_project.ok("import", str(copy))
+    learned = json.loads(coded_project.ok("suggest", "--method", "learned", "--document",
+                                          "interview-01-again", "--json"))
+    assert "textcat" in learned["pipeline"]
+    assert learned["hits"] > 0 and learned["written"] == learned["hits"]
+    wei_codes = {c["code"] for c in json.loads(coded_project.ok(
+        "codings", "list", "--document", "interview-01", "--by", "wei", "--json"))}
     rows = json.loads(coded_project.ok("suggestions", "list", "--json"))
-    assert all(r["method"] == "learned" for r in rows)
+    assert {r["document"] for r in rows} == {"interview-01-again"}
+    assert {r["code"] for r in rows} & wei_codes
+    assert len(rows) == learned["written"]
+    assert {r["method"] for r in rows} == {"learned"}
+    assert all(0.5 <= r["score"] <= 1 and r["code"] in report["labels"] for r in rows)
+    assert all(any(e.get("kind") == "learned" for e in r["evidence"]) for r in rows)
 
 
 def test_learned_without_a_model_is_a_clear_error(mini: Project):

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from qualcode.storage import database
 from qualcode.storage.models import Coding, Event, Suggestion
-from tests.conftest import CODEBOOK, DEMO, REPO, Project
+from tests.conftest import CODEBOOK, DEMO, ON_POSTGRES, REPO, Project, new_postgres_database
 
 WORKER = Path(__file__).with_name("worker.py")
 DOCS = ("interview-03", "interview-10")
@@ -149,3 +149,69 @@ def test_a_writer_that_cannot_get_the_lock_says_so_in_one_line(project: Project,
         engine.dispose()
     assert project.snapshot() == before
     project.ok("code", "add", "interview-03", "policy.subsidies", "--span", "10:20")
+
+
+def test_two_imports_creating_the_same_new_case_at_once(project: Project, tmp_path: Path):
+    """Each import creates the case if it is new: at once, both succeed and there is one case
+    holding both documents (on PostgreSQL they used to collide on the unique name)."""
+    source = (DEMO / "interview-03.md").read_text(encoding="utf-8")
+    assert "case: Firm C" in source
+    for i in range(4):
+        (tmp_path / f"z-{i}.md").write_text(
+            source.replace("case: Firm C", "case: Firm Z") + f"\nInterviewer: Note {i}.\n",
+            encoding="utf-8")
+    procs = [start(project, [["import", str(tmp_path / f"z-{i}.md")]], f"c{i}")
+             for i in range(4)]
+    for proc in procs:
+        (run,) = results(proc)
+        assert run["exit"] == 0 and not run["crashed"], run["stderr"]
+    cases = json.loads(project.ok("cases", "list", "--json"))
+    assert [(c["name"], c["documents"]) for c in cases] == [("Firm Z", 4)]
+
+
+def test_a_unique_violation_reaches_the_user_as_one_line(project: Project):
+    from sqlalchemy.orm import Session
+
+    from qualcode.errors import ConflictError
+    from qualcode.storage.models import Case
+
+    project.ok("import", str(DEMO / "interview-03.md"))
+    engine = database.make_engine(project.url)
+    try:
+        try:
+            with database.session_scope(engine, write=True) as s:
+                assert isinstance(s, Session)
+                s.add(Case(name="Firm C"))
+                s.flush()
+        except ConflictError as exc:
+            assert "nothing was changed" in exc.one_line() and "\n" not in exc.one_line()
+        else:
+            raise AssertionError("a duplicate case name was stored")
+    finally:
+        engine.dispose()
+
+
+def test_a_backup_taken_while_coders_write_is_consistent(project: Project, tmp_path: Path):
+    """`backup` while two coders keep adding codings: the restored copy is intact and its event
+    log tells exactly the codings it holds (each coding and its event whole, or neither)."""
+    project.ok("codebook", "load", str(CODEBOOK))
+    project.ok("import", str(DEMO / "interview-03.md"))
+    procs = [start(project, [["code", "add", "interview-03", "strategy.relocation", "--span",
+                              f"{base + i * 40}:{base + i * 40 + 30}"] for i in range(10)], who)
+             for who, base in (("ana", 100), ("ben", 600))]
+    saved = []
+    while any(p.poll() is None for p in procs) or not saved:
+        n = len(saved)
+        project.ok("backup", "-o", str(tmp_path / f"b{n}.backup"))
+        saved.append(tmp_path / f"b{n}.backup")
+    for proc in procs:
+        assert all(r["exit"] == 0 for r in results(proc))
+    for n, path in enumerate(saved[:3]):
+        url = new_postgres_database() if ON_POSTGRES else None
+        project.ok("restore", str(path), str(tmp_path / f"r{n}"), *(["--db", url] if url else []))
+        copy = Project(tmp_path / f"r{n}")
+        with copy.session() as s:
+            ids = set(s.scalars(select(Coding.id)))
+            added = {e.entity_id for e in s.scalars(select(Event).where(
+                Event.action == "coding.add"))}
+            assert ids == added

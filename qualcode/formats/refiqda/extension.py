@@ -32,6 +32,7 @@ refi_import.py fill and apply it.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from qualcode.errors import InputError
@@ -46,6 +47,31 @@ def extension_bytes(data: dict[str, Any]) -> bytes:
     """The member's bytes: sorted keys, so the same project gives the same archive."""
     body = {"namespace": NAMESPACE, **data}
     return (json.dumps(body, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
+
+
+def extension_chunks(data: dict[str, Any], key: str,
+                     entries: Iterable[tuple[str, Any]]) -> Iterator[bytes]:
+    """extension_bytes({**data, key: dict(entries)}) as a stream of chunks, the section `key`
+    written entry by entry (entries must come in key order, as sort_keys would put them): the
+    same bytes without the section ever being one dict in memory."""
+    marker = "\u0000section\u0000"
+    body = {"namespace": NAMESPACE, **data, key: marker}
+    head, tail = json.dumps(body, ensure_ascii=False, indent=1, sort_keys=True).split(
+        json.dumps(marker), 1)
+    yield head.encode("utf-8")
+    opened = False
+    batch: list[str] = []
+    for name, value in entries:
+        item = json.dumps(value, ensure_ascii=False, indent=1, sort_keys=True)
+        batch.append("\n  " + json.dumps(name, ensure_ascii=False) + ": " +
+                     item.replace("\n", "\n  "))
+        if len(batch) >= 2000:
+            yield (("," if opened else "{") + ",".join(batch)).encode("utf-8")
+            opened, batch = True, []
+    if batch:
+        yield (("," if opened else "{") + ",".join(batch)).encode("utf-8")
+        opened = True
+    yield (("\n }" if opened else "{}") + tail + "\n").encode("utf-8")
 
 
 def parse_extension(raw: bytes, where: str) -> tuple[dict[str, Any] | None, list[str]]:

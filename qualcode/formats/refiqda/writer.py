@@ -8,10 +8,14 @@ Positions are written as qualcode stores them: Unicode code points from 0, end e
 
 from __future__ import annotations
 
+import contextlib
 import io
+import os
 import re
 import zipfile
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import BinaryIO
 from xml.etree.ElementTree import Element, SubElement, indent, tostring
 
 from .model import (
@@ -20,6 +24,7 @@ from .model import (
     RefiCase,
     RefiCode,
     RefiCoding,
+    RefiNote,
     RefiProject,
     RefiSource,
     RefiValue,
@@ -126,39 +131,88 @@ def codebook_xml(codes: list[RefiCode], *, origin: str) -> bytes:
     return _serialise(root)
 
 
-def project_xml(project: RefiProject) -> bytes:
-    root = _set(Element("Project", xmlns=PROJECT_NS), name=project.name, origin=project.origin,
+def _piece(el: Element, level: int) -> str:
+    """One element of the project, indented as if the whole tree had been indented at once."""
+    indent(el, space="  ", level=level)
+    return "\n" + "  " * level + tostring(el, encoding="unicode")
+
+
+def project_xml_chunks(project: RefiProject, sources: Iterable[RefiSource] | None = None,
+                       notes: Callable[[], list[RefiNote]] | None = None) -> Iterator[str]:
+    """project.qde as text pieces, one element at a time, so a project of millions of codings
+    is never one tree in memory. `sources` (default: project.sources) may be a generator: each
+    source is serialised and dropped before the next is made. `notes` (default:
+    project.notes) is called once the sources are written, so notes gathered while making
+    them (coding memos) are included. The pieces join to the same bytes as indenting and
+    serialising the whole tree."""
+    head = _set(Element("Project", xmlns=PROJECT_NS), name=project.name, origin=project.origin,
                 creatingUserGUID=project.creating_user, creationDateTime=project.created)
+    open_tag = tostring(head, encoding="unicode")
+    yield "<?xml version='1.0' encoding='utf-8'?>\n"
+    empty = True
+    parts: list[Element] = []
     if project.users:
-        users = SubElement(root, "Users")
+        users = Element("Users")
         for user in project.users:
             _set(SubElement(users, "User"), guid=user.guid, name=user.name, id=user.id)
+        parts.append(users)
     if project.codes:
-        _codes(SubElement(root, "CodeBook"), project.codes, in_project=True)
+        codebook = Element("CodeBook")
+        _codes(codebook, project.codes, in_project=True)
+        parts.append(codebook)
     if project.variables:
-        variables = SubElement(root, "Variables")
+        variables = Element("Variables")
         for var in project.variables:
             el = _set(SubElement(variables, "Variable"), guid=var.guid, name=var.name,
                       typeOfVariable=var.type)
             _text_child(el, "Description", var.description)
+        parts.append(variables)
     if project.cases:
-        cases = SubElement(root, "Cases")
+        cases = Element("Cases")
         for case in project.cases:
             _case(cases, case)
-    if project.sources:
-        sources = SubElement(root, "Sources")
-        for source in project.sources:
-            _source(sources, source)
-    if project.notes:
-        notes = SubElement(root, "Notes")
-        for note in project.notes:
-            el = _set(SubElement(notes, "Note"), guid=note.guid, name=note.name,
+        parts.append(cases)
+
+    def opened() -> str:
+        nonlocal empty
+        if not empty:
+            return ""
+        empty = False
+        return open_tag[:-3] + ">"  # "<Project ... />" -> "<Project ...>"
+
+    for part in parts:
+        yield opened() + _piece(part, 1)
+    started = False
+    for source in project.sources if sources is None else sources:
+        if not started:
+            yield opened() + "\n  <Sources>"
+            started = True
+        holder = Element("Sources")
+        _source(holder, source)
+        yield _piece(holder[0], 2)
+    if started:
+        yield "\n  </Sources>"
+    tail: list[Element] = []
+    note_list = project.notes if notes is None else notes()
+    if note_list:
+        notes_el = Element("Notes")
+        for note in note_list:
+            el = _set(SubElement(notes_el, "Note"), guid=note.guid, name=note.name,
                       creatingUser=note.creating_user, creationDateTime=note.created)
             _text_child(el, "Description", note.description)
             SubElement(el, "PlainTextContent").text = clean(note.text or "")
-    _text_child(root, "Description", project.description)
-    _refs(root, "NoteRef", project.note_refs)
-    return _serialise(root)
+        tail.append(notes_el)
+    holder = Element("Project")
+    _text_child(holder, "Description", project.description)
+    _refs(holder, "NoteRef", project.note_refs)
+    tail.extend(holder)
+    for part in tail:
+        yield opened() + _piece(part, 1)
+    yield (open_tag + "\n") if empty else "\n</Project>\n"
+
+
+def project_xml(project: RefiProject) -> bytes:
+    return "".join(project_xml_chunks(project)).encode("utf-8")
 
 
 def source_member(source: RefiSource) -> str:
@@ -171,21 +225,58 @@ def qdpx_bytes(project: RefiProject, extra: dict[str, bytes] | None = None) -> b
     """The archive as bytes: project.qde first, then each source's text as UTF-8 (no BOM), then
     any extra members (qualcode's extension, which other programs ignore)."""
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        _add(archive, "project.qde", project_xml(project))
-        for source in project.sources:
-            if source.plain_text_path is not None:
-                _add(archive, source_member(source), (source.text or "").encode("utf-8"))
-        for name, data in (extra or {}).items():
-            _add(archive, name, data)
+    write_qdpx(buffer, project, texts=(
+        (source_member(s), (s.text or "").encode("utf-8")) for s in project.sources
+        if s.plain_text_path is not None), extra=((k, [v]) for k, v in (extra or {}).items()))
     return buffer.getvalue()
 
 
-def _add(archive: zipfile.ZipFile, name: str, data: bytes) -> None:
+def write_qdpx(out: BinaryIO, project: RefiProject, *,
+               sources: Iterable[RefiSource] | None = None,
+               notes: Callable[[], list[RefiNote]] | None = None,
+               texts: Iterable[tuple[str, bytes]] = (),
+               extra: Iterable[tuple[str, Iterable[bytes]]] = ()) -> None:
+    """Stream a .qdpx into `out`: project.qde (from project_xml_chunks), then the source texts
+    given as (member, bytes), then extra members given as (name, byte chunks). Every member is
+    deflated as it is written: neither the XML nor the archive is ever whole in memory."""
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        with archive.open(_info("project.qde"), "w", force_zip64=True) as member:
+            pending: list[str] = []
+            size = 0
+            for chunk in project_xml_chunks(project, sources, notes):
+                pending.append(chunk)
+                size += len(chunk)
+                if size >= 1 << 20:
+                    member.write("".join(pending).encode("utf-8"))
+                    pending.clear()
+                    size = 0
+            member.write("".join(pending).encode("utf-8"))
+        for name, data in texts:
+            archive.writestr(_info(name), data)
+        for name, chunks in extra:
+            with archive.open(_info(name), "w", force_zip64=True) as member:
+                for chunk in chunks:
+                    member.write(chunk)
+
+
+def _info(name: str) -> zipfile.ZipInfo:
     info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
     info.compress_type = zipfile.ZIP_DEFLATED
     info.external_attr = 0o644 << 16
-    archive.writestr(info, data)
+    return info
+
+
+@contextlib.contextmanager
+def atomic_file(path: Path) -> Iterator[BinaryIO]:
+    """A file to stream into, renamed onto the target when the block ends
+    (formats/atomic.py): a failed or killed export never leaves half a file under its name."""
+    from qualcode.formats.atomic import atomic_target
+
+    with atomic_target(Path(path)) as tmp:
+        # os.open with 0o666 lets the umask decide the mode, as for any file the user writes.
+        handle = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        with os.fdopen(handle, "wb") as out:
+            yield out
 
 
 def write_atomically(path: Path, data: bytes) -> None:
