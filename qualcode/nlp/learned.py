@@ -172,14 +172,15 @@ def suggest_learned(clf: TrainedClassifier, pipe: SuggestPipeline, units: Iterab
     training gets nothing."""
     check_unit(unit)
     codes = pipe.codebook.by_key()
-    live = [label for label in clf.labels if label in codes]
+    live = {label: codes[label].dimension for label in clf.labels if label in codes}
+    dimensions = {label for label in live if codes[label].is_dimension}
     batch: list[tuple[int, int, int, str]] = []
     for document_id, start, end, text in _passages(pipe, units, unit, batch_size):
         batch.append((document_id, start, end, text))
         if len(batch) >= batch_size:
-            yield from _scored(clf, live, batch, unit, threshold)
+            yield from _scored(clf, live, dimensions, batch, unit, threshold)
             batch = []
-    yield from _scored(clf, live, batch, unit, threshold)
+    yield from _scored(clf, live, dimensions, batch, unit, threshold)
 
 
 def _passages(pipe: SuggestPipeline, units: Iterable[TextUnit], unit: str, batch_size: int
@@ -195,15 +196,20 @@ def _passages(pipe: SuggestPipeline, units: Iterable[TextUnit], unit: str, batch
         yield u.document_id, u.start + start, u.start + end, u.text[start:end]
 
 
-def _scored(clf: TrainedClassifier, live: list[str], batch: list[tuple[int, int, int, str]],
-            unit: str, threshold: float) -> Iterator[SuggestionHit]:
+def _scored(clf: TrainedClassifier, live: dict[str, str], dimensions: set[str],
+            batch: list[tuple[int, int, int, str]], unit: str, threshold: float
+            ) -> Iterator[SuggestionHit]:
+    """A dimension's own label is proposed (a dimension-level suggestion, to be recoded to a
+    code in review) only when no code of that dimension reaches the threshold in the passage."""
     if not batch or not live:
         return
     for (document_id, start, end, _), probabilities in zip(
             batch, clf.predict([text for *_, text in batch]), strict=True):
+        found = {live[label] for label in live
+                 if label not in dimensions and probabilities[label] >= threshold}
         for label in live:
             p = round(probabilities[label], 4)
-            if p >= threshold:
+            if p >= threshold and not (label in dimensions and label in found):
                 yield SuggestionHit(document_id=document_id, start=start, end=end, code=label,
                                     score=p, method="learned", unit=unit,
                                     evidence=[{"kind": "learned", "probability": p}])

@@ -63,7 +63,9 @@ def _rekey(session: Session, keys: dict[str, str], parent: dict[str, str | None]
     """Apply old->new keys (and new parents), keeping dimension strings and summaries in step."""
     rows = {c.key: c for c in session.scalars(select(Code).where(Code.key.in_(list(keys))))}
     for code in rows.values():
-        code.key = f"\0{code.id}"  # free every new key before taking them (swaps, prefixes)
+        # Free every new key before taking them (swaps, prefixes). A placeholder no codebook key
+        # can be (a space); not NUL, which PostgreSQL refuses in text.
+        code.key = f" rekey {code.id}"
     session.flush()
     for old, code in rows.items():
         code.key = keys[old]

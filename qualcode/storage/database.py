@@ -17,6 +17,7 @@ from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import (
     ArgumentError,
+    DataError,
     DBAPIError,
     IntegrityError,
     OperationalError,
@@ -222,6 +223,9 @@ def _one_line(exc: DBAPIError) -> QualcodeError | None:
     if isinstance(exc, OperationalError):
         detail = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else "?"
         return ProjectError(f"the database failed: {detail}; nothing was changed")
+    if isinstance(exc, DataError):  # e.g. PostgreSQL refuses NUL in text, SQLite never does
+        detail = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else "?"
+        return QualcodeError(f"the database refused a value: {detail}; nothing was changed")
     return None
 
 
