@@ -110,8 +110,11 @@ def build_demo_project() -> Path:
     return folder
 
 
-def evaluate(folder: Path, against: str, documents: list[str], method: str) -> dict:
+def evaluate(folder: Path, against: str, documents: list[str], method: str,
+             trained: bool = False) -> dict:
     args = ["-p", str(folder), "evaluate", "--against", against, "--method", method, "--json"]
+    if trained:
+        args.append("--trained")  # the stored model, not cross-validation over `against`
     for doc in documents:
         args += ["-d", doc]
     return json.loads(qc(*args))
@@ -220,6 +223,14 @@ def main() -> None:
         for coder, view in (("sample", "the labelling sample"), ("gold", "all sentences")):
             report = evaluate(folder, coder, documents, method)
             print_report(f"Real transcripts, {args.part} files, {view}", report)
+    if args.part == "heldout" and not args.curve_only:
+        # learned and both in full, the model trained on every tuning file's gold coding
+        curve_point(folder, [], split["tune"], [])
+        for method in ("learned", "both"):
+            for coder, view in (("sample", "the labelling sample"), ("gold", "all sentences")):
+                report = evaluate(folder, coder, documents, method, trained=True)
+                print_report(f"Real transcripts, {args.part} files, {view}, trained on the "
+                             "tuning files", report)
     if not args.no_curve:
         views = {"sample": "the labelling sample", "gold": "all sentences"}
         where = ("held-out files" if args.part == "heldout"
