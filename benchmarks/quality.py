@@ -8,6 +8,13 @@ split.yaml. Held-out figures come only from files nobody tuned on; `--part tune`
 
 Every figure is computed by `qualcode evaluate` itself on a project built from the repo's files.
 
+The learning curve: how much the learned model gains as a project is coded. For k = 0, 1, 2, 4
+coded tuning files (the first k in split.yaml's order; 0 = the codebook's own words alone),
+`qualcode train --by gold -d ...` learns from those files only and `evaluate --trained` scores
+lexicon, learned and both on the held-out files. With `--part tune` (for whoever tunes the
+learner) every tuning file in turn is the test file and the model learns from k of the others;
+the figures are the means over those five folds, and no held-out file is read.
+
 Two views of the same labels. The gold files list EVERY sentence of the respondents' turns (bar
 pure formalities), so most carry no dimension, as in real talk: that is `all sentences`. The
 labelling rules (shared/corpus/public-domain/dev/LABELLING.md) ask for a sample in which about a
@@ -37,6 +44,8 @@ CODEBOOK = REPO / "codebooks" / "nev_battery_value_chain.yaml"
 REAL = REPO / "transcripts" / "public-domain"
 GOLD = REPO / "transcripts" / "public-domain-gold"
 METHODS = ("lexicon",)
+CURVE_METHODS = ("lexicon", "learned", "both")
+CURVE_STEPS = (0, 1, 2, 4)
 SAMPLE_SEED = 20261202
 NONE_SHARE = 1 / 3
 
@@ -101,11 +110,74 @@ def build_demo_project() -> Path:
     return folder
 
 
-def evaluate(folder: Path, against: str, documents: list[str], method: str) -> dict:
+def evaluate(folder: Path, against: str, documents: list[str], method: str,
+             trained: bool = False) -> dict:
     args = ["-p", str(folder), "evaluate", "--against", against, "--method", method, "--json"]
+    if trained:
+        args.append("--trained")  # the stored model, not cross-validation over `against`
     for doc in documents:
         args += ["-d", doc]
     return json.loads(qc(*args))
+
+
+def qc_fast(*args: str) -> str:
+    """`qualcode ARGS` run in this process (the same CLI code, without a fresh spaCy per call):
+    the learning curve makes dozens of calls."""
+    from typer.testing import CliRunner
+
+    from qualcode.cli import app
+
+    res = CliRunner().invoke(app, list(args))
+    if res.exit_code != 0:
+        sys.exit(f"qualcode {' '.join(args)} failed: {res.stderr or res.stdout}"[:800])
+    return res.stdout
+
+
+def curve_point(folder: Path, views: list[str], train_on: list[str], test: list[str]) -> dict:
+    """{view: {method: evaluate report}} after training on the gold coding of `train_on` alone."""
+    args = ["-p", str(folder), "train", "--by", "gold", "--force", "--json"]
+    if train_on:
+        for doc in train_on:
+            args += ["-d", doc]
+    else:
+        args.append("--only-codebook")
+    qc_fast(*args)
+    out: dict[str, dict] = {}
+    for view in views:
+        for method in CURVE_METHODS:
+            cmd = ["-p", str(folder), "evaluate", "--against", view, "--method", method,
+                   "--trained", "--json"]
+            for doc in test:
+                cmd += ["-d", doc]
+            out.setdefault(view, {})[method] = json.loads(qc_fast(*cmd))
+    return out
+
+
+def learning_curve(folder: Path, part: str, split: dict, views: list[str]) -> dict:
+    """{view: {k: {method: [dimension macro F1, code micro F1]}}}, means over the folds."""
+    tune = split["tune"]
+    if part == "heldout":
+        folds = [(split["heldout"], tune)]
+    else:
+        folds = [([t], [d for d in tune if d != t]) for t in tune]
+    sums: dict[str, dict[int, dict[str, list[float]]]] = {}
+    for test, pool in folds:
+        for k in CURVE_STEPS:
+            for view, reports in curve_point(folder, views, pool[:k], test).items():
+                for method, rep in reports.items():
+                    row = sums.setdefault(view, {}).setdefault(k, {}).setdefault(method, [0, 0])
+                    row[0] += (rep["dimension_macro_f1"] or 0.0) / len(folds)
+                    row[1] += (rep["overall"]["f1"] or 0.0) / len(folds)
+    return sums
+
+
+def print_curve(title: str, curve: dict) -> None:
+    print(f"\n## Learning curve, {title}")
+    print("dimension-level macro F1 (code-level micro F1) after coding k tuning files")
+    print(f"{'k':>3}  " + "  ".join(f"{m:>15}" for m in CURVE_METHODS) + "  both - lexicon")
+    for k, row in sorted(curve.items()):
+        cells = "  ".join(f"{row[m][0]:6.3f} ({row[m][1]:5.3f})" for m in CURVE_METHODS)
+        print(f"{k:>3}  {cells}  {row['both'][0] - row['lexicon'][0]:+.3f}")
 
 
 def fmt(x) -> str:
@@ -138,6 +210,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--part", choices=("heldout", "tune"), default="heldout")
     parser.add_argument("--demo", action="store_true", help="also the synthetic demo vs wei")
+    parser.add_argument("--curve-only", action="store_true", help="only the learning curve")
+    parser.add_argument("--no-curve", action="store_true", help="no learning curve")
     args = parser.parse_args()
     split = yaml.safe_load((GOLD / "split.yaml").read_text(encoding="utf-8"))
     documents = split[args.part]
@@ -145,11 +219,25 @@ def main() -> None:
     if missing:
         sys.exit(f"the {args.part} part has no gold file yet for: {', '.join(missing)}")
     folder = build_real_project()
-    for method in METHODS:
+    for method in () if args.curve_only else METHODS:
         for coder, view in (("sample", "the labelling sample"), ("gold", "all sentences")):
             report = evaluate(folder, coder, documents, method)
             print_report(f"Real transcripts, {args.part} files, {view}", report)
-    if args.demo:
+    if args.part == "heldout" and not args.curve_only:
+        # learned and both in full, the model trained on every tuning file's gold coding
+        curve_point(folder, [], split["tune"], [])
+        for method in ("learned", "both"):
+            for coder, view in (("sample", "the labelling sample"), ("gold", "all sentences")):
+                report = evaluate(folder, coder, documents, method, trained=True)
+                print_report(f"Real transcripts, {args.part} files, {view}, trained on the "
+                             "tuning files", report)
+    if not args.no_curve:
+        views = {"sample": "the labelling sample", "gold": "all sentences"}
+        where = ("held-out files" if args.part == "heldout"
+                 else "each tuning file in turn, learned from k of the other four")
+        for coder, curve in learning_curve(folder, args.part, split, list(views)).items():
+            print_curve(f"{where}, {views[coder]}", curve)
+    if args.demo and not args.curve_only:
         demo = build_demo_project()
         for method in METHODS:
             print_report("Synthetic demo vs wei", evaluate(demo, "wei", [], method))

@@ -97,10 +97,12 @@ def render(results: list[dict], seconds: float) -> str:
     for step, _args in STEPS:
         cells = []
         for r in results:
-            m = r["steps"][step]
-            cells.append(f"{m['seconds']:.1f} / {m['cpu']:.1f} / {m['peak_mb']:.0f}")
-        k = growth(results[0], results[-1], step) if len(results) > 1 else float("nan")
-        peak = max(r["steps"][step]["peak_mb"] for r in results)
+            m = r["steps"].get(step)
+            cells.append(f"{m['seconds']:.1f} / {m['cpu']:.1f} / {m['peak_mb']:.0f}" if m
+                         else "not measured")
+        have = [r for r in results if step in r["steps"]]
+        k = growth(have[0], have[-1], step) if len(have) > 1 else float("nan")
+        peak = max((r["steps"][step]["peak_mb"] for r in have), default=0.0)
         lines.append(f"| {step} | " + " | ".join(cells) + f" | {k:.2f} | "
                      f"{'yes' if peak < LIMIT_MB else 'NO'} ({peak:.0f} MB) |")
     return "\n".join(lines)
@@ -112,10 +114,12 @@ def main() -> None:
     parser.add_argument("--sizes", type=float, nargs="+", default=[1, 3, 10],
                         help="corpus sizes in millions of words")
     parser.add_argument("--no-write", action="store_true", help="print, do not write RESULTS.md")
+    parser.add_argument("--table-only", action="store_true",
+                        help="run nothing: the table from the sizes measured so far")
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    for size in args.sizes:
+    for size in [] if args.table_only else args.sizes:
         result = run_size(size)
         # Each size is kept on its own (sizes may run in separate processes); the table is
         # made from every size measured so far, so a long run keeps what it finished.
@@ -125,6 +129,14 @@ def main() -> None:
                          key=lambda r: r["million_words"])
         table = render(results, time.perf_counter() - started)
         print(table, flush=True)
+        if not args.no_write:
+            write_results(table)
+    if args.table_only:
+        results = sorted((json.loads(f.read_text(encoding="utf-8"))
+                          for f in WORK.glob("result-*M.json")),
+                         key=lambda r: r["million_words"])
+        table = render(results, 0.0)
+        print(table)
         if not args.no_write:
             write_results(table)
 

@@ -1,4 +1,4 @@
-"""codebook validate | load | show."""
+"""codebook validate | load | show | export | mine."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
@@ -21,6 +22,7 @@ from qualcode.cli.common import (
     emit_json,
     err,
     project_session,
+    state,
 )
 from qualcode.errors import QualcodeError
 
@@ -196,3 +198,82 @@ def export(ctx: typer.Context,
         typer.echo(text, nl=False)
     else:
         console.print(f"Wrote the codebook to {output}.")
+
+
+@app.command("mine")
+def mine(
+    ctx: typer.Context,
+    code: Annotated[str, typer.Argument(
+        help="The code (or dimension) to mine, e.g. policy.subsidies.")],
+    by: Annotated[str | None, typer.Option(
+        "--by", help="Only this coder's coding (default: every human coding).")] = None,
+    documents: Annotated[list[str] | None, typer.Option(
+        "--document", "-d", help="Only these documents (repeat the option).")] = None,
+    top: Annotated[int, typer.Option("--top", help="List at most this many terms.")] = 30,
+    min_count: Annotated[int, typer.Option(
+        "--min-count", help="A term must occur this often in the coded sentences.")] = 2,
+    min_z: Annotated[float, typer.Option(
+        "--min-z", help="List terms whose z-score is at least this (1.96: p < 0.05, two-sided); "
+        "lower it for a code with few coded sentences.")] = 1.96,
+    add: Annotated[int | None, typer.Option(
+        "--add", help="Write the first N listed terms not yet in the codebook as a lemma rule "
+        "of the code (shows the diff and asks first).")] = None,
+    picks: Annotated[list[str] | None, typer.Option(
+        "--pick", help="Write this listed term (its rank or text) as well; repeat the option.")
+    ] = None,
+    codebook: Annotated[Path | None, typer.Option(
+        "--codebook", help="The codebook file to write (default: the one the project loaded).")
+    ] = None,
+    yes: YesOpt = False,
+    coder: CoderOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Words and 1-3-word phrases (as lemmas) that mark the passages coded CODE against the rest
+    of the respondents' text: weighted log-odds with an informative Dirichlet prior (Monroe et
+    al. 2008) as a z-score, with counts and an example each. --add/--pick write them to the
+    codebook file as a lemma rule, keeping its comments and layout."""
+    from qualcode.services import mining
+
+    with project_session(ctx) as session:
+        report = mining.mine(session, code, coder=by, documents=documents, limit=top,
+                             min_count=min_count, min_z=min_z)
+        plan = None
+        if add is not None or picks:
+            values = mining.choose(report, add, picks or [])
+            plan = mining.plan_patterns(session, report.code, values, codebook,
+                                        state(ctx).location().folder)
+            if not json_out:
+                _print_mined(report)
+                typer.echo(plan.diff, nl=False)
+            confirm(f"Add {len(values)} lemma pattern(s) to {report.code} in {plan.path}?", yes)
+            mining.apply_patterns(session, plan, actor=coder_name(coder))
+    if json_out:
+        emit_json({**dataclasses.asdict(report),
+                   "added": None if plan is None else {"path": plan.path, "values": plan.values,
+                                                       "diff": plan.diff}})
+        return
+    if plan is None:
+        _print_mined(report)
+        return
+    console.print(f"Added lemma: [{', '.join(plan.values)}] to {report.code} in {plan.path} "
+                  "and loaded it; run `qualcode suggest` to use it.", markup=False)
+
+
+def _print_mined(report) -> None:
+    console.print(
+        f"{report.code}: {report.coded_sentences} coded respondent sentences against "
+        f"{report.other_sentences} others in {report.documents} documents; "
+        f"{report.statistic}.", markup=False)
+    if not report.terms:
+        console.print("No term stands out (high enough z-score and enough occurrences); with "
+                      "few coded sentences try a lower --min-z.")
+        return
+    table = Table(box=None)
+    for col in ("#", "term", "z", "coded", "other", "", "example"):
+        table.add_column(col, justify="right" if col in ("#", "z", "coded", "other") else "left",
+                         overflow="fold")
+    for t in report.terms:
+        example = t.example if len(t.example) <= 90 else t.example[:87] + "..."
+        table.add_row(str(t.rank), t.text, f"{t.z:.2f}", str(t.coded), str(t.other),
+                      "in codebook" if t.in_codebook else "", example)
+    console.print(table)

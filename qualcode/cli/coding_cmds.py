@@ -206,6 +206,13 @@ def list_(
             from qualcode.services.coding import LISTING_COLUMNS, iter_coding_lines
 
             write_chunks(LISTING_COLUMNS, iter_coding_lines(session, **filters))
+        elif not ex.active and not json_out and not flagged and _long(session, filters):
+            # More than a screen: the service's aligned lines, streamed into the pager.
+            from qualcode.cli.listing import page_chunks
+            from qualcode.services.coding import iter_coding_lines
+
+            page_chunks(iter_coding_lines(session, aligned=True, **filters), title="Codings",
+                        no_pager=no_pager)
         else:
             rows = iter_codings(session, **filters)
             if ex.active:
@@ -214,6 +221,19 @@ def list_(
                 _list_codings(rows, flagged=flagged, no_pager=no_pager, json_out=json_out)
         ex.prepare_manifest(session)
     ex.finish()
+
+
+def _long(session, filters: dict) -> bool:
+    """Whether the listing is longer than the terminal (read no further than that)."""
+    import shutil
+
+    from qualcode.services.coding import iter_codings
+
+    height = shutil.get_terminal_size((80, 24)).lines
+    probe = height - 5
+    if filters.get("limit") is not None and filters["limit"] < probe:
+        return False
+    return len(list(iter_codings(session, **{**filters, "limit": probe}))) >= probe
 
 
 def _list_codings(rows, *, flagged: bool, no_pager: bool, json_out: bool) -> None:

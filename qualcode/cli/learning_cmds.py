@@ -28,15 +28,31 @@ def train(
     epochs: Annotated[int, typer.Option("--epochs")] = 10,
     seed: Annotated[int, typer.Option("--seed")] = 0,
     force: Annotated[bool, typer.Option("--force", help="Retrain on unchanged data.")] = False,
+    documents: Annotated[
+        list[str] | None,
+        typer.Option("--document", "-d",
+                     help="Learn only from the coding of these documents (repeat the option)."),
+    ] = None,
+    only_codebook: Annotated[
+        bool, typer.Option("--only-codebook",
+                           help="Learn from the codebook's own words alone, not the codings."),
+    ] = False,
+    no_codebook: Annotated[
+        bool, typer.Option("--no-codebook",
+                           help="Learn from the codings alone, not the codebook's words."),
+    ] = False,
     coder: CoderOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Train a spaCy textcat_multilabel on the project's human coding (CPU, no download)."""
+    """Train a spaCy textcat_multilabel on the codebook's own definitions, include items, examples
+    and pattern words, and on the project's human coding (CPU, no download): a fresh project gets
+    a model before anyone codes, and it improves as people code."""
     from qualcode.services.learning import train as run
 
     with project_session(ctx) as session:
         report = run(session, coder=by, seed=seed, epochs=epochs, force=force,
-                     actor=coder_name(coder))
+                     actor=coder_name(coder), documents=documents,
+                     codings=not only_codebook, codebook=not no_codebook)
     if json_out:
         emit_json(report)
         return
@@ -47,9 +63,9 @@ def train(
         )
         return
     console.print(
-        f"Trained model {report.model_id} on {report.examples} sentences, "
-        f"{len(report.labels)} codes, in {report.seconds:.1f} s "
-        f"(fingerprint {report.fingerprint[:12]})."
+        f"Trained model {report.model_id} on {report.coded_sentences} coded sentences and "
+        f"{report.codebook_examples} texts from the codebook, {len(report.labels)} labels, "
+        f"in {report.seconds:.1f} s (fingerprint {report.fingerprint[:12]})."
     )
     if report.skipped_labels:
         console.print(
@@ -101,9 +117,10 @@ def evaluate(
     against: Annotated[str, typer.Option("--against", help="The human coder to compare with.")],
     method: MethodOpt = "lexicon",
     threshold: Annotated[
-        float,
-        typer.Option("--threshold", help="Learned: the probability at which a code is suggested."),
-    ] = 0.5,
+        float | None,
+        typer.Option("--threshold", help="Learned model: the probability at which a code is "
+                     "suggested (default 0.5 for learned, 0.9 beside the lexicon in both)."),
+    ] = None,
     min_score: Annotated[
         float | None,
         typer.Option("--min-score", help="Lexicon: count only suggestions scoring at least this "
@@ -119,6 +136,11 @@ def evaluate(
             help="Only these documents (repeat the option); e.g. the held-out part of a split.",
         ),
     ] = None,
+    trained: Annotated[
+        bool,
+        typer.Option("--trained", help="Learned/both: use the project's latest model from "
+                     "`qualcode train` instead of cross-validation on the coder's documents."),
+    ] = False,
     json_out: JsonOpt = False,
 ) -> None:
     """Score the suggester as if it were a second coder: precision, recall, F1, Cohen's kappa."""
@@ -134,6 +156,7 @@ def evaluate(
             folds=folds,
             seed=seed,
             documents=documents,
+            trained=trained,
         )
     if json_out:
         emit_json(report)

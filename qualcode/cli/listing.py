@@ -8,6 +8,7 @@ columns, unless `--no-pager`.
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import subprocess
@@ -75,6 +76,20 @@ def write_chunks(header: Sequence[str], chunks: Iterator[str], out=None) -> None
     for chunk in chunks:
         out.write(chunk)
     out.flush()
+
+
+def page_chunks(chunks: Iterator[str], *, title: str | None = None,
+                no_pager: bool = False) -> None:
+    """Text already made of whole aligned lines (a service's fast listing), through the pager
+    (or straight out with --no-pager) as it comes."""
+    first = next(chunks, "")  # a refused filter prints its error alone
+    head = ([title + "\n"] if title else []) + [first]
+    lines = itertools.chain(head, chunks)
+    if no_pager:
+        sys.stdout.writelines(lines)
+        sys.stdout.flush()
+        return
+    page(lines)
 
 
 def _aligned(header: Sequence[str], rows: list[list[str]]) -> Iterable[str]:

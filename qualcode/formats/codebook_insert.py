@@ -134,3 +134,70 @@ def _empty(node: Node) -> MappingNode:
     # `codes:` with nothing (null) or not a mapping: an empty mapping, refused by the caller.
     return MappingNode(tag="tag:yaml.org,2002:map", value=[], start_mark=node.start_mark,
                        end_mark=node.end_mark)
+
+
+_PLAIN_ITEM_RE = re.compile(r"[a-z0-9][a-z0-9 '&-]*", re.IGNORECASE)
+
+
+def _flow_item(text: str) -> str:
+    """One item of a flow sequence: plain when safe there, else double-quoted."""
+    text = " ".join(text.split())
+    plain = _PLAIN_ITEM_RE.fullmatch(text) and text.lower() not in (
+        "yes", "no", "true", "false", "on", "off", "null", "y", "n")
+    if plain:
+        try:
+            if yaml.safe_load(f"[{text}]") == [text]:
+                return text
+        except yaml.YAMLError:
+            pass
+    return json.dumps(text, ensure_ascii=False)
+
+
+def insert_patterns(text: str, key: str, kind: str, values: list[str]) -> str:
+    """The codebook text with one rule `- KIND: [v1, v2, ...]` appended to the `patterns:` of the
+    code `key` (made, before the code's `codes:` if it has any, when the code has none). Every
+    other line stays as it was."""
+    if kind not in ("lemma", "phrase") or not values:
+        raise CodebookError("only lemma or phrase rules with at least one value can be added")
+    try:
+        root = safe_yaml.compose(text, safe_yaml.CODEBOOK)
+    except yaml.YAMLError as exc:
+        raise CodebookError(f"the codebook file is not valid YAML: {exc}".splitlines()[0],
+                            hint="fix it with `qualcode codebook validate FILE`") from None
+    if not isinstance(root, MappingNode):
+        raise CodebookError("the codebook file has no dimensions")
+    node: Node = root
+    parts = key.split(".")
+    for depth, part in enumerate(parts):
+        holder = node if depth == 0 else _codes(node)
+        found = _child(holder, part) if isinstance(holder, MappingNode) else None
+        if found is None or not isinstance(found[1], MappingNode):
+            raise CodebookError(f"no code {key!r} in the codebook file",
+                                hint="the file may have changed since it was loaded; load it")
+        node = found[1]
+    assert isinstance(node, MappingNode)
+    rule = f"{kind}: [{', '.join(_flow_item(v) for v in values)}]"
+    newline = "\r\n" if "\r\n" in text else "\n"
+    lines = re.split(r"\r\n|\n|\r", text)
+    found = _child(node, "patterns")
+    if found is not None and isinstance(found[1], SequenceNode) and found[1].value \
+            and found[1].flow_style is False:
+        seq = found[1]
+        first = seq.value[0]
+        dash = lines[first.start_mark.line].rfind("-", 0, first.start_mark.column + 1)
+        column = dash if dash >= 0 else first.start_mark.column - 2
+        after = _last_line(seq)
+        block = [" " * column + "- " + rule]
+    elif found is not None:
+        raise CodebookError(f"{key}'s `patterns:` is not a block list",
+                            hint="write it as one `- kind: ...` item per line, then retry")
+    else:
+        indent = node.value[0][0].start_mark.column
+        codes = _child(node, "codes")
+        if codes is not None:
+            after = codes[0].start_mark.line - 1
+        else:
+            after = _last_line(node)
+        block = [" " * indent + "patterns:", " " * (indent + 2) + "- " + rule]
+    out = lines[: after + 1] + block + lines[after + 1 :]
+    return newline.join(out)

@@ -52,7 +52,7 @@ DECIMALS = 4
 # The --min-score `evaluate` uses unless told otherwise, and the score from which the paper
 # reproduction accepts suggestions without a coder. Chosen on the TUNING files of the real-text
 # gold standard only (benchmarks/RESULTS.md, "Suggestion quality"): see the P-R table there.
-DEFAULT_MIN_SCORE = 0.4
+DEFAULT_MIN_SCORE = 0.0
 # The --min-score values at which `evaluate` reports the lexicon's precision and recall.
 PR_THRESHOLDS = (0.0, 0.3, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7, 0.8)
 NEGATED_FACTOR = 0.5  # a hit whose every match is negated, under negation: lower

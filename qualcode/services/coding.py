@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 
-from sqlalchemy import String, select, type_coerce
+from sqlalchemy import String, func, select, type_coerce
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 
@@ -367,38 +367,77 @@ LISTING_COLUMNS = ("id", "document", "case", "code", "key", "coder", "origin", "
 _CLEAN = str.maketrans({"\t": " ", "\n": " ", "\r": " "})
 
 
-def iter_coding_lines(session: Session, **filters) -> Iterator[str]:
-    """The listing of iter_codings as tab-separated text, in chunks of whole lines (each line
-    ending in a newline): LISTING_COLUMNS, with tabs and line breaks inside a field turned into
-    spaces. What a piped `codings list` prints; each row goes from the driver's tuple straight
-    into its line, with no object per coding in between."""
+def iter_coding_lines(session: Session, *, aligned: bool = False,
+                      **filters) -> Iterator[str]:
+    """The listing of iter_codings as text, in chunks of whole lines (each line ending in a
+    newline): LISTING_COLUMNS, with tabs and line breaks inside a field turned into spaces. What
+    `codings list` prints piped (tab-separated) or, `aligned`, into a pager: columns padded to
+    the widest name, id and offset the project has (read from the small tables and two maxima,
+    not from the rows, so the lines stream), the header line first. Each row goes from the
+    driver's tuple straight into its line, with no object per coding in between."""
     t = Coding.__table__
     listing = _listing(session, (
         t.c.id, t.c.document_id, t.c.code_id, t.c.key_quote, t.c.coder_id, t.c.origin,
         t.c.start_offset, t.c.end_offset, t.c.quote), **filters)
-    # Everything but the coding's own fields, cleaned once: "document<TAB>case" by document.
-    docs = {i: _clean_pair(name, listing.cases.get(case_id)) for i, (name, case_id)
-            in listing.docs.items()}
+    names = {i: name.translate(_CLEAN) for i, (name, _case) in listing.docs.items()}
+    cases = {i: (listing.cases.get(case_id) or "").translate(_CLEAN)
+             for i, (_name, case_id) in listing.docs.items()}
     codes = {i: key.translate(_CLEAN) for i, (key, _dim) in listing.codes.items()}
     coders = {i: name.translate(_CLEAN) for i, name in listing.coders.items()}
+    keys = ("", "key")
+    sep = "\t"
+    if aligned:
+        top_id, top_end = session.execute(select(func.max(t.c.id), func.max(t.c.end_offset))).one()
+        widths = [max(len(h), *(len(v) for v in values), 0) for h, values in (
+            ("id", [str(top_id or 0)]), ("document", names.values()), ("case", cases.values()),
+            ("code", codes.values()), ("key", ["key"]), ("coder", coders.values()),
+            ("origin", ORIGINS), ("start", [str(top_end or 0)]), ("end", [str(top_end or 0)]))]
+        sep = "  "
+        names = {i: v.ljust(widths[1]) for i, v in names.items()}
+        cases = {i: v.ljust(widths[2]) for i, v in cases.items()}
+        codes = {i: v.ljust(widths[3]) for i, v in codes.items()}
+        coders = {i: v.ljust(widths[5]) for i, v in coders.items()}
+        keys = ("".ljust(widths[4]), "key".ljust(widths[4]))
+        origins = {o: o.ljust(widths[6]) for o in ORIGINS}
+        w_id, w_start, w_end = widths[0], widths[7], widths[8]
+        yield "  ".join(h.ljust(w) for h, w in zip(LISTING_COLUMNS[:-1], widths,
+                                                   strict=True)) + "  quote\n"
+    docs = {i: names[i] + sep + cases[i] for i in names}
     tabs = len(LISTING_COLUMNS) - 1
     for part in _parts(session, listing):
-        text = "".join([
-            f"{r[0]}\t{docs[r[1]]}\t{codes[r[2]]}\t{'key' if r[3] else ''}\t{coders[r[4]]}\t"
-            f"{r[5]}\t{r[6]}\t{r[7]}\t{r[8]}\n" for r in part])
-        # A quote holding a tab or a line break (rare) shows in the counts: redo that part
-        # with the quotes cleaned.
-        if text.count("\t") != tabs * len(part) or text.count("\n") != len(part) or (
-                "\r" in text):
+        if aligned:
             text = "".join([
-                f"{r[0]}\t{docs[r[1]]}\t{codes[r[2]]}\t{'key' if r[3] else ''}\t"
-                f"{coders[r[4]]}\t{r[5]}\t{r[6]}\t{r[7]}\t{r[8].translate(_CLEAN)}\n"
+                f"{r[0]:<{w_id}}  {docs[r[1]]}  {codes[r[2]]}  {keys[bool(r[3])]}  "
+                f"{coders[r[4]]}  {origins[r[5]]}  {r[6]:<{w_start}}  {r[7]:<{w_end}}  {r[8]}\n"
                 for r in part])
+            clean = text.count("\n") == len(part) and "\r" not in text and "\t" not in text
+        else:
+            text = "".join([
+                f"{r[0]}\t{docs[r[1]]}\t{codes[r[2]]}\t{keys[bool(r[3])]}\t{coders[r[4]]}\t"
+                f"{r[5]}\t{r[6]}\t{r[7]}\t{r[8]}\n" for r in part])
+            clean = (text.count("\t") == tabs * len(part) and text.count("\n") == len(part)
+                     and "\r" not in text)
+        if not clean:
+            # A quote holding a tab or a line break (rare) shows in the counts: redo that
+            # part with the quotes cleaned.
+            yield from iter_coding_lines_cleaned(part, docs, codes, keys, coders, sep,
+                                                 aligned and (w_id, origins, w_start, w_end))
+            continue
         yield text
 
 
-def _clean_pair(document: str, case: str | None) -> str:
-    return document.translate(_CLEAN) + "\t" + (case or "").translate(_CLEAN)
+def iter_coding_lines_cleaned(part, docs, codes, keys, coders, sep, aligned) -> Iterator[str]:
+    """iter_coding_lines for one part whose quotes need cleaning."""
+    if aligned:
+        w_id, origins, w_start, w_end = aligned
+        yield "".join([
+            f"{r[0]:<{w_id}}  {docs[r[1]]}  {codes[r[2]]}  {keys[bool(r[3])]}  "
+            f"{coders[r[4]]}  {origins[r[5]]}  {r[6]:<{w_start}}  {r[7]:<{w_end}}  "
+            f"{r[8].translate(_CLEAN)}\n" for r in part])
+        return
+    yield "".join([
+        f"{r[0]}{sep}{docs[r[1]]}{sep}{codes[r[2]]}{sep}{keys[bool(r[3])]}{sep}{coders[r[4]]}"
+        f"{sep}{r[5]}{sep}{r[6]}{sep}{r[7]}{sep}{r[8].translate(_CLEAN)}\n" for r in part])
 
 
 def _iso(value) -> str:
