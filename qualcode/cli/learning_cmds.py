@@ -117,9 +117,10 @@ def evaluate(
     against: Annotated[str, typer.Option("--against", help="The human coder to compare with.")],
     method: MethodOpt = "lexicon",
     threshold: Annotated[
-        float,
-        typer.Option("--threshold", help="Learned: the probability at which a code is suggested."),
-    ] = 0.5,
+        float | None,
+        typer.Option("--threshold", help="Learned model: the probability at which a code is "
+                     "suggested (default 0.5 for learned, 0.9 beside the lexicon in both)."),
+    ] = None,
     min_score: Annotated[
         float | None,
         typer.Option("--min-score", help="Lexicon: count only suggestions scoring at least this "

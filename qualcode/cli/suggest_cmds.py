@@ -88,8 +88,9 @@ def suggest(
         bool, typer.Option("--include-interviewer", help="Also suggest in interviewer turns.")
     ] = False,
     threshold: Annotated[
-        float, typer.Option("--threshold", help="Learned method: minimum probability.")
-    ] = 0.5,
+        float | None, typer.Option("--threshold", help="Learned model: minimum probability "
+                                   "(default 0.5 for learned, 0.9 beside the lexicon in both).")
+    ] = None,
     coder: CoderOpt = None,
     json_out: JsonOpt = False,
 ) -> None:

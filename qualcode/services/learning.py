@@ -398,7 +398,7 @@ def evaluate(
     *,
     against: str,
     method: str = "lexicon",
-    threshold: float = 0.5,
+    threshold: float | None = None,
     min_score: float | None = None,
     folds: int = 5,
     seed: int = 0,
@@ -421,7 +421,11 @@ def evaluate(
     if folds < 2:
         raise QualcodeError("--folds must be 2 or more: a model cannot be tested on what it "
                             "was trained on")
+    from qualcode.nlp.learned import default_threshold
     from qualcode.nlp.scoring import DEFAULT_MIN_SCORE
+
+    if threshold is None:
+        threshold = default_threshold(method)
 
     if min_score is None:
         min_score = DEFAULT_MIN_SCORE

@@ -118,7 +118,7 @@ def generate_hits(
     method: str,
     unit: str,
     model: str | None,
-    threshold: float,
+    threshold: float | None,
     progress: Callable[[int], None] | None = None,
 ) -> tuple[Iterator[SuggestionHit], dict[str, str], str]:
     """(hits, {language: pipeline description}, codebook sha) for the chosen method. Each
@@ -132,8 +132,10 @@ def generate_hits(
     lexicon = _lexicon_hits(pipes, groups, unit, progress)
     if method == "lexicon":
         return lexicon, descriptions, sha
-    from qualcode.nlp.learned import TrainedClassifier
+    from qualcode.nlp.learned import TrainedClassifier, default_threshold
 
+    if threshold is None:  # the learned model's own default for this method (nlp/learned.py)
+        threshold = default_threshold(method)
     stored = latest_model(session)
     clf = TrainedClassifier.from_bytes(stored.data)
     live = {c.key for c in codebook.codes}
@@ -202,7 +204,7 @@ def run_suggest(
     dry_run: bool = False,
     documents: Sequence[str] | None = None,
     include_interviewer: bool = False,
-    threshold: float = 0.5,
+    threshold: float | None = None,
     progress: Callable[[int, int], None] | None = None,
     actor: str = "qualcode",
 ) -> SuggestReport:

@@ -168,7 +168,7 @@ def test_both_keeps_each_methods_finds_and_combines_shared_scores(fresh: Project
     lexicon = _by_span(_rows(fresh))
     fresh.ok("suggest", "--method", "learned")
     learned = _by_span(_rows(fresh))
-    fresh.ok("suggest", "--method", "both")
+    fresh.ok("suggest", "--method", "both", "--threshold", "0.5")  # the model's codes from 0.5
     both = _by_span(_rows(fresh))
     assert set(both) == set(lexicon) | set(learned)
     assert all(r["method"] == "both" for r in both.values())
@@ -186,6 +186,12 @@ def test_both_keeps_each_methods_finds_and_combines_shared_scores(fresh: Project
         assert "learned" in kinds and len(kinds) >= 2  # evidence from both methods
     for key in lexicon_only:
         assert both[key]["score"] == lexicon[key]["score"]
+    # by default, beside the lexicon, the model's codes count only from 0.9 (nlp/learned.py)
+    fresh.ok("suggest", "--method", "learned", "--threshold", "0.9")
+    sure = _by_span(_rows(fresh))
+    assert len(sure) < len(learned)
+    fresh.ok("suggest", "--method", "both")
+    assert set(_by_span(_rows(fresh))) == set(lexicon) | set(sure)
 
 
 def test_evaluate_both_with_the_trained_model_counts_the_union(fresh: Project):
@@ -196,9 +202,9 @@ def test_evaluate_both_with_the_trained_model_counts_the_union(fresh: Project):
     # what `suggest --method both` finds in wei's document, coded spans included (a dry run
     # counts every hit)
     dry = json.loads(fresh.ok("suggest", "--method", "both", "--document", "li", "--dry-run",
-                              "--json"))
+                              "--threshold", "0.5", "--json"))
     reports = {m: json.loads(fresh.ok("evaluate", "--against", "wei", "--method", m,
-                                      "--trained", "--json"))
+                                      "--trained", "--threshold", "0.5", "--json"))
                for m in ("lexicon", "learned", "both")}
     sub = {m: next(s for s in r["codes"] if s["name"] == "policy.subsidies")
            for m, r in reports.items()}
