@@ -84,7 +84,7 @@ rm -f "$WORK/init/pw"
 
 # Loopback only; the socket in the work folder; durability traded for speed (a test server).
 "${AS[@]}" "$BINDIR/pg_ctl" -D "$WORK/data" -l "$WORK/server.log" -w -t 60 \
-  -o "-c listen_addresses=127.0.0.1 -p $PORT -k $WORK -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=100" \
+  -o "-c listen_addresses=127.0.0.1 -p $PORT -k $WORK -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=100 -c max_locks_per_transaction=256" \
   start >/dev/null || { cat "$WORK/server.log" >&2; exit 1; }
 
 export PGPASSFILE="$WORK/secret/pgpass"

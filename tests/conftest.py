@@ -100,8 +100,8 @@ def drop_test_schemas() -> None:
         return
     engine = database.make_engine(TEST_DB_URL)
     try:
-        with engine.begin() as conn:
-            while _schemas:
+        while _schemas:  # one transaction each: a schema's tables take a lock apiece
+            with engine.begin() as conn:
                 conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{_schemas.pop()}" CASCADE')
     finally:
         engine.dispose()
