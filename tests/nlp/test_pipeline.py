@@ -28,9 +28,14 @@ def test_default_pipeline_is_blank_sentencizer_and_compiled_rules(bundled_codebo
         f"forms + span_ruler({len(ruler.patterns)} phrases on LOWER) + token rules("
         f"{len(rules)}, anchored)")
     assert ruler.key == SPANS_KEY
-    # labels are code keys, ids are rule ids
-    assert {p["label"] for p in ruler.patterns} <= {c.key for c in bundled_codebook.codes}
-    assert all(p["id"].startswith(p["label"] + "#") for p in ruler.patterns)
+    # labels are code keys (a dimension's own, for its cues) or "veto:" and the key the veto
+    # cancels; ids are rule ids
+    keys = {c.key for c in bundled_codebook.codes}
+    labels = {p["label"] for p in ruler.patterns}
+    assert labels <= keys | {f"veto:{k}" for k in keys}
+    assert {k for k in labels if k.startswith("veto:")} and labels & keys
+    assert all(p["id"].startswith(p["label"].removeprefix("veto:") + "#")
+               for p in ruler.patterns)
     # a lemma rule is held as its word forms: "subsidy" also as "subsidies"
     phrases = {p["pattern"] for p in ruler.patterns if p["label"] == "policy.subsidies"}
     assert {"subsidy", "subsidies"} <= phrases
