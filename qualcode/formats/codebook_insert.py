@@ -74,13 +74,7 @@ def insert_code(text: str, key: str, fields: dict[str, str | list[str]]) -> str:
     if bad:
         raise CodebookError(f"bad key part {bad[0]!r} in {key!r}",
                             hint="use lowercase letters, digits and single hyphens")
-    try:
-        root = safe_yaml.compose(text, safe_yaml.CODEBOOK)
-    except yaml.YAMLError as exc:
-        raise CodebookError(f"the codebook file is not valid YAML: {exc}".splitlines()[0],
-                            hint="fix it with `qualcode codebook validate FILE`") from None
-    if not isinstance(root, MappingNode):
-        raise CodebookError("the codebook file has no dimensions")
+    root = _compose_root(text)
     parent: Node = root
     for depth, part in enumerate(parts[:-1]):
         holder = parent if depth == 0 else _codes(parent)
@@ -159,13 +153,7 @@ def insert_patterns(text: str, key: str, kind: str, values: list[str]) -> str:
     other line stays as it was."""
     if kind not in ("lemma", "phrase") or not values:
         raise CodebookError("only lemma or phrase rules with at least one value can be added")
-    try:
-        root = safe_yaml.compose(text, safe_yaml.CODEBOOK)
-    except yaml.YAMLError as exc:
-        raise CodebookError(f"the codebook file is not valid YAML: {exc}".splitlines()[0],
-                            hint="fix it with `qualcode codebook validate FILE`") from None
-    if not isinstance(root, MappingNode):
-        raise CodebookError("the codebook file has no dimensions")
+    root = _compose_root(text)
     node: Node = root
     parts = key.split(".")
     for depth, part in enumerate(parts):
@@ -201,3 +189,15 @@ def insert_patterns(text: str, key: str, kind: str, values: list[str]) -> str:
         block = [" " * indent + "patterns:", " " * (indent + 2) + "- " + rule]
     out = lines[: after + 1] + block + lines[after + 1 :]
     return newline.join(out)
+
+
+def _compose_root(text: str) -> MappingNode:
+    """The codebook file's top mapping (its dimensions), read through the bounded loader."""
+    try:
+        root = safe_yaml.compose(text, safe_yaml.CODEBOOK)
+    except yaml.YAMLError as exc:
+        raise CodebookError(f"the codebook file is not valid YAML: {exc}".splitlines()[0],
+                            hint="fix it with `qualcode codebook validate FILE`") from None
+    if not isinstance(root, MappingNode):
+        raise CodebookError("the codebook file has no dimensions")
+    return root
