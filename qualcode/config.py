@@ -36,11 +36,7 @@ def find_project_folder(start: Path) -> Path | None:
 
 
 def read_project_file(folder: Path) -> str:
-    path = folder / PROJECT_FILE
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ProjectError(f"cannot read the project file: {exc}", where=str(path)) from exc
+    data, path = _project_data(folder)
     url = data.get("database", DEFAULT_DB_FILE)
     if not isinstance(url, str) or not url:
         raise ProjectError("`database` must be a file name or a database URL", where=str(path))
@@ -112,12 +108,17 @@ def pseudonym_key_path(folder: Path | None, given: Path | None) -> Path:
     if folder is None:
         raise ProjectError("no project folder to keep the pseudonym key in",
                            hint="give the key file with --key FILE")
-    path = folder / PROJECT_FILE
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ProjectError(f"cannot read the project file: {exc}", where=str(path)) from exc
+    data, path = _project_data(folder)
     name = data.get("pseudonym_key", PSEUDONYM_KEY_FILE)
     if not isinstance(name, str) or not name.strip():
         raise ProjectError("`pseudonym_key` must be a file name", where=str(path))
     return folder / Path(name).expanduser()
+
+
+def _project_data(folder: Path) -> tuple[dict, Path]:
+    """The project's qualcode.toml, parsed, and its path (for messages)."""
+    path = folder / PROJECT_FILE
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8")), path
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ProjectError(f"cannot read the project file: {exc}", where=str(path)) from exc
