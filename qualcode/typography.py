@@ -86,27 +86,54 @@ def _char(c: str, wide: bool) -> str:
 
 
 _DASH_RUN = "[" + "".join(re.escape(d) for d in DASHES) + "]+"
-_DOTS = "(?:\\.\\.\\.|" + ELLIPSIS + ")"
+
+
+MAX_DOT_RUN = 12
+
+
+@lru_cache(maxsize=64)
+def _dots(n: int, dot: str) -> str:
+    """A run of n canonical dots: every way of writing it with '.' and the ellipsis (one ellipsis
+    is three dots, so '....' is '.…', '….' or four dots). The ways grow fast (60 for twelve
+    dots); past MAX_DOT_RUN dots, which nobody types, the run is read as ellipses (or three
+    dots each) first, then single dots. `dot` is the class of
+    one '.' (with its full-width form where the text may hold one)."""
+    if n > MAX_DOT_RUN:
+        return f"(?:{dot * 3}|{ELLIPSIS})" * (n // 3) + dot * (n % 3)
+
+    def ways(k: int) -> list[str]:
+        if k == 0:
+            return [""]
+        out = [dot + w for w in ways(k - 1)]
+        if k >= 3:
+            out += [ELLIPSIS + w for w in ways(k - 3)]
+        return out
+
+    options = ways(n)
+    return options[0] if len(options) == 1 else "(?:" + "|".join(options) + ")"
 
 
 def _units(canonical: str, char) -> list[str]:
-    """A canonical text as regex pieces: one per character (char(c) gives its class), whitespace
-    and dash runs, the ellipsis, and optional whitespace next to Chinese characters."""
+    """A canonical text as regex pieces: one per character (char(c) gives its class), whitespace,
+    dash and dot runs, and optional whitespace next to Chinese characters."""
     parts: list[str] = []
     i = 0
     while i < len(canonical):
         c = canonical[i]
         if c == " ":
             parts.append(r"\s+")
-        elif c == "-":
+            i += 1
+            continue
+        if i and canonical[i - 1] != " " and (_CJK.match(canonical[i - 1]) or _CJK.match(c)):
+            parts.append(r"\s*")  # fold() dropped any whitespace here
+        if c == "-":
             parts.append(_DASH_RUN)
-        elif canonical.startswith("...", i):
-            parts.append(_DOTS)
-            i += 3
+        elif canonical.startswith("...", i):  # a whole run of dots at once (see _dots)
+            run = len(canonical) - i - len(canonical[i:].lstrip("."))
+            parts.append(_dots(run, char(".")))
+            i += run
             continue
         else:
-            if i and canonical[i - 1] != " " and (_CJK.match(canonical[i - 1]) or _CJK.match(c)):
-                parts.append(r"\s*")
             parts.append(char(c))
         i += 1
     return parts

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from qualcode.services.coding import find_quote
-from qualcode.typography import fold, loose_pattern
+from qualcode.typography import MAX_DOT_RUN, fold, loose_pattern
 from tests.fuzz_inputs import FUZZ
 
 TEXT = ("Mr. Li: We didn\u2019t \u201cmove\u201d \u2014 we   expanded,\n"
@@ -34,6 +34,22 @@ def _find(quote: str, text: str = TEXT, ignore_case: bool = False) -> list[str]:
 ])
 def test_typed_quotes_find_the_typeset_text(quote, expected):
     assert _find(quote) == [expected]
+
+
+@pytest.mark.parametrize("text", ["cheaper.\u2026 yes", "cheaper\u2026. yes",
+                                  "cheaper.... yes", "cheaper\uff0e\u2026 yes"])
+def test_a_run_of_dots_matches_however_stops_and_ellipses_are_mixed(text):
+    # one ellipsis is three dots: four typed dots are a stop and an ellipsis in either order
+    assert _find("cheaper.... yes", text) == [text]
+    assert _find("cheaper... yes", text) == [] and _find("cheaper..... yes", text) == []
+
+
+def test_past_the_longest_dot_run_ellipses_come_first():
+    n = MAX_DOT_RUN + 2
+    assert _find("." * n, "." * n) == ["." * n]
+    assert _find("." * n, "\u2026" * (n // 3) + "." * (n % 3)) == [
+        "\u2026" * (n // 3) + "." * (n % 3)]
+    assert _find("." * n, "." + "\u2026" * (n // 3) + ".") == []  # the limit, not a goal
 
 
 def test_letters_and_words_still_have_to_match():
@@ -69,6 +85,8 @@ def test_any_piece_of_a_text_retyped_is_found_where_it_is(text, data):
     if not fold(piece):
         return
     typed = "".join(_RETYPE.get(c, c) for c in piece)
+    # the documented limit: a run of more dots than this is matched ellipses first (see below)
+    assume("." * (MAX_DOT_RUN + 1) not in fold(typed))
     hits = find_quote(text, typed)
     assert hits, (text, typed)
     assert all(fold(text[s:e]) == fold(typed) for s, e in hits), (text, typed, hits)
