@@ -122,7 +122,10 @@ def render(results: list[dict], seconds: float) -> str:
                          else "not measured")
         have = [r for r in results if step in r["steps"]]
         k = growth(have[0], have[-1], step) if len(have) > 1 else float("nan")
-        peak = max((r["steps"][step]["peak_mb"] for r in have), default=0.0)
+        if not have:
+            lines.append(f"| {step} | " + " | ".join(cells) + " | | not measured |")
+            continue
+        peak = max(r["steps"][step]["peak_mb"] for r in have)
         partial = ", not every size" if len(have) < len(results) else ""
         lines.append(f"| {step} | " + " | ".join(cells) + f" | {k:.2f} | "
                      f"{'yes' if peak < LIMIT_MB else 'NO'} ({peak:.0f} MB{partial}) |")
