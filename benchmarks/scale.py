@@ -104,10 +104,14 @@ def growth(first: dict, last: dict, step: str, attr: str = "cpu") -> float:
     return math.log(b / a) / math.log(last["words"] / first["words"])
 
 
-def render(results: list[dict], seconds: float) -> str:
+def render(results: list[dict], seconds: float | None) -> str:
+    when = (f"Run {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC" if seconds is not None else
+            f"Table made {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC from the sizes measured "
+            "before")
+    part = f" (this run's part: {seconds:.0f} s)" if seconds is not None else ""
     lines = [
-        f"Run {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC on {platform.machine()}, Python "
-        f"{platform.python_version()} (this run's part: {seconds:.0f} s). Sizes: " + "; ".join(
+        f"{when} on {platform.machine()}, Python {platform.python_version()}{part}. Sizes: "
+        + "; ".join(
             f"{r['interviews']:,} interviews / {r['words']:,} words / {r['codings']:,} codings"
             for r in results) + ". Cells: wall s / CPU s / peak MB.",
         "",
@@ -164,7 +168,7 @@ def main() -> None:
         results = sorted((json.loads(f.read_text(encoding="utf-8"))
                           for f in WORK.glob("result-*M.json")),
                          key=lambda r: r["million_words"])
-        table = render(results, 0.0)
+        table = render(results, None)
         print(table)
         if not args.no_write:
             write_results(table)
