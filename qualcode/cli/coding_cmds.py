@@ -200,13 +200,19 @@ def list_(
                "blind_for": coder_name(coder) if blind else None}
     ex = Export(ctx, pseudonymise=pseudonymise, key=key, manifest=manifest)
     with project_session(ctx, write=False) as session:
-        if not ex.active and not json_out and not flagged and not sys.stdout.isatty():
+        if not ex.active and json_out:
+            # The service's JSON objects as they are read, the array written around them.
+            from qualcode.cli.listing import write_json_chunks
+            from qualcode.services.coding import iter_coding_json
+
+            write_json_chunks(iter_coding_json(session, **filters))
+        elif not ex.active and not flagged and not sys.stdout.isatty():
             # Piped: the service's tab-separated lines as they are read (the fast path).
             from qualcode.cli.listing import write_chunks
             from qualcode.services.coding import LISTING_COLUMNS, iter_coding_lines
 
             write_chunks(LISTING_COLUMNS, iter_coding_lines(session, **filters))
-        elif not ex.active and not json_out and not flagged and _long(session, filters):
+        elif not ex.active and not flagged and _long(session, filters):
             # More than a screen: the service's aligned lines, streamed into the pager.
             from qualcode.cli.listing import page_chunks
             from qualcode.services.coding import iter_coding_lines
