@@ -8,6 +8,7 @@ of it is committed; it is built under benchmarks/_work. Long: run it with `nice`
 
   python benchmarks/scale.py                 # 1 M, 3 M, 10 M words; writes RESULTS.md
   python benchmarks/scale.py --sizes 0.1 0.3 # a small check of the harness (M words)
+  python benchmarks/scale.py --steps report refi   # again on the projects built before
 """
 
 from __future__ import annotations
@@ -48,18 +49,36 @@ STEPS = (  # (label, arguments after -p PROJECT; {out} is the output folder)
 )
 
 
-def run_size(million_words: float) -> dict:
+def step_name(label: str) -> str:
+    """The word --steps uses for a step: its label's first word (import, suggest, refi...)."""
+    return label.split()[0]
+
+
+def run_size(million_words: float, steps: set[str] | None = None) -> dict:
+    """Build the project of this size and measure each step; with `steps` without "import",
+    only those steps, on the project an earlier run built (its other figures are kept)."""
     interviews = max(5, round(million_words * 1_000_000 / WORDS_EACH))
     codings = round(interviews * WORDS_EACH * CODINGS_PER_WORD)
     tag = f"{million_words:g}M"
     corpus, project, out = WORK / f"corpus-{tag}", WORK / f"project-{tag}", WORK / f"out-{tag}"
-    shutil.rmtree(corpus, ignore_errors=True)
-    shutil.rmtree(out, ignore_errors=True)
-    out.mkdir(parents=True)
-    words = write_corpus(corpus, interviews=interviews, words_each=WORDS_EACH, seed=13)
-    fresh_project(project)
-    measured = {}
+    rebuild = steps is None or "import" in steps
+    if rebuild:
+        shutil.rmtree(corpus, ignore_errors=True)
+        shutil.rmtree(out, ignore_errors=True)
+        out.mkdir(parents=True)
+        words = write_corpus(corpus, interviews=interviews, words_each=WORDS_EACH, seed=13)
+        fresh_project(project)
+        measured = {}
+    else:
+        earlier = WORK / f"result-{tag}.json"
+        if not (project / "qualcode.db").exists() or not earlier.exists():
+            raise SystemExit(f"no {tag} project measured before: run with import first")
+        before = json.loads(earlier.read_text(encoding="utf-8"))
+        words, measured = before["words"], before["steps"]
+        out.mkdir(parents=True, exist_ok=True)
     for label, args in STEPS:
+        if steps is not None and step_name(label) not in steps:
+            continue
         if args is None:
             run = run_command(["-p", str(project), "import", str(corpus), "--json"])
             # Codings as months of hand coding would leave them, before the analyses.
@@ -70,7 +89,8 @@ def run_size(million_words: float) -> dict:
         measured[label] = {"seconds": run.seconds, "cpu": run.cpu, "peak_mb": run.peak_mb}
         print(f"  {tag} {label}: {run.seconds:.1f} s wall, {run.cpu:.1f} s CPU, "
               f"{run.peak_mb:.0f} MB", flush=True)
-    shutil.rmtree(corpus, ignore_errors=True)
+    if rebuild:
+        shutil.rmtree(corpus, ignore_errors=True)
     return {"million_words": million_words, "interviews": interviews, "words": words,
             "codings": codings, "steps": measured}
 
@@ -115,13 +135,15 @@ def main() -> None:
     parser.add_argument("--sizes", type=float, nargs="+", default=[1, 3, 10],
                         help="corpus sizes in millions of words")
     parser.add_argument("--no-write", action="store_true", help="print, do not write RESULTS.md")
+    parser.add_argument("--steps", nargs="+", choices=[step_name(label) for label, _ in STEPS],
+                        help="only these steps; without import, on the projects built before")
     parser.add_argument("--table-only", action="store_true",
                         help="run nothing: the table from the sizes measured so far")
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     for size in [] if args.table_only else args.sizes:
-        result = run_size(size)
+        result = run_size(size, set(args.steps) if args.steps else None)
         # Each size is kept on its own (sizes may run in separate processes); the table is
         # made from every size measured so far, so a long run keeps what it finished.
         (WORK / f"result-{size:g}M.json").write_text(json.dumps(result), encoding="utf-8")

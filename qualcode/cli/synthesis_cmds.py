@@ -264,15 +264,18 @@ def report(
     from qualcode.services.report import build_report, write_report
 
     ex = Export(ctx, pseudonymise=pseudonymise, key=key, manifest=manifest)
+    # The documents appendix is read from the database as the page is written, so the page is
+    # written inside the (read-only) session.
     with project_session(ctx, write=False) as session:
-        page = build_report(session, coder=coder, origin=origin, quotes=quotes, title=title)
+        page = build_report(session, coder=coder, origin=origin, quotes=quotes, title=title,
+                            stream=True)
         ex.prepare_manifest(session)
-    if ex.pseudonymiser is not None:
-        from qualcode.services.pseudonyms import report_page
+        if ex.pseudonymiser is not None:
+            from qualcode.services.pseudonyms import report_page
 
-        page = report_page(ex.pseudonymiser, page)
-    with ex.file(output) as target:
-        size = write_report(page, target)
+            page = report_page(ex.pseudonymiser, page)
+        with ex.file(output) as target:
+            size = write_report(page, target)
     ex.finish()
     if json_out:
         emit_json({"path": str(output), "bytes": size, "cases": len(page.synthesis["rows"]),

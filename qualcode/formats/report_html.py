@@ -1,6 +1,6 @@
 """The project report as ONE self-contained HTML page: inline CSS, HTML-table heatmaps, no script,
-no network, no external font. Pure: plain dataclasses and dicts in, a string out; every value from
-the project is escaped.
+no network, no external font. Pure: plain dataclasses and dicts in, a string (or its pieces, the
+documents appendix a document at a time) out; every value from the project is escaped.
 
 The synthesis comes in as the dict `Synthesis.to_dict()` gives (rows -> cells -> quotes with
 document/start/end/code/coder/text/ref). Quotes link to `#<anchor_id(document, start, end)>`, and
@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import html
 import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,6 +65,21 @@ class AppendixDocument:
     language: str = "en"
 
 
+class DocumentStream:
+    """The appendix's documents produced one at a time (`produce` starts a new pass), with their
+    number known up front: a report of 10 M words need not hold every document at once."""
+
+    def __init__(self, count: int, produce: Callable[[], Iterator[AppendixDocument]]) -> None:
+        self.count = count
+        self.produce = produce
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self) -> Iterator[AppendixDocument]:
+        return self.produce()
+
+
 @dataclass
 class CodebookEntry:
     key: str
@@ -113,7 +129,7 @@ class ReportPage:
     synthesis: dict[str, Any]
     heatmaps: list[Heatmap] = field(default_factory=list)
     frequencies: list[Bar] = field(default_factory=list)
-    documents: list[AppendixDocument] = field(default_factory=list)
+    documents: list[AppendixDocument] | DocumentStream = field(default_factory=list)
     synthetic_notice: str | None = None
     subtitle: str = ""
     notes: list[str] = field(default_factory=list)
@@ -676,26 +692,32 @@ def marked_text(document: str, text: str, spans: list[MarkedSpan]) -> str:
     return "".join(out)
 
 
-def appendix_section(documents: list[AppendixDocument], keys: str = "") -> str:
-    parts = ['<section id="documents"><h2>Appendix: the documents</h2>'
-             '<p class="note">Coded passages are highlighted in their code\'s colour; the tag '
-             "after each gives its codes (see the codebook appendix) and, in a document several "
-             "coders coded, who coded it.</p>" + keys]
+def appendix_section(documents: Iterable[AppendixDocument], keys: str = "") -> str:
+    return "".join(appendix_chunks(documents, keys))
+
+
+def appendix_chunks(documents: Iterable[AppendixDocument], keys: str = "") -> Iterator[str]:
+    """The documents appendix a document at a time (documents may be read as it goes)."""
+    yield ('<section id="documents"><h2>Appendix: the documents</h2>'
+           '<p class="note">Coded passages are highlighted in their code\'s colour; the tag '
+           "after each gives its codes (see the codebook appendix) and, in a document several "
+           "coders coded, who coded it.</p>" + keys)
+    shown = 0
     for doc in documents:
+        shown += 1
         label = " (SYNTHETIC)" if doc.synthetic else ""
         case = f" &middot; {esc(doc.case)}" if doc.case else ""
         title = f"<p>{esc(doc.title)}</p>" if doc.title else ""
         coders = (f'<p class="ref">coded by {esc(", ".join(doc.coders))}</p>'
                   if doc.coders else '<p class="ref">not coded</p>')
-        parts.append(
+        yield (
             f'<article id="{esc(document_id(doc.name))}" lang="{esc(doc.language)}">'
             f"<h3>{esc(doc.name)}{case}{esc(label)}</h3>{title}{coders}"
             f'<div class="doc">{marked_text(doc.name, doc.text, doc.spans)}</div></article>'
         )
-    if not documents:
-        parts.append('<p class="empty">no documents</p>')
-    parts.append("</section>")
-    return "".join(parts)
+    if not shown:
+        yield '<p class="empty">no documents</p>'
+    yield "</section>"
 
 
 # --------------------------------------------------------------------------- pages
@@ -704,14 +726,20 @@ def appendix_section(documents: list[AppendixDocument], keys: str = "") -> str:
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
 
-def _page(title: str, body: str) -> str:
+def _page_head(title: str) -> str:
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{esc(title)}</title>\n<style>\n{_STYLE}\n</style>\n</head>\n<body>\n"
-        f"{body}\n</body>\n</html>\n"
     )
+
+
+_PAGE_TAIL = "\n</body>\n</html>\n"
+
+
+def _page(title: str, body: str) -> str:
+    return _page_head(title) + body + _PAGE_TAIL
 
 
 def _notice(text: str | None) -> str:
@@ -719,6 +747,12 @@ def _notice(text: str | None) -> str:
 
 
 def render_report(page: ReportPage) -> str:
+    return "".join(render_report_chunks(page))
+
+
+def render_report_chunks(page: ReportPage) -> Iterator[str]:
+    """The page in pieces, the documents appendix one document at a time, so a report can be
+    written while its documents are read (`page.documents` may be any sized iterable)."""
     heat_ids = [f"heatmap-{i + 1}" for i in range(len(page.heatmaps))]
     links = [("synthesis", "Synthesis")]
     links += [(hid, h.title) for hid, h in zip(heat_ids, page.heatmaps, strict=True)]
@@ -740,9 +774,10 @@ def render_report(page: ReportPage) -> str:
         bars_section(page.frequencies),
         memos_section(page.memos),
         codebook_section(page.codebook),
-        appendix_section(page.documents, tags),
     ]
-    return _page(page.title, "\n".join(b for b in body if b))
+    yield _page_head(page.title) + "\n".join(b for b in body if b) + "\n"
+    yield from appendix_chunks(page.documents, tags)
+    yield _PAGE_TAIL
 
 
 def render_synthesis_page(

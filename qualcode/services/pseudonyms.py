@@ -165,14 +165,23 @@ def document_text(p: Pseudonymiser, text: str, spans: list[Any]) -> str:
 
 
 def report_page(p: Pseudonymiser, page: Any) -> Any:
-    """The report page with names replaced, each appendix document's marked spans moved."""
-    out = p.deep(dataclasses.replace(page, documents=[]))
-    for doc in page.documents:
+    """The report page with names replaced, each appendix document's marked spans moved (a
+    streamed appendix one document at a time, as it is written)."""
+    from qualcode.formats.report_html import DocumentStream
+
+    def moved(doc: Any) -> Any:
         spans = [copy.copy(s) for s in doc.spans]
         text = document_text(p, doc.text, spans)
-        moved = p.deep(dataclasses.replace(doc, text="", spans=spans))
-        moved.text = text
-        out.documents.append(moved)
+        out = p.deep(dataclasses.replace(doc, text="", spans=spans))
+        out.text = text
+        return out
+
+    out = p.deep(dataclasses.replace(page, documents=[]))
+    if isinstance(page.documents, DocumentStream):  # replaced as the page is written
+        source = page.documents
+        out.documents = DocumentStream(len(source), lambda: (moved(d) for d in source))
+    else:
+        out.documents = [moved(d) for d in page.documents]
     return out
 
 

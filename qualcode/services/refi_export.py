@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -382,14 +383,13 @@ def export_project(session: Session, path: Path, *, overwrite: bool = False,
                 Document.id == doc_id)).one()
             yield f"sources/{export_guid('source', name)}.txt", text.encode("utf-8")
 
-    extension, codings = _extension(session, result, names)
+    extension, streamed = _extension(session, result, names)
     extension["memos"] = memo_entries
     result.memos = len(memo_entries)
     if pseudonymiser is None:
         with atomic_file(path) as out:
             write_qdpx(out, project, sources=sources(), notes=all_notes, texts=texts(),
-                       extra=[(EXTENSION_MEMBER, extension_chunks(extension, "codings",
-                                                                  codings))])
+                       extra=[(EXTENSION_MEMBER, extension_chunks(extension, streamed))])
     else:
         # Pseudonymising moves positions in every text and checks the whole archive for a name
         # left in it: it works on the project held in memory (not streamed).
@@ -397,7 +397,8 @@ def export_project(session: Session, path: Path, *, overwrite: bool = False,
         for source, (_member, text) in zip(project.sources, texts(), strict=True):
             source.text = text.decode("utf-8")
         all_notes()
-        extension["codings"] = dict(codings)
+        extension["codings"] = dict(streamed["codings"])
+        extension["suggestions"] = list(streamed["suggestions"])
         project, extension = _pseudonymised(pseudonymiser, project, extension)
         data = qdpx_bytes(project, {EXTENSION_MEMBER: extension_bytes(extension)})
         pseudonymiser.check(data, where=str(path))
@@ -446,10 +447,10 @@ def _time(value: dt.datetime | None) -> str | None:
 
 
 def _extension(session: Session, result: RefiExport, names: _Names
-               ) -> tuple[dict, Iterator[tuple[str, dict]]]:
+               ) -> tuple[dict, dict[str, Iterator[Any]]]:
     """What REFI-QDA has no place for: formats/refiqda/extension.py describes the member. The
-    codings' entries (one per coding) come as a generator of (GUID, entry) in GUID order, to be
-    streamed into the member."""
+    two large sections come as generators, to be streamed into the member: the codings' entries
+    (one per coding) as (GUID, entry) in GUID order, the suggestions' in their order."""
     from qualcode.services.summaries import evidence_by_cell, fingerprint
 
     codes = {
@@ -495,23 +496,43 @@ def _extension(session: Session, result: RefiExport, names: _Names
         for s in stored
     ]
     del evidence
-    suggestions = [
-        {
-            "source": export_guid("source", s.document.name), "code": s.code.guid,
-            "start": s.start, "end": s.end, "score": s.score, "method": s.method,
-            "unit": s.unit, "evidence": s.evidence, "pipeline": s.pipeline,
-            "codebook_sha256": s.codebook_sha256, "status": s.status,
-            "decided_by": _user_guid(s.decided_by.name) if s.decided_by else None,
-            "decided_at": _time(s.decided_at),
-            "coding": coding_guid(coding) if (coding := s.coding_id and session.get(
-                Coding, s.coding_id)) else None,  # few: suggestions are accepted one by one
-            "created_at": _time(s.created_at),
-        }
-        for s in session.scalars(
-            select(Suggestion).join(Document).join(Code, Suggestion.code_id == Code.id)
-            .order_by(Document.name, Suggestion.start, Suggestion.end, Code.key,
-                      Suggestion.method))
-    ]
+    order = list(session.scalars(
+        select(Suggestion.id).join(Document).join(Code, Suggestion.code_id == Code.id)
+        .order_by(Document.name, Suggestion.start, Suggestion.end, Code.key, Suggestion.method)))
+    result.suggestions = len(order)
+    sources = {i: export_guid("source", name) for i, name in documents.items()}
+    code_guids = {i: guid for i, (_key, guid) in names.codes.items()}
+    st = Suggestion.__table__
+
+    def suggestions() -> Iterator[dict]:
+        # Read a batch at a time in the order above (ids only held for it): ~250,000 suggestions
+        # with their evidence were most of a 10 M-word export's memory when built as one list.
+        for first in range(0, len(order), 2000):
+            part = order[first:first + 2000]
+            rows = {row[0]: row for row in session.execute(select(
+                st.c.id, st.c.document_id, st.c.code_id, st.c.start_offset, st.c.end_offset,
+                st.c.score, st.c.method, st.c.unit, Suggestion.evidence, st.c.pipeline,
+                st.c.codebook_sha256, st.c.status, st.c.decided_by_id, Suggestion.decided_at,
+                st.c.coding_id, Suggestion.created_at).where(st.c.id.in_(part)))}
+            made = {c: _coding_guid(documents[d], names.codes[code][0], names.coders[coder],
+                                    start, end)
+                    for c, d, code, coder, start, end in session.execute(select(
+                        t.c.id, t.c.document_id, t.c.code_id, t.c.coder_id, t.c.start_offset,
+                        t.c.end_offset).where(t.c.id.in_(
+                            [r[14] for r in rows.values() if r[14] is not None])))}
+            for i in part:
+                (_i, doc, code, start, end, score, method, unit, evidence, pipeline, sha, status,
+                 decided_by, decided_at, coding, created) = rows[i]
+                yield {
+                    "source": sources[doc], "code": code_guids[code], "start": start,
+                    "end": end, "score": score, "method": method, "unit": unit,
+                    "evidence": evidence, "pipeline": pipeline, "codebook_sha256": sha,
+                    "status": status,
+                    "decided_by": _user_guid(names.coders[decided_by]) if decided_by else None,
+                    "decided_at": _time(decided_at), "coding": made.get(coding),
+                    "created_at": _time(created),
+                }
+
     judged = [
         {"source": export_guid("source", doc), "user": _user_guid(coder), "start": start,
          "end": end, "note": note, "created_at": _time(created)}
@@ -524,10 +545,9 @@ def _extension(session: Session, result: RefiExport, names: _Names
     ]
     result.patterns = len(codes)
     result.summaries = len(summaries)
-    result.suggestions = len(suggestions)
     result.judged = len(judged)
     return {"producer": ORIGIN, "codes": codes, "summaries": summaries,
-            "suggestions": suggestions, "judged": judged}, codings()
+            "judged": judged}, {"codings": codings(), "suggestions": suggestions()}
 
 
 # == import ======================================================================================

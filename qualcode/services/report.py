@@ -11,7 +11,9 @@ a document has several.
 
 from __future__ import annotations
 
+import os
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,21 +21,22 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qualcode.errors import QualcodeError
-from qualcode.formats.atomic import write_atomically
+from qualcode.formats.atomic import atomic_target
 from qualcode.formats.report_html import (
     AppendixDocument,
     Bar,
     CodebookEntry,
+    DocumentStream,
     Heatmap,
     MarkedSpan,
     MemoEntry,
     Profile,
     ProfileRow,
     ReportPage,
-    render_report,
+    render_report_chunks,
 )
 from qualcode.services.synthesis import Synthesis, build_synthesis
-from qualcode.storage.models import Code, Coder, Coding, Document, ProjectInfo
+from qualcode.storage.models import Case, Code, Coder, Coding, Document, ProjectInfo
 
 FALLBACK_COLOURS = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#f0e442",
                     "#999999")  # Okabe-Ito: distinguishable with colour-blindness, and in print
@@ -48,10 +51,13 @@ def build_report(
     origin: str | None = None,
     quotes: int = 3,
     title: str | None = None,
+    stream: bool = False,
 ) -> ReportPage:
-    """The report's content, for the codings of one coder / origin (or all, merged)."""
+    """The report's content, for the codings of one coder / origin (or all, merged). With
+    `stream` the documents appendix is read as the page is written (write_report inside the
+    session); otherwise it is a list."""
     from qualcode.services.cooccur import cooccurrence
-    from qualcode.services.counting import counted_codings
+    from qualcode.services.counting import counted_groups
     from qualcode.services.matrix import build_matrix, coding_filter
 
     synthesis = build_synthesis(session, coder=coder, origin=origin, quotes=quotes)
@@ -90,7 +96,11 @@ def build_report(
             unit="Jaccard",
         ),
     ]
-    counted = counted_codings(session, coding_filter(session, coder=coder, origin=origin))
+    # Counts per code from counted_groups (the same counting, without a row per coding).
+    per_code: Counter[int] = Counter()
+    for (_doc, _coder, code_id), n in counted_groups(
+            session, coding_filter(session, coder=coder, origin=origin)).groups.items():
+        per_code[code_id] += n
     project = session.scalar(select(ProjectInfo.value).where(ProjectInfo.key == "name"))
     said = [f"coder {synthesis.coder}"] if synthesis.coder else []
     said += [f"origin {origin}"] if origin else []
@@ -107,11 +117,11 @@ def build_report(
         heatmaps=heatmaps,
         profiles=attribute_profiles(synthesis, dimension_colours),
         dimension_colours=dimension_colours,
-        frequencies=_frequencies(codes, Counter(c.code_id for c in counted.codings),
+        frequencies=_frequencies(codes, per_code,
                                  abbreviations),
         codebook=_codebook(codes, abbreviations),
         memos=_memos(session),
-        documents=_documents(session, abbreviations, coder, origin),
+        documents=_documents(session, abbreviations, coder, origin, stream=stream),
         synthetic_notice=_synthetic_notice(synthesis.synthetic_documents, synthesis.documents),
         notes=[],
     )
@@ -281,54 +291,75 @@ def _memos(session: Session) -> list[MemoEntry]:
 
 
 def _documents(session: Session, abbreviations: dict[str, str], coder: str | None,
-               origin: str | None) -> list[AppendixDocument]:
+               origin: str | None, *, stream: bool = False
+               ) -> list[AppendixDocument] | DocumentStream:
     """Each document with every (filtered) coding, tagged with the code's short tag and, when
-    several coders coded the document, the coder."""
-    query = (select(Coding.document_id, Coding.start, Coding.end, Code.key, Code.colour,
-                    Coder.name)
-             .join(Code, Coding.code_id == Code.id).join(Coder, Coding.coder_id == Coder.id))
+    several coders coded the document, the coder. Read a document at a time; with `stream`, only
+    as the page is written (the session must stay open until then)."""
+    ids = list(session.scalars(select(Document.id).order_by(Document.name)))
+
+    def produce() -> Iterator[AppendixDocument]:
+        for doc_id in ids:
+            yield _document(session, doc_id, abbreviations, coder, origin)
+
+    out = DocumentStream(len(ids), produce)
+    return out if stream else list(out)
+
+
+def _document(session: Session, doc_id: int, abbreviations: dict[str, str], coder: str | None,
+              origin: str | None) -> AppendixDocument:
+    query = (select(Coding.start, Coding.end, Code.key, Code.colour, Coder.name)
+             .join(Code, Coding.code_id == Code.id).join(Coder, Coding.coder_id == Coder.id)
+             .where(Coding.document_id == doc_id)
+             # The order of the codings' unique key: what SQLite gave before without asking,
+             # now said, so PostgreSQL gives the same page.
+             .order_by(Coding.code_id, Coding.coder_id, Coding.start, Coding.end))
     if coder is not None:
         query = query.where(Coder.name == coder)
     if origin is not None:
         query = query.where(Coding.origin == origin)
-    found: dict[int, list[tuple]] = defaultdict(list)
-    for doc_id, *rest in session.execute(query):
-        found[doc_id].append(tuple(rest))
-    out = []
-    for doc in session.scalars(select(Document).order_by(Document.name)):
-        rows = found.get(doc.id, [])
-        coders = sorted({r[4] for r in rows})
-        spans: dict[tuple[int, int], list[tuple]] = defaultdict(list)
-        for start, end, key, colour, who in rows:
-            spans[(start, end)].append((key, colour, who))
-        marked = []
-        for (start, end), items in spans.items():
-            labels = [f"{key} ({who})" for key, _, who in items]
-            by_code: dict[str, list[str]] = defaultdict(list)
-            for key, _, who in items:
-                by_code[key].append(who)
-            tags = [abbreviations.get(key, key)
-                    + (" " + "/".join(sorted(set(who))) if len(coders) > 1 else "")
-                    for key, who in by_code.items()]
-            colour = next((c for _, c, _ in items if c), None)
-            marked.append(MarkedSpan(start, end, ", ".join(labels), tag=", ".join(tags),
-                                     colour=colour))
-        out.append(AppendixDocument(
-            name=doc.name, case=doc.case.name if doc.case else None, title=doc.title,
-            text=doc.text, synthetic=doc.synthetic, spans=marked, coders=coders,
-            language=doc.language,
-        ))
-    return out
+    rows = [tuple(r) for r in session.execute(query)]
+    # Plain columns, not the ORM object: nothing of the document stays in the session.
+    name, title, text, synthetic, language, case = session.execute(
+        select(Document.name, Document.title, Document.text, Document.synthetic,
+               Document.language, Case.name)
+        .outerjoin(Case, Document.case_id == Case.id).where(Document.id == doc_id)).one()
+    coders = sorted({r[4] for r in rows})
+    spans: dict[tuple[int, int], list[tuple]] = defaultdict(list)
+    for start, end, key, colour, who in rows:
+        spans[(start, end)].append((key, colour, who))
+    marked = []
+    for (start, end), items in spans.items():
+        labels = [f"{key} ({who})" for key, _, who in items]
+        by_code: dict[str, list[str]] = defaultdict(list)
+        for key, _, who in items:
+            by_code[key].append(who)
+        tags = [abbreviations.get(key, key)
+                + (" " + "/".join(sorted(set(who))) if len(coders) > 1 else "")
+                for key, who in by_code.items()]
+        colour = next((c for _, c, _ in items if c), None)
+        marked.append(MarkedSpan(start, end, ", ".join(labels), tag=", ".join(tags),
+                                 colour=colour))
+    return AppendixDocument(name=name, case=case, title=title, text=text, synthetic=synthetic,
+                            spans=marked, coders=coders, language=language)
 
 
 def write_report(page: ReportPage, path: Path) -> int:
-    """Write the page; returns its size in bytes."""
-    data = render_report(page).encode("utf-8")
+    """Write the page as it is rendered, a document of the appendix at a time; returns its size
+    in bytes."""
+    size = 0
     try:
-        write_atomically(Path(path), data)
+        with atomic_target(Path(path)) as tmp:
+            # os.open with 0o666 lets the umask decide the mode, as for any file the user writes.
+            handle = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            with os.fdopen(handle, "wb") as out:
+                for chunk in render_report_chunks(page):
+                    data = chunk.encode("utf-8")
+                    out.write(data)
+                    size += len(data)
     except OSError as exc:
         raise QualcodeError(
             f"cannot write the report: {exc.strerror or exc}", where=str(path),
             hint="check that the folder exists and is writable",
         ) from exc
-    return len(data)
+    return size

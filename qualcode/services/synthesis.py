@@ -16,20 +16,23 @@ two codes of a dimension is quoted once.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from qualcode.domain import ORIGIN_SUGGESTED, ORIGINS, Table
 from qualcode.errors import QualcodeError
 from qualcode.services import lookup
 from qualcode.services.cases import case_attributes
-from qualcode.services.counting import Counting, counted_codings
+from qualcode.services.counting import Counted, Counting, counted_codings
 from qualcode.services.matrix import coding_filter
 from qualcode.services.summaries import check_dimension, known_dimensions, summaries_by_cell
 from qualcode.storage.models import Case, Code, Coder, Coding, Document, Suggestion
+
+T = TypeVar("T")
 
 NO_CASE = "(no case)"  # the row of coded documents that belong to no case (as in matrix)
 
@@ -181,39 +184,67 @@ def cell_text(cell: Cell, *, quotes: int | None = None) -> str:
     return "\n".join(lines) if lines else "-"
 
 
-def quote_rank(quote: Quote) -> tuple:
-    """The sort key of the ranking in the module docstring (without the diversity step)."""
-    length = len(quote.text)
+def quote_rank_key(*, key: bool, origin: str, score: float | None, length: int, document: str,
+                   start: int, code: str) -> tuple:
+    """The sort key of the ranking in the module docstring (without the diversity step), from
+    what the ranking looks at: a quote's length, not its text."""
     distance = max(QUOTE_MIN - length, length - QUOTE_MAX, 0)
     return (
-        not quote.key,
-        quote.origin == ORIGIN_SUGGESTED,
-        -(quote.score or 0.0),
+        not key,
+        origin == ORIGIN_SUGGESTED,
+        -(score or 0.0),
         distance,
         -length,
-        quote.document,
-        quote.start,
-        quote.code,
+        document,
+        start,
+        code,
     )
 
 
+def quote_rank(quote: Quote) -> tuple:
+    """quote_rank_key of a Quote."""
+    return quote_rank_key(key=quote.key, origin=quote.origin, score=quote.score,
+                          length=len(quote.text), document=quote.document, start=quote.start,
+                          code=quote.code)
+
+
 def rank_quotes(candidates: list[Quote], limit: int) -> list[Quote]:
-    ranked = sorted(candidates, key=quote_rank)
+    """The quotes a cell shows, best first (ranking, one quote per span, diversity)."""
+    return _choose(candidates, limit, quote_rank)
+
+
+def _choose(candidates: list[T], limit: int, rank: Callable[[T], tuple]) -> list[T]:
+    """Rank, keep the best of each span, then diversity: the n-th quote of a code waits until
+    every code has had n-1. `rank`'s key ends with (document, start, code)."""
+    if limit <= 0 or not candidates:
+        return []
+    ranked = sorted(((rank(c), c) for c in candidates), key=lambda t: t[0])
     seen_spans: set[tuple[str, int, int]] = set()
-    unique = []
-    for q in ranked:
-        span = (q.document, q.start, q.end)
-        if span not in seen_spans:
-            seen_spans.add(span)
-            unique.append(q)
-    # Diversity: the n-th quote of a code waits until every code has had n-1.
     nth: Counter[str] = Counter()
     keyed = []
-    for position, q in enumerate(unique):
-        keyed.append((nth[q.code], position, q))
-        nth[q.code] += 1
+    for position, (key, item) in enumerate(ranked):
+        document, start, code = key[-3:]
+        span = (document, start, _end(item))
+        if span in seen_spans:
+            continue
+        seen_spans.add(span)
+        keyed.append((nth[code], position, item))
+        nth[code] += 1
     keyed.sort(key=lambda t: (t[0], t[1]))
-    return [q for _, _, q in keyed[: max(limit, 0)]]
+    return [item for _, _, item in keyed[:limit]]
+
+
+def _end(item: Any) -> int:
+    return item.end
+
+
+def _quote_texts(session: Session, ids: list[int]) -> dict[int, str]:
+    """The quotes of the chosen codings, read in batches."""
+    texts: dict[int, str] = {}
+    for i in range(0, len(ids), 500):
+        texts.update(session.execute(
+            select(Coding.id, Coding.quote).where(Coding.id.in_(ids[i:i + 500]))).all())
+    return texts
 
 
 def build_synthesis(
@@ -237,15 +268,15 @@ def build_synthesis(
     dims = dims or known_dimensions(session)
     case_rows = _select_cases(session, cases)
 
-    # Columns, not entities: joining whole Documents would copy each interview's text once per
-    # coding (200,000 codings -> gigabytes).
-    query = filt.apply(
-        select(Coding.id, Coding.quote, Document.name, Document.case_id, Code.key,
-               Code.dimension)
-        .join(Document, Coding.document_id == Document.id)
-        .join(Code, Coding.code_id == Code.id)
-    )
-    details = {row[0]: row[1:] for row in session.execute(query)}
+    # Ranking needs each quote's length, not its text: the text of every counted coding would
+    # hold the corpus's coded passages in memory (1.76 GB at 1,000,000 codings). Lengths come from
+    # SQL (length() counts characters on SQLite and PostgreSQL, as len() does); only the chosen
+    # quotes' text is read, once the cells are ranked.
+    lengths = dict(session.execute(filt.apply(select(Coding.id, func.length(Coding.quote)))).all())
+    documents = {doc_id: (name, case_id) for doc_id, name, case_id in session.execute(
+        select(Document.id, Document.name, Document.case_id))}
+    code_info = {code_id: (key, dimension) for code_id, key, dimension in session.execute(
+        select(Code.id, Code.key, Code.dimension))}
     coder_names = dict(session.execute(select(Coder.id, Coder.name)).all())
     scores = dict(
         session.execute(
@@ -254,27 +285,19 @@ def build_synthesis(
     )
     # Several coders on one document: one passage counts once (services/counting.py).
     counted = counted_codings(session, filt)
-    by_cell: dict[tuple[int, str], list[Quote]] = {}
+    by_cell: dict[tuple[int | None, str], list[Counted]] = {}
     caseless = set()
     for c in counted.codings:
-        quote, doc_name, case_id, code_key, dimension = details[c.id]
+        doc_name, case_id = documents[c.document_id]
         if case_id is None:
             caseless.add(doc_name)
-        by_cell.setdefault((case_id, dimension), []).append(
-            Quote(
-                document=doc_name,
-                start=c.start,
-                end=c.end,
-                code=code_key,
-                coder=coder_names[c.coder_id],
-                text=quote,
-                key=c.key,
-                origin=c.origin,
-                score=scores.get(c.id),
-                coding_id=c.id,
-                coders=[coder_names[i] for i in c.coders],
-            )
-        )
+        by_cell.setdefault((case_id, code_info[c.code_id][1]), []).append(c)
+
+    def rank_key(c: Counted) -> tuple:
+        return quote_rank_key(key=c.key, origin=c.origin, score=scores.get(c.id),
+                              length=lengths[c.id], document=documents[c.document_id][0],
+                              start=c.start, code=code_info[c.code_id][0])
+
     summaries = summaries_by_cell(session)
     doc_names: dict[int, list[str]] = {}
     for name, case_id in session.execute(
@@ -291,7 +314,7 @@ def build_synthesis(
         cells = {}
         for dim in dims:
             found = by_cell.get((case_id, dim), [])
-            counts = Counter(q.code for q in found)
+            counts = Counter(code_info[c.code_id][0] for c in found)
             summary = summaries.get((case_id, dim)) if case_id is not None else None
             cells[dim] = Cell(
                 case=case_name,
@@ -300,8 +323,8 @@ def build_synthesis(
                     CodeCount(k, n) for k, n in sorted(counts.items(), key=lambda t: (-t[1], t[0]))
                 ],
                 codings=len(found),
-                documents=len({q.document for q in found}),
-                quotes=rank_quotes(found, quotes),
+                documents=len({c.document_id for c in found}),
+                quotes=[],
                 summary=summary.text if summary else None,
                 summary_stale=summary.stale if summary else False,
                 summary_author=summary.author if summary else None,
@@ -315,6 +338,17 @@ def build_synthesis(
                 cells=cells,
             )
         )
+    chosen = {(case_id, dim): _choose(by_cell.get((case_id, dim), []), quotes, rank_key)
+              for case_id, _name, _attrs in targets for dim in dims}
+    texts = _quote_texts(session, [c.id for picks in chosen.values() for c in picks])
+    for (case_id, _name, _attrs), row in zip(targets, rows, strict=True):
+        for dim in dims:
+            row.cells[dim].quotes = [
+                Quote(document=documents[c.document_id][0], start=c.start, end=c.end,
+                      code=code_info[c.code_id][0], coder=coder_names[c.coder_id],
+                      text=texts[c.id], key=c.key, origin=c.origin, score=scores.get(c.id),
+                      coding_id=c.id, coders=[coder_names[i] for i in c.coders])
+                for c in chosen[(case_id, dim)]]
     if not cases:  # firms first, then institutions, "(no case)" last; cases asked for keep
         rows.sort(key=_case_order_key)  # the order given
     docs = list(session.execute(select(Document.synthetic)).scalars())

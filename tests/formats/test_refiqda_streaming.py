@@ -75,5 +75,23 @@ def test_extension_streams_to_the_same_bytes():
     for entries in ([], [("a", {"origin": "manual"})],
                     [(f"g{i:05d}", {"origin": "imported", "key_quote": i % 7 == 0})
                      for i in range(4500)]):
-        assert b"".join(extension_chunks(data, "codings", iter(entries))) == extension_bytes(
+        assert b"".join(extension_chunks(data, {"codings": iter(entries)})) == extension_bytes(
             {**data, "codings": dict(entries)})
+
+
+def test_extension_streams_codings_and_suggestions_to_the_same_bytes():
+    """Both large sections streamed at once (a dict and a list), nested values, non-ASCII,
+    empty sections, batches of 2,000 crossed."""
+    data = {"producer": "p", "codes": {}, "summaries": [{"case": "Firm C", "stale": False}],
+            "judged": [], "memos": []}
+    for n in (0, 1, 4321):
+        codings = [(f"g{i:05d}", {"origin": "manual"}) for i in range(n // 2)]
+        suggestions = [
+            {"source": f"s{i % 7}", "start": i, "end": i + 3, "score": i / 7,
+             "evidence": {"matches": [{"pattern": "补贴", "span": [i, i + 2]}], "negated": None},
+             "coding": None if i % 3 else f"g{i:05d}", "status": "pending"}
+            for i in range(n)]
+        streamed = extension_chunks(data, {"codings": iter(codings),
+                                           "suggestions": iter(suggestions)})
+        assert b"".join(streamed) == extension_bytes(
+            {**data, "codings": dict(codings), "suggestions": suggestions})

@@ -287,3 +287,36 @@ def test_a_source_without_a_language_variable_is_detected_like_an_import(
     got, before = _languages(target), _languages(coded_project)
     assert got["interview-10"] == before["interview-10"]
     assert got["interview-01"] == before["interview-01"] == ("en", before["interview-01"][1])
+
+
+def test_the_streamed_extension_is_the_one_built_whole_from_the_suggestions(
+        rich_project: Project, tmp_path: Path):
+    """The suggestions section is written a batch at a time; the member is byte for byte what
+    serialising the whole section gives, and each entry is what the ORM objects say
+    (accepted ones carry their coding's GUID and who decided)."""
+    from qualcode.formats.refiqda.extension import extension_bytes
+    from qualcode.formats.refiqda.model import export_guid
+    from qualcode.services.refi_export import _time, _user_guid, coding_guid
+    path = tmp_path / "demo.qdpx"
+    export(rich_project, path)
+    with zipfile.ZipFile(path) as archive:
+        raw = archive.read(EXTENSION_MEMBER)
+    data = json.loads(raw)
+    assert raw == extension_bytes({k: v for k, v in data.items() if k != "namespace"})
+    with rich_project.session() as s:
+        expected = [
+            {"source": export_guid("source", x.document.name), "code": x.code.guid,
+             "start": x.start, "end": x.end, "score": x.score, "method": x.method,
+             "unit": x.unit, "evidence": x.evidence, "pipeline": x.pipeline,
+             "codebook_sha256": x.codebook_sha256, "status": x.status,
+             "decided_by": _user_guid(x.decided_by.name) if x.decided_by else None,
+             "decided_at": _time(x.decided_at),
+             "coding": coding_guid(s.get(Coding, x.coding_id)) if x.coding_id else None,
+             "created_at": _time(x.created_at)}
+            for x in s.scalars(select(Suggestion).join(Document)
+                               .join(Code, Suggestion.code_id == Code.id)
+                               .order_by(Document.name, Suggestion.start, Suggestion.end,
+                                         Code.key, Suggestion.method))]
+    assert len(expected) > 100
+    assert data["suggestions"] == json.loads(json.dumps(expected))
+    assert any(e["coding"] and e["decided_by"] for e in data["suggestions"])

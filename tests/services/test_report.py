@@ -309,3 +309,34 @@ def test_no_script_can_run_and_nothing_can_be_fetched(report):
     _, text = report
     assert ("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
             "style-src 'unsafe-inline'; img-src data:\">") in text
+
+
+def test_the_streamed_page_is_the_whole_built_page_plain_and_pseudonymised(demo, tmp_path):
+    """The CLI writes the documents appendix a document at a time while it reads them; the
+    file is byte for byte the page built whole, with and without pseudonymisation."""
+    from qualcode.formats.report_html import DocumentStream
+    from qualcode.services import pseudonyms
+
+    key = tmp_path / "key.yaml"
+    pseudonyms.add(key, "firms", "Firm C", None)
+    pseudonyms.add(key, "people", "Mr. Zhou", None)
+    p = pseudonyms.load(key)
+    engine = make_engine(demo.url)
+    with session_scope(engine) as s:
+        whole = build_report(s)
+        streamed = build_report(s, stream=True)
+        assert isinstance(streamed.documents, DocumentStream)
+        assert not isinstance(whole.documents, DocumentStream)
+        assert len(streamed.documents) == len(whole.documents) == 12
+        assert write_report(streamed, tmp_path / "streamed.html") > 0
+        # Documents are read as the page is written: nothing of them is held before.
+        first = next(iter(streamed.documents))
+        assert first == whole.documents[0]
+        assert write_report(pseudonyms.report_page(p, build_report(s, stream=True)),
+                            tmp_path / "streamed-ps.html") > 0
+    engine.dispose()
+    assert (tmp_path / "streamed.html").read_text(encoding="utf-8") == render_report(whole)
+    hidden = (tmp_path / "streamed-ps.html").read_text(encoding="utf-8")
+    assert hidden == render_report(pseudonyms.report_page(p, whole))
+    assert "Firm C" in render_report(whole) and "Firm C" not in hidden
+    p.check(hidden, where="report")

@@ -49,29 +49,41 @@ def extension_bytes(data: dict[str, Any]) -> bytes:
     return (json.dumps(body, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
 
 
-def extension_chunks(data: dict[str, Any], key: str,
-                     entries: Iterable[tuple[str, Any]]) -> Iterator[bytes]:
-    """extension_bytes({**data, key: dict(entries)}) as a stream of chunks, the section `key`
-    written entry by entry (entries must come in key order, as sort_keys would put them): the
-    same bytes without the section ever being one dict in memory."""
-    marker = "\u0000section\u0000"
-    body = {"namespace": NAMESPACE, **data, key: marker}
-    head, tail = json.dumps(body, ensure_ascii=False, indent=1, sort_keys=True).split(
-        json.dumps(marker), 1)
-    yield head.encode("utf-8")
+def extension_chunks(data: dict[str, Any], streamed: dict[str, Iterable[Any]]
+                     ) -> Iterator[bytes]:
+    """extension_bytes({**data, **streamed as a dict or list}) as a stream of chunks, each
+    section of `streamed` written entry by entry: a dict section (codings) from (key, value)
+    pairs in key order, as sort_keys would put them, a list section (suggestions) from its
+    values in order. The same bytes, without a section ever held whole in memory."""
+    markers = {key: json.dumps(f"\u0000section:{key}\u0000") for key in streamed}
+    body = {"namespace": NAMESPACE, **data,
+            **{key: f"\u0000section:{key}\u0000" for key in streamed}}
+    text = json.dumps(body, ensure_ascii=False, indent=1, sort_keys=True)
+    cursor = 0
+    for at, key in sorted((text.index(marker), key) for key, marker in markers.items()):
+        yield text[cursor:at].encode("utf-8")
+        yield from _section_chunks(streamed[key], keyed=SECTIONS.get(key) is dict)
+        cursor = at + len(markers[key])
+    yield (text[cursor:] + "\n").encode("utf-8")
+
+
+def _section_chunks(entries: Iterable[Any], *, keyed: bool) -> Iterator[bytes]:
+    """One top-level section's value as json.dumps(indent=1) writes it inside the body."""
+    opening, closing = ("{", "}") if keyed else ("[", "]")
     opened = False
     batch: list[str] = []
-    for name, value in entries:
+    for entry in entries:
+        name, value = entry if keyed else (None, entry)
         item = json.dumps(value, ensure_ascii=False, indent=1, sort_keys=True)
-        batch.append("\n  " + json.dumps(name, ensure_ascii=False) + ": " +
-                     item.replace("\n", "\n  "))
+        batch.append("\n  " + (json.dumps(name, ensure_ascii=False) + ": " if keyed else "")
+                     + item.replace("\n", "\n  "))
         if len(batch) >= 2000:
-            yield (("," if opened else "{") + ",".join(batch)).encode("utf-8")
+            yield (("," if opened else opening) + ",".join(batch)).encode("utf-8")
             opened, batch = True, []
     if batch:
-        yield (("," if opened else "{") + ",".join(batch)).encode("utf-8")
+        yield (("," if opened else opening) + ",".join(batch)).encode("utf-8")
         opened = True
-    yield (("\n }" if opened else "{}") + tail + "\n").encode("utf-8")
+    yield (f"\n {closing}" if opened else opening + closing).encode("utf-8")
 
 
 def parse_extension(raw: bytes, where: str) -> tuple[dict[str, Any] | None, list[str]]:
