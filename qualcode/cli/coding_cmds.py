@@ -112,6 +112,10 @@ def remove(
     console.print(f"Removed coding {row.id}: {row.code} on {row.document} {row.start}:{row.end}.")
 
 
+FLAGGED_COLUMNS = ("id", "document", "code", "coder", "old_start", "old_end", "old_quote",
+                   "start", "end", "quote", "reason")
+
+
 def _print_flagged(rows) -> None:
     from rich.table import Table
 
@@ -190,9 +194,10 @@ def list_(
 ) -> None:
     """Codings with their quotes, filtered.
 
-    Piped: tab-separated lines with a header, quotes whole. On a terminal: a table, or a pager
-    when the listing is longer than the screen (with --pseudonymise: tab-separated, printed
-    once the leak check has passed)."""
+    Piped: tab-separated lines with a header, quotes whole (--flagged: also the span and quote
+    each had and why it was flagged). On a terminal: a table, or a pager when the listing is
+    longer than the screen (with --pseudonymise: tab-separated, printed once the leak check has
+    passed)."""
     from qualcode.services.coding import iter_codings
 
     filters = {"case": case, "document": document, "code": code, "dimension": dimension,
@@ -245,6 +250,15 @@ def _long(session, filters: dict) -> bool:
 def _list_codings(rows, *, flagged: bool, no_pager: bool, json_out: bool) -> None:
     if json_out:
         emit_json_stream(rows)
+        return
+    if flagged and not sys.stdout.isatty():  # piped: every field whole, as other listings
+        from qualcode.cli.listing import write_tsv
+
+        write_tsv(FLAGGED_COLUMNS, (
+            (str(r.id), r.document, r.code, r.coder, str((r.flag or {}).get("old_start", "")),
+             str((r.flag or {}).get("old_end", "")), (r.flag or {}).get("old_quote", ""),
+             str(r.start), str(r.end), r.quote, (r.flag or {}).get("reason", ""))
+            for r in rows))
         return
     if flagged:  # few, and each with the quote it had: a table of its own
         rows = list(rows)

@@ -142,9 +142,21 @@ def test_json_is_exactly_the_rows(listed: Project):
 def test_filters_give_the_same_rows_piped_and_as_json(listed: Project, args, filters):
     rows = _rows(listed, **filters)
     assert listed.ok("codings", "list", "--json", *args) == _dumped(rows)
-    if "--flagged" not in args:  # flagged codings piped are a table of their own
+    if "--flagged" not in args:  # flagged codings have columns of their own (below)
         lines = listed.ok("codings", "list", *args).split("\n")[1:-1]
         assert [line.split("\t") for line in lines] == [_tsv(r) for r in rows]
+
+
+def test_flagged_codings_piped_are_tab_separated_with_the_old_span_whole(listed: Project):
+    (row,) = _rows(listed, flagged=True)
+    header, *lines = listed.ok("codings", "list", "--flagged").split("\n")[:-1]
+    assert header.split("\t") == ["id", "document", "code", "coder", "old_start", "old_end",
+                                   "old_quote", "start", "end", "quote", "reason"]
+    assert [line.split("\t") for line in lines] == [[
+        str(row.id), "odd", "innovation.cell-design", "wei", "1", "5", "old quote",
+        str(row.start), str(row.end), row.quote.replace("\t", " "),
+        "not found in the revised text"]]
+    assert len(row.quote) > 40  # the terminal's table clips it; piped it is whole
 
 
 def test_a_refused_filter_prints_only_its_error(listed: Project):
