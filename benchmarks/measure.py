@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import pty
+import struct
 import subprocess
 import sys
 import tempfile
+import termios
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,6 +57,49 @@ def run_process(argv: list[str], *, cwd: Path | None = None, env: dict | None = 
             raise SystemExit(f"{' '.join(argv)} failed: {err.read().decode()[:800]}")
         return Run(seconds=seconds, peak_mb=usage["peak_mb"], stdout=out.read().decode(),
                    cpu=usage["cpu"])
+
+
+def run_in_terminal(args: list[str], *, pager: str, rows: int = 50, cols: int = 200,
+                    env: dict | None = None) -> Run:
+    """Run `qualcode ARGS` with its standard streams on a pseudo-terminal of ROWS x COLS, so it
+    takes the path a person at a terminal gets (a table, or the pager for a long listing), with
+    $PAGER set to PAGER. What the terminal receives is read (and kept as `stdout`) as it comes,
+    so the command never waits for a full terminal. CPU time and peak memory as run_process
+    (the CPU time of the command includes its pager's: the command waits for it)."""
+    env = dict(env if env is not None else os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env.pop("COLUMNS", None)
+    env.pop("LINES", None)
+    env["PAGER"] = pager
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+    received = bytearray()
+    with tempfile.NamedTemporaryFile(suffix=".json") as report:
+        started = time.perf_counter()
+        proc = subprocess.Popen([sys.executable, "-S", str(PEAK), report.name,
+                                 str(BIN / "qualcode"), *args],
+                                stdin=slave, stdout=slave, stderr=slave, env=env,
+                                start_new_session=True)
+        os.close(slave)
+        while True:
+            try:
+                data = os.read(master, 1 << 16)
+            except OSError:  # EIO: every writer of the terminal has gone
+                break
+            if not data:
+                break
+            received += data
+        proc.wait()
+        seconds = time.perf_counter() - started
+        os.close(master)
+        try:
+            usage = json.loads(Path(report.name).read_text(encoding="utf-8"))
+        except ValueError:
+            usage = {"returncode": proc.returncode, "peak_mb": 0.0, "cpu": 0.0}
+    text = received.decode("utf-8", errors="replace")
+    if usage["returncode"] != 0:
+        raise SystemExit(f"qualcode {' '.join(args)} failed on a terminal: {text[-800:]}")
+    return Run(seconds=seconds, peak_mb=usage["peak_mb"], stdout=text, cpu=usage["cpu"])
 
 
 def timed(fn, *args, **kwargs) -> tuple[float, object]:

@@ -11,7 +11,11 @@ ratio means something on a noisy machine. Results are printed and written to RES
               vs  the bare SQL aggregate (GROUP BY over the codings)
   daily commands (stats, show, cases list, code add, search, codings list...) on that project
               vs  `python -c "import sqlalchemy.orm"` (targets: 2x, listings 3x), run in
-              alternation with it; wall and CPU time
+              alternation with it; wall and CPU time. Listings piped (stdout a file), as
+              --json, and on a terminal: a pseudo-terminal of 50 x 200 with
+              PAGER="cat > /dev/null", a pager that reads every line it is given (as `less`
+              does when asked for the end) without drawing them (`--only daily` runs this part
+              alone and replaces only its table in RESULTS.md)
   refi import `qualcode refi import` of a .qdpx of    vs  qc's `qc init --import` of the same file
               50,000 codings                          (qc in its own venv, benchmarks/refi.py)
 """
@@ -32,7 +36,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.corpus import write_chinese_corpus, write_corpus  # noqa: E402
-from benchmarks.measure import Run, run_command, run_process, timed  # noqa: E402
+from benchmarks.measure import (  # noqa: E402
+    Run,
+    run_command,
+    run_in_terminal,
+    run_process,
+    timed,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 WORK = REPO / "benchmarks" / "_work"
@@ -288,18 +298,27 @@ def baseline_import() -> Run:
     return run_process([sys.executable, "-c", "import sqlalchemy.orm"])
 
 
-DAILY = (  # (label, arguments, allowed multiple of the baseline)
-    ("stats", ["stats"], 2),
-    ("show DOC", ["show", "bench-0003"], 2),
-    ("cases list", ["cases", "list"], 2),
-    ("codebook show", ["codebook", "show"], 2),
-    ("code add", ["code", "add", "bench-0003", "innovation.cell-design", "--turn", "{turn}"], 2),
-    ("memo add", ["memo", "add", "a note"], 2),
-    ("search WORD (piped)", ["search", "battery"], 3),
+# On a terminal the listings go to a pager that reads all its input and draws nothing: what
+# `less` costs the command when the reader asks for the end, without a terminal's own work of
+# drawing 200,000 lines (which, through a pseudo-terminal, the kernel charges to the writer).
+PAGER = "cat > /dev/null"
+DAILY = (  # (label, arguments, allowed multiple of the baseline, on a terminal?)
+    ("stats", ["stats"], 2, False),
+    ("show DOC", ["show", "bench-0003"], 2, False),
+    ("cases list", ["cases", "list"], 2, False),
+    ("codebook show", ["codebook", "show"], 2, False),
+    ("code add", ["code", "add", "bench-0003", "innovation.cell-design", "--turn", "{turn}"], 2,
+     False),
+    ("memo add", ["memo", "add", "a note"], 2, False),
+    ("search WORD (piped)", ["search", "battery"], 3, False),
+    ("search WORD (terminal, pager)", ["search", "battery"], 3, True),
     ("codings list --case (piped, ~1,000 rows)", ["codings", "list", "--case",
-                                                  "Bench Firm 003"], 3),
-    ("codings list (piped, all 200,000 rows)", ["codings", "list"], 3),
-    ("codings list --json (all 200,000 rows)", ["codings", "list", "--json"], 3),
+                                                  "Bench Firm 003"], 3, False),
+    ("codings list --case (terminal, pager, ~1,000 rows)", ["codings", "list", "--case",
+                                                            "Bench Firm 003"], 3, True),
+    ("codings list (piped, all 200,000 rows)", ["codings", "list"], 3, False),
+    ("codings list --json (all 200,000 rows)", ["codings", "list", "--json"], 3, False),
+    ("codings list (terminal, pager, all 200,000 rows)", ["codings", "list"], 3, True),
 )
 
 
@@ -307,17 +326,26 @@ def bench_daily(project: Path, repeat: int = 5) -> list[dict]:
     """The commands a researcher runs hundreds of times a day, each as its own process, each run
     right after a run of the baseline (so both see the same load on a shared machine); medians
     of `repeat` pairs, of wall time and of CPU time (user + system, which load barely
-    inflates)."""
+    inflates). Terminal rows run on a pseudo-terminal with PAGER (see above); a run whose
+    terminal did not get the pager's output (a table drawn instead) is refused, so a row
+    labelled "pager" measures the pager path."""
     out = []
     turn = 2
-    for label, args, allowed in DAILY:
+    for label, args, allowed, terminal in DAILY:
         base, ours = [], []
         for _ in range(repeat):
             base.append(baseline_import())
             if "{turn}" in args:  # a fresh span each time: a coding cannot be added twice
                 turn += 2
-            ours.append(run_command(["-p", str(project), *[
-                str(turn) if a == "{turn}" else a for a in args]]))
+            argv = ["-p", str(project), *[str(turn) if a == "{turn}" else a for a in args]]
+            if terminal:
+                run = run_in_terminal(argv, pager=PAGER)
+                if run.stdout.strip():
+                    raise SystemExit(f"{label}: printed on the terminal, not through the pager: "
+                                     f"{run.stdout[:300]!r}")
+                ours.append(run)
+            else:
+                ours.append(run_command(argv))
 
         def median(runs, attr):
             return sorted(getattr(r, attr) for r in runs)[repeat // 2]
@@ -399,17 +427,29 @@ def main() -> None:
               f"{sqlalchemy.__version__}{' (quick)' if args.quick else ''}; "
               f"{time.perf_counter() - started:.0f} s in all.")
     table = render(rows) if rows else ""
+    daily_part = ""
     if daily:
-        table += ("\n\nCommands a researcher runs all day, on the same 200 firms / 1,000 "
-                  "interviews (1 M words) / 200,000 codings:\n\n" + render_daily(daily))
+        daily_part = (f"{DAILY_TITLE}, on the same 200 firms / 1,000 interviews (1 M words) / "
+                      "200,000 codings:\n\n" + render_daily(daily))
+        table += "\n\n" + daily_part
     print(header)
     print(table)
     if not args.quick and not args.no_write:
         previous = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""
         marker = "<!-- results -->"
-        head, _, _ = previous.partition(marker)
+        head, _, last = previous.partition(marker)
+        if args.only == "daily" and DAILY_TITLE in last:
+            # Only the daily table is new: the rest of the last run stays as it was.
+            kept = last[:last.index(DAILY_TITLE)]
+            RESULTS.write_text(head + marker + kept + daily_part.replace(
+                ", on the same", f" ({header[4:].split(';')[0]}, `run.py --only daily`), on the "
+                "same", 1) + "\n", encoding="utf-8")
+            return
         RESULTS.write_text((head or "# Benchmark results\n\n") + marker + "\n\n" + header +
                            "\n\n" + table + "\n", encoding="utf-8")
+
+
+DAILY_TITLE = "Commands a researcher runs all day"
 
 
 if __name__ == "__main__":

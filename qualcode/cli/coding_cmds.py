@@ -112,6 +112,10 @@ def remove(
     console.print(f"Removed coding {row.id}: {row.code} on {row.document} {row.start}:{row.end}.")
 
 
+FLAGGED_COLUMNS = ("id", "document", "code", "coder", "old_start", "old_end", "old_quote",
+                   "start", "end", "quote", "reason")
+
+
 def _print_flagged(rows) -> None:
     from rich.table import Table
 
@@ -190,9 +194,10 @@ def list_(
 ) -> None:
     """Codings with their quotes, filtered.
 
-    Piped: tab-separated lines with a header, quotes whole. On a terminal: a table, or a pager
-    when the listing is longer than the screen (with --pseudonymise: tab-separated, printed
-    once the leak check has passed)."""
+    Piped: tab-separated lines with a header, quotes whole (--flagged: also the span and quote
+    each had and why it was flagged). On a terminal: a table, or a pager when the listing is
+    longer than the screen (with --pseudonymise: tab-separated, printed once the leak check has
+    passed)."""
     from qualcode.services.coding import iter_codings
 
     filters = {"case": case, "document": document, "code": code, "dimension": dimension,
@@ -200,13 +205,19 @@ def list_(
                "blind_for": coder_name(coder) if blind else None}
     ex = Export(ctx, pseudonymise=pseudonymise, key=key, manifest=manifest)
     with project_session(ctx, write=False) as session:
-        if not ex.active and not json_out and not flagged and not sys.stdout.isatty():
+        if not ex.active and json_out:
+            # The service's JSON objects as they are read, the array written around them.
+            from qualcode.cli.listing import write_json_chunks
+            from qualcode.services.coding import iter_coding_json
+
+            write_json_chunks(iter_coding_json(session, **filters))
+        elif not ex.active and not flagged and not sys.stdout.isatty():
             # Piped: the service's tab-separated lines as they are read (the fast path).
             from qualcode.cli.listing import write_chunks
             from qualcode.services.coding import LISTING_COLUMNS, iter_coding_lines
 
             write_chunks(LISTING_COLUMNS, iter_coding_lines(session, **filters))
-        elif not ex.active and not json_out and not flagged and _long(session, filters):
+        elif not ex.active and not flagged and _long(session, filters):
             # More than a screen: the service's aligned lines, streamed into the pager.
             from qualcode.cli.listing import page_chunks
             from qualcode.services.coding import iter_coding_lines
@@ -239,6 +250,15 @@ def _long(session, filters: dict) -> bool:
 def _list_codings(rows, *, flagged: bool, no_pager: bool, json_out: bool) -> None:
     if json_out:
         emit_json_stream(rows)
+        return
+    if flagged and not sys.stdout.isatty():  # piped: every field whole, as other listings
+        from qualcode.cli.listing import write_tsv
+
+        write_tsv(FLAGGED_COLUMNS, (
+            (str(r.id), r.document, r.code, r.coder, str((r.flag or {}).get("old_start", "")),
+             str((r.flag or {}).get("old_end", "")), (r.flag or {}).get("old_quote", ""),
+             str(r.start), str(r.end), r.quote, (r.flag or {}).get("reason", ""))
+            for r in rows))
         return
     if flagged:  # few, and each with the quote it had: a table of its own
         rows = list(rows)

@@ -78,6 +78,25 @@ def write_chunks(header: Sequence[str], chunks: Iterator[str], out=None) -> None
     out.flush()
 
 
+def write_json_chunks(chunks: Iterator[str], out=None) -> None:
+    """A JSON array around chunks of objects already encoded (each chunk one or more objects
+    joined by ",\n"), laid out as emit_json_stream lays out its items. The first chunk is read
+    before anything is printed, so a refused filter prints its error alone."""
+    out = out or sys.stdout
+    first = next(chunks, None)
+    if first is None:
+        out.write("[]\n")
+        out.flush()
+        return
+    out.write("[\n")
+    out.write(first)
+    for chunk in chunks:
+        out.write(",\n")
+        out.write(chunk)
+    out.write("\n]\n")
+    out.flush()
+
+
 def page_chunks(chunks: Iterator[str], *, title: str | None = None,
                 no_pager: bool = False) -> None:
     """Text already made of whole aligned lines (a service's fast listing), through the pager

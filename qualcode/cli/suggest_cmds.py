@@ -22,6 +22,7 @@ from qualcode.cli.common import (
     emit_json,
     project_session,
 )
+from qualcode.cli.listing import NoPagerOpt, emit_rows
 from qualcode.errors import QualcodeError
 
 suggestions_app = typer.Typer(
@@ -173,8 +174,10 @@ def list_(
     blind: BlindOpt = False,
     coder: CoderOpt = None,
     json_out: JsonOpt = False,
+    no_pager: NoPagerOpt = False,
 ) -> None:
-    """Suggestions with their scores and evidence."""
+    """Suggestions with their scores and evidence: tab-separated lines when piped, a table or
+    the pager on a terminal."""
     from qualcode.services.review import list_suggestions
 
     with project_session(ctx, write=False) as session:
@@ -196,22 +199,13 @@ def list_(
     if json_out:
         emit_json(rows)
         return
-    table = Table(title=f"{len(rows)} suggestions")
-    for col in ("id", "document", "code", "score", "status", "evidence", "text"):
-        table.add_column(col, overflow="fold")
-    for r in rows:
-        ev = ", ".join(e.get("text", "learned") for e in r.evidence)
-        text = " ".join(r.text.split())
-        table.add_row(
-            str(r.id),
-            r.document,
-            r.code,
-            f"{r.score:.2f}",
-            r.status,
-            ev,
-            text if len(text) < 90 else text[:89] + "\u2026",
-        )
-    console.print(table)
+    emit_rows(
+        ("id", "document", "start", "end", "code", "score", "status", "evidence", "text"),
+        ((r.id, r.document, r.start, r.end, r.code, f"{r.score:.2f}", r.status,
+          ", ".join(e.get("text", "learned") for e in r.evidence), " ".join(r.text.split()))
+         for r in rows),
+        no_pager=no_pager, title=f"{len(rows)} suggestions", empty="No suggestions match.",
+    )
 
 
 def _bulk(ctx, action: str, coder, json_out: bool, yes: bool = False, **filters) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
+from json.encoder import encode_basestring
 
 from sqlalchemy import String, func, select, type_coerce
 from sqlalchemy import inspect as sa_inspect
@@ -13,6 +15,7 @@ from qualcode.domain import ORIGIN_MANUAL, ORIGINS
 from qualcode.errors import ConflictError, NotFoundError, QualcodeError, SpanError
 from qualcode.services import events, lookup
 from qualcode.services.blind import codings_visible_to
+from qualcode.storage import database
 from qualcode.storage.models import (
     Case,
     Code,
@@ -319,6 +322,7 @@ def _listing(session: Session, columns: tuple, *, case: str | None = None,
 def _parts(session: Session, listing: _Listing, size: int = 2000) -> Iterator[list]:
     """The listing's rows in parts of `size`, as the driver returns them (plain tuples: a
     Row object per coding cost more than the rest of a piped listing), up to the limit."""
+    database.read_through_mapping(session)
     conn = session.connection()
     left = listing.limit
     for batch in listing.batches:
@@ -407,14 +411,16 @@ def iter_coding_lines(session: Session, *, aligned: bool = False,
     for part in _parts(session, listing):
         if aligned:
             text = "".join([
-                f"{r[0]:<{w_id}}  {docs[r[1]]}  {codes[r[2]]}  {keys[bool(r[3])]}  "
-                f"{coders[r[4]]}  {origins[r[5]]}  {r[6]:<{w_start}}  {r[7]:<{w_end}}  {r[8]}\n"
-                for r in part])
+                # str.ljust, not a width in the f-string: parsing "<{w}" for every number
+                # cost more than the rest of the line.
+                f"{str(i).ljust(w_id)}  {docs[d]}  {codes[k]}  {keys[bool(q)]}  {coders[c]}  "
+                f"{origins[o]}  {str(s).ljust(w_start)}  {str(e).ljust(w_end)}  {t}\n"
+                for i, d, k, q, c, o, s, e, t in part])
             clean = text.count("\n") == len(part) and "\r" not in text and "\t" not in text
         else:
             text = "".join([
-                f"{r[0]}\t{docs[r[1]]}\t{codes[r[2]]}\t{keys[bool(r[3])]}\t{coders[r[4]]}\t"
-                f"{r[5]}\t{r[6]}\t{r[7]}\t{r[8]}\n" for r in part])
+                f"{i}\t{docs[d]}\t{codes[k]}\t{keys[bool(q)]}\t{coders[c]}\t{o}\t{s}\t{e}\t{t}\n"
+                for i, d, k, q, c, o, s, e, t in part])
             clean = (text.count("\t") == tabs * len(part) and text.count("\n") == len(part)
                      and "\r" not in text)
         if not clean:
@@ -426,14 +432,47 @@ def iter_coding_lines(session: Session, *, aligned: bool = False,
         yield text
 
 
+def iter_coding_json(session: Session, **filters) -> Iterator[str]:
+    """The listing of iter_codings as JSON text: each coding one object, byte for byte what
+    `json.dumps(row.as_dict(), ensure_ascii=False)` gives for iter_codings' row, the objects of
+    a part joined by ",\n" (a chunk; the caller puts the array around them). Strings go through
+    the json module's own string encoder; the document, case, code, dimension and coder of each
+    id are encoded once, not once per coding."""
+    t = Coding.__table__
+    listing = _listing(session, (
+        t.c.id, t.c.document_id, t.c.code_id, t.c.coder_id, t.c.origin, t.c.start_offset,
+        t.c.end_offset, t.c.quote, t.c.memo, t.c.key_quote, type_coerce(t.c.created_at, String)),
+        **filters)
+    dumps = json.JSONEncoder(ensure_ascii=False).encode
+    enc = encode_basestring
+    docs = {i: f'"document": {enc(name)}, "case": {dumps(listing.cases.get(case_id))}'
+            for i, (name, case_id) in listing.docs.items()}
+    codes = {i: f'"code": {enc(key)}, "dimension": {enc(dim)}'
+             for i, (key, dim) in listing.codes.items()}
+    coders = {i: f'"coder": {enc(name)}' for i, name in listing.coders.items()}
+    flags = {f.coding_id: dumps({"reason": f.reason, "old_start": f.old_start,
+                                 "old_end": f.old_end, "old_quote": f.old_quote})
+             for f in session.scalars(select(CodingFlag))}
+    origins = {o: enc(o) for o in ORIGINS}
+    for part in _parts(session, listing):
+        yield ",\n".join([
+            f'{{"id": {i}, {docs[d]}, {codes[k]}, {coders[c]}, "origin": {origins[o]}, '
+            f'"start": {s}, "end": {e}, "quote": {enc(q)}, '
+            f'"memo": {"null" if m is None else enc(m)}, "key": {"true" if key else "false"}, '
+            # SQLite gives the stored text ("2026-01-01 10:00:00"), PostgreSQL a datetime
+            f'"created_at": {enc(at.replace(" ", "T", 1) if type(at) is str else _iso(at))}, '
+            f'"flag": {flags.get(i, "null") if flags else "null"}}}'
+            for i, d, k, c, o, s, e, q, m, key, at in part])
+
+
 def iter_coding_lines_cleaned(part, docs, codes, keys, coders, sep, aligned) -> Iterator[str]:
     """iter_coding_lines for one part whose quotes need cleaning."""
     if aligned:
         w_id, origins, w_start, w_end = aligned
         yield "".join([
-            f"{r[0]:<{w_id}}  {docs[r[1]]}  {codes[r[2]]}  {keys[bool(r[3])]}  "
-            f"{coders[r[4]]}  {origins[r[5]]}  {r[6]:<{w_start}}  {r[7]:<{w_end}}  "
-            f"{r[8].translate(_CLEAN)}\n" for r in part])
+            f"{str(r[0]).ljust(w_id)}  {docs[r[1]]}  {codes[r[2]]}  {keys[bool(r[3])]}  "
+            f"{coders[r[4]]}  {origins[r[5]]}  {str(r[6]).ljust(w_start)}  "
+            f"{str(r[7]).ljust(w_end)}  {r[8].translate(_CLEAN)}\n" for r in part])
         return
     yield "".join([
         f"{r[0]}{sep}{docs[r[1]]}{sep}{codes[r[2]]}{sep}{keys[bool(r[3])]}{sep}{coders[r[4]]}"

@@ -51,6 +51,24 @@ def _on_sqlite_connect(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+# How much of an SQLite file a long read may map into memory (read_through_mapping): a 1 M-word
+# project with 200,000 codings is ~60 MB; beyond the mapped part SQLite reads as before.
+SQLITE_MMAP_BYTES = 256 << 20
+
+
+def read_through_mapping(session: Session) -> None:
+    """Before reading most of a large table in an index's order (every coding of a project, in
+    document order): let SQLite read the file through a memory map for the rest of this
+    connection's life. Each row is then one look-up in mapped pages instead of a read() of its
+    page into SQLite's small cache, which an index-ordered scan of 200,000 codings did 200,000
+    times (half a second of system time). The pages are the operating system's file cache,
+    shared and clean; they count in the process's resident memory while it runs. No effect on
+    other databases."""
+    conn = session.connection()
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}").close()
+
+
 def make_engine(url: str) -> Engine:
     try:
         parsed = make_url(url)

@@ -91,6 +91,22 @@ def test_suggest_writes_sentence_suggestions_whose_offsets_cut_the_evidence(mini
             assert ev["rule"].startswith(s["code"] + "#")
 
 
+def test_piped_listing_is_one_tab_separated_line_per_suggestion_with_the_whole_text(
+        mini: Project):
+    mini.ok("suggest")
+    rows = _suggestions(mini)
+    lines = mini.ok("suggestions", "list", "--status", "all").splitlines()
+    assert lines[0].split("\t") == ["id", "document", "start", "end", "code", "score",
+                                     "status", "evidence", "text"]
+    got = [line.split("\t") for line in lines[1:]]
+    assert [(int(f[0]), int(f[2]), int(f[3]), f[4]) for f in got] == [
+        (r["id"], r["start"], r["end"], r["code"]) for r in rows]
+    assert [f[8] for f in got] == [" ".join(r["text"].split()) for r in rows]  # not cut
+    assert all(f[7] for f in got) and all(len(f) == 9 for f in got)
+    none = mini.ok("suggestions", "list", "--code", "strategy.relocation", "--status", "accepted")
+    assert none.splitlines() == [lines[0]]  # piped, nothing matching: the header alone
+
+
 def test_interviewer_turns_only_when_asked(mini: Project):
     mini.ok("suggest", "--include-interviewer")
     text = _text(mini)
