@@ -96,23 +96,29 @@ def run_size(million_words: float, steps: set[str] | None = None) -> dict:
 
 
 def growth(first: dict, last: dict, step: str, attr: str = "cpu") -> float:
-    """The exponent k in time ~ size^k between the smallest and the largest size (1 = linear)."""
+    """The exponent k in time (or peak memory) ~ size^k between the smallest and the largest
+    size (1 = linear)."""
     a, b = first["steps"][step][attr], last["steps"][step][attr]
     if a <= 0 or b <= 0 or last["words"] == first["words"]:
         return float("nan")
     return math.log(b / a) / math.log(last["words"] / first["words"])
 
 
-def render(results: list[dict], seconds: float) -> str:
+def render(results: list[dict], seconds: float | None) -> str:
+    when = (f"Run {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC" if seconds is not None else
+            f"Table made {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC from the sizes measured "
+            "before")
+    part = f" (this run's part: {seconds:.0f} s)" if seconds is not None else ""
     lines = [
-        f"Run {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC on {platform.machine()}, Python "
-        f"{platform.python_version()} (this run's part: {seconds:.0f} s). Sizes: " + "; ".join(
+        f"{when} on {platform.machine()}, Python {platform.python_version()}{part}. Sizes: "
+        + "; ".join(
             f"{r['interviews']:,} interviews / {r['words']:,} words / {r['codings']:,} codings"
             for r in results) + ". Cells: wall s / CPU s / peak MB.",
         "",
         "| command | " + " | ".join(f"{r['million_words']:g} M words" for r in results)
-        + f" | growth of CPU time (1 = linear) | peak under {LIMIT_MB // 1024} GB |",
-        "|---|" + "---:|" * len(results) + "---:|---|",
+        + f" | growth of CPU time (1 = linear) | growth of peak memory | peak under "
+          f"{LIMIT_MB // 1024} GB |",
+        "|---|" + "---:|" * len(results) + "---:|---:|---|",
     ]
     for step, _args in STEPS:
         cells = []
@@ -122,9 +128,13 @@ def render(results: list[dict], seconds: float) -> str:
                          else "not measured")
         have = [r for r in results if step in r["steps"]]
         k = growth(have[0], have[-1], step) if len(have) > 1 else float("nan")
-        peak = max((r["steps"][step]["peak_mb"] for r in have), default=0.0)
+        k_mem = growth(have[0], have[-1], step, "peak_mb") if len(have) > 1 else float("nan")
+        if not have:
+            lines.append(f"| {step} | " + " | ".join(cells) + " | | | not measured |")
+            continue
+        peak = max(r["steps"][step]["peak_mb"] for r in have)
         partial = ", not every size" if len(have) < len(results) else ""
-        lines.append(f"| {step} | " + " | ".join(cells) + f" | {k:.2f} | "
+        lines.append(f"| {step} | " + " | ".join(cells) + f" | {k:.2f} | {k_mem:.2f} | "
                      f"{'yes' if peak < LIMIT_MB else 'NO'} ({peak:.0f} MB{partial}) |")
     return "\n".join(lines)
 
@@ -158,7 +168,7 @@ def main() -> None:
         results = sorted((json.loads(f.read_text(encoding="utf-8"))
                           for f in WORK.glob("result-*M.json")),
                          key=lambda r: r["million_words"])
-        table = render(results, 0.0)
+        table = render(results, None)
         print(table)
         if not args.no_write:
             write_results(table)
