@@ -6,7 +6,7 @@ QC := $(BIN)/qualcode
 DEMO ?= demo-project
 export QUALCODE_CODER ?= demo
 
-.PHONY: venv demo test test-pg check lint bench bench-scale eval eval-tune clean
+.PHONY: venv demo test test-pg check lint bench bench-hot bench-scale eval eval-tune clean
 
 venv: $(VENV)/.installed
 
@@ -44,7 +44,10 @@ lint: venv
 
 check: lint test
 
-bench: venv
+# Every benchmark: the hot paths beside same-run baselines, then the growth from 1 M to 10 M words.
+bench: bench-hot bench-scale
+
+bench-hot: venv
 	$(BIN)/python benchmarks/run.py
 
 # 1 M, 3 M and 10 M words (1,000 interviews, 1 M codings at the top): how each command grows and

@@ -1,5 +1,6 @@
-"""`make bench`: qualcode's hot paths, each beside a baseline measured in the same run, so the
-ratio means something on a noisy machine. Results are printed and written to RESULTS.md.
+"""`make bench-hot` (the first part of `make bench`): qualcode's hot paths, each beside a
+baseline measured in the same run, so the ratio means something on a noisy machine. Results
+are printed and written to RESULTS.md.
 
   import      `qualcode import` of the corpus   vs  reading and decoding the same files
   suggest     `qualcode suggest` end to end     vs  spaCy's bare tokenizer (nlp.pipe of
