@@ -8,11 +8,13 @@ every match's offsets are offsets into the stored text with nothing to map back.
 
 The folding map sends each character to a canonical form: curly and straight quotes of one kind
 to one character, the dash family to '-', full-width and half-width forms to their ordinary
-forms (NFKC on the Halfwidth and Fullwidth Forms block), the ellipsis to three dots. The quote is
-folded and each of its characters becomes the class of every character that folds to it; a run
-of whitespace matches any run of whitespace (line breaks included), a run of dashes any run of
-dashes, and next to a Chinese character any whitespace or none (a line break inside a Chinese
-sentence is not a word boundary).
+forms (NFKC on the Halfwidth and Fullwidth Forms block), the ideographic full stop and comma
+(。、) to '.' and ',', the corner brackets (「」『』) to quotes, the ellipsis to three dots. The
+quote is folded and each of its characters becomes the class of every character that folds to
+it; a run of whitespace matches any run of whitespace (line breaks included), a run of dashes
+any run of dashes, and next to a Chinese character, a full stop or a comma any whitespace or
+none (a line break inside a Chinese sentence is not a word boundary; "。" and "." are one
+character here).
 """
 
 from __future__ import annotations
@@ -21,8 +23,12 @@ import re
 import unicodedata
 from functools import lru_cache
 
-SINGLE_QUOTES = "'\u2018\u2019\u201a\u201b\u2032\uff07"
-DOUBLE_QUOTES = '"\u201c\u201d\u201e\u201f\u2033\uff02'
+# Corner brackets are the quotation marks of Traditional Chinese (「」, and 『』 inside them).
+SINGLE_QUOTES = "'\u2018\u2019\u201a\u201b\u2032\uff07\u300e\u300f"
+DOUBLE_QUOTES = '"\u201c\u201d\u201e\u201f\u2033\uff02\u300c\u300d'
+# Chinese sentence and list punctuation with no width variant of the Latin mark, typed as '.'
+# and ',' on a Latin keyboard (or with an input method's Latin punctuation): 。 and 、.
+CJK_STOPS = {"\u3002": ".", "\u3001": ","}
 DASHES = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u2043\ufe58\ufe63\uff0d"
 ELLIPSIS = "\u2026"
 # Han ideographs (with extension A and compatibility ideographs), CJK punctuation, kana, Hangul:
@@ -30,6 +36,9 @@ ELLIPSIS = "\u2026"
 # word in a Chinese sentence is written with or without spaces around it).
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff"
                   r"\uac00-\ud7af]")
+# Whitespace is optional next to these: the CJK characters above, and the full stop and comma
+# (one canonical '.' and ',' stand for 。 and 、 too, beside which whitespace was optional).
+_SPACE_OPTIONAL = re.compile(_CJK.pattern[:-1] + ".,]")
 
 
 def _build_fold() -> dict[str, str]:
@@ -40,6 +49,7 @@ def _build_fold() -> dict[str, str]:
         fold[c] = '"'
     for c in DASHES:
         fold[c] = "-"
+    fold.update(CJK_STOPS)
     for code in range(0xFF01, 0xFFEF):  # Halfwidth and Fullwidth Forms
         c = chr(code)
         if c in fold or unicodedata.category(c) == "Cn":
@@ -61,11 +71,12 @@ for _c, _f in FOLD.items():
 
 def fold(text: str) -> str:
     """The canonical form of a text: folded characters, whitespace runs as one space, no
-    whitespace between Chinese characters, dash runs as one '-', stripped."""
+    whitespace next to a Chinese character, a full stop or a comma, dash runs as one '-',
+    stripped."""
     out = "".join(FOLD.get(c, c) for c in text)
     out = re.sub(r"-+", "-", out)
     out = re.sub(r"\s+", " ", out).strip()
-    return re.sub(rf" (?={_CJK.pattern})|(?<={_CJK.pattern}) ", "", out)
+    return re.sub(rf" (?={_SPACE_OPTIONAL.pattern})|(?<={_SPACE_OPTIONAL.pattern}) ", "", out)
 
 
 _WIDE_FORMS = re.compile("[\uff00-\uffef]")
@@ -124,7 +135,8 @@ def _units(canonical: str, char) -> list[str]:
             parts.append(r"\s+")
             i += 1
             continue
-        if i and canonical[i - 1] != " " and (_CJK.match(canonical[i - 1]) or _CJK.match(c)):
+        if i and canonical[i - 1] != " " and (_SPACE_OPTIONAL.match(canonical[i - 1])
+                                              or _SPACE_OPTIONAL.match(c)):
             parts.append(r"\s*")  # fold() dropped any whitespace here
         if c == "-":
             parts.append(_DASH_RUN)

@@ -13,7 +13,8 @@ from tests.fuzz_inputs import FUZZ
 TEXT = ("Mr. Li: We didn\u2019t \u201cmove\u201d \u2014 we   expanded,\n"
         "and the Shenzhen\u2013Huizhou corridor\u2026 was cheaper. "
         "王总\uff1a惠州政府给了土地\uff0c\n"
-        "还有税收减免\u3002\uff21\uff22\uff23 电池\u3002")
+        "还有税收减免\u3002\uff21\uff22\uff23 电池\u3002人工\u3001土地，"
+        "叫\u300c小工厂\u300d和\u300e内卷\u300f")
 
 
 def _find(quote: str, text: str = TEXT, ignore_case: bool = False) -> list[str]:
@@ -31,6 +32,13 @@ def _find(quote: str, text: str = TEXT, ignore_case: bool = False) -> list[str]:
     ("王总:惠州", "王总\uff1a惠州"),   # half-width colon
     ("ABC电池", "\uff21\uff22\uff23 电池"),            # full-width letters, space
     ("税收 减免", "税收减免"),         # a space inside Chinese
+    # the ideographic full stop and comma typed as '.' and ',' (no width variant of either)
+    ("土地,还有税收减免.ABC", "土地\uff0c\n还有税收减免\u3002\uff21\uff22\uff23"),
+    ("税收减免. ABC 电池.", "税收减免\u3002\uff21\uff22\uff23 电池\u3002"),
+    ("人工、土地", "人工\u3001土地"),
+    ("人工,土地", "人工\u3001土地"),
+    ("叫\"小工厂\"", "叫\u300c小工厂\u300d"),         # corner brackets as quotation marks
+    ("'内卷'", "\u300e内卷\u300f"),
 ])
 def test_typed_quotes_find_the_typeset_text(quote, expected):
     assert _find(quote) == [expected]
@@ -59,6 +67,8 @@ def test_letters_and_words_still_have_to_match():
     assert _find("We didn't") == ["We didn\u2019t"]
     # a dash is not whitespace, and an apostrophe is not a double quote
     assert _find("move\" we") == [] and _find("didn\"t") == []
+    # a full stop is not a comma, and the ideographic ones keep that difference
+    assert _find("减免,ABC") == [] and _find("人工.土地") == []
 
 
 def test_fold_is_the_canonical_form_both_sides_agree_on():
@@ -71,9 +81,11 @@ def test_fold_is_the_canonical_form_both_sides_agree_on():
 
 # Property: any piece of a text, typed with any typography, finds a place in the text whose
 # canonical form is the piece's (so offsets always point at what was meant).
-_ALPHABET = "ab Z'\u2019\"\u201c-\u2014\u2013.\u2026,\uff0c\n\t\u3000\u60e0\u5dde\uff21"
+_ALPHABET = ("ab Z'\u2019\"\u201c-\u2014\u2013.\u2026,\uff0c\n\t\u3000\u60e0\u5dde\uff21"
+             "\u3002\u3001\u300c")
 _RETYPE = {"\u2019": "'", "\u201c": '"', "\u2014": "--", "\u2013": "-", "\u2026": "...",
-           "\uff0c": ",", "\uff21": "A", "\n": " ", "\u3000": " "}
+           "\uff0c": ",", "\uff21": "A", "\n": " ", "\u3000": " ", "\u3002": ".",
+           "\u3001": ",", "\u300c": '"'}
 
 
 @FUZZ
