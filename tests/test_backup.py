@@ -217,3 +217,28 @@ def test_a_bad_or_unreachable_url_is_one_line_without_its_password(tmp_path):
             assert res.stderr.startswith("error: ") and res.stderr.count("\n") == 1
             assert "s3cret" not in res.output and "s3cret" not in res.stderr
     assert not (tmp_path / "p" / "qualcode.toml").exists()
+
+
+def test_automatic_backups_keep_the_newest_of_each_kind(project: Project, monkeypatch):
+    """QUALCODE_KEEP_BACKUPS=2: the third document removal drops the oldest removal backup, says
+    so, and leaves the hand-made backup and the other command's backup alone."""
+    monkeypatch.setenv("QUALCODE_KEEP_BACKUPS", "2")
+    _coded(project)
+    for name in ("interview-01", "interview-02", "interview-10"):
+        project.ok("import", str(DEMO / f"{name}.md"))
+    project.ok("backup")
+    project.ok("suggest")
+    project.ok("suggestions", "reject", "--document", "interview-03", "--yes")
+    kept = _backups(project)
+    assert len(kept) == 2
+    removals = []
+    for name in ("interview-01", "interview-02", "interview-10"):
+        res = project.run("documents", "remove", name, "--yes")
+        assert res.exit_code == 0, res.stderr
+        new = _backups(project) - kept - set(removals)
+        assert len(new) == 1 and "documents-remove" in (path := new.pop()).name
+        assert f"backed up first: {path}" in res.stderr
+        removals.append(path)
+    assert "1 older one(s) of this kind removed" in res.stderr
+    assert _backups(project) == kept | set(removals[1:])
+    assert not removals[0].exists()

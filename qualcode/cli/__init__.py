@@ -68,10 +68,23 @@ def _load(name: str):
     if attr is not None:
         group = typer.main.get_group(getattr(module, attr))
         group.name = name
-        return group
+        return _unwrap_help(group)
     holder = typer.Typer()
     module.register(holder)
-    return typer.main.get_group(holder).commands.get(name)
+    return _unwrap_help(typer.main.get_group(holder).commands.get(name))
+
+
+def _unwrap_help(command):
+    """Join the hard-wrapped lines of each help paragraph: Rich's help keeps a docstring's line
+    breaks, which cut sentences mid-line at any terminal width. Paragraphs (blank lines) stay."""
+    if command is None:
+        return None
+    if command.help:
+        command.help = "\n\n".join(" ".join(line.strip() for line in para.splitlines())
+                                    for para in command.help.split("\n\n"))
+    for sub in getattr(command, "commands", {}).values():
+        _unwrap_help(sub)
+    return command
 
 
 class _Group(TyperGroup):

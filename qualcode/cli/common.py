@@ -111,7 +111,9 @@ def backup_before(ctx: typer.Context, label: str) -> None:
     from qualcode.services.project import auto_backup
 
     location = state(ctx).location()
-    auto_backup(location.url, location.folder, label)
+    taken = auto_backup(location.url, location.folder, label)
+    pruned = f" ({len(taken.pruned)} older one(s) of this kind removed)" if taken.pruned else ""
+    err(f"backed up first: {taken.path}{pruned}")
 
 
 def _tell_waiting() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -97,9 +98,31 @@ def backup_project(url: str, output: Path | None, folder: Path | None,
     return BackupInfo(path=result.path, kind=result.kind, revision=result.revision)
 
 
-def auto_backup(url: str, folder: Path | None, label: str) -> Path:
-    """The backup a destructive command takes before it changes anything."""
-    return backup_project(url, None, folder, label).path
+KEEP_AUTOMATIC_BACKUPS = 10
+
+
+def keep_automatic_backups() -> int:
+    """How many automatic backups of each kind are kept: QUALCODE_KEEP_BACKUPS, 0 for all."""
+    try:
+        return max(0, int(os.environ.get("QUALCODE_KEEP_BACKUPS", KEEP_AUTOMATIC_BACKUPS)))
+    except ValueError:
+        return KEEP_AUTOMATIC_BACKUPS
+
+
+@dataclass
+class AutoBackup:
+    path: Path
+    pruned: list[Path]
+
+
+def auto_backup(url: str, folder: Path | None, label: str) -> AutoBackup:
+    """The backup a destructive command takes before it changes anything; older automatic
+    backups of the same command beyond the newest few are removed, so they cannot fill a disk."""
+    from qualcode.storage import backup
+
+    path = backup_project(url, None, folder, label).path
+    return AutoBackup(path=path, pruned=backup.prune_automatic(path, label,
+                                                               keep_automatic_backups()))
 
 
 def restore_project(file: Path, folder: Path, *, db: str | None = None,

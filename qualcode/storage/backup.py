@@ -89,6 +89,26 @@ def default_backup_path(engine: Engine, folder: Path | None, label: str) -> Path
     return base / f"{name}.backup-{label}-{stamp}{suffix}"
 
 
+def prune_automatic(latest: Path, label: str, keep: int) -> list[Path]:
+    """Remove the older automatic backups of one kind (the `label` of the destructive command
+    that took them) beside `latest`, keeping the newest `keep`; returns what was removed. Backups
+    taken by hand (`qualcode backup`) and before migrations have other labels: never touched."""
+    if keep <= 0:
+        return []
+    stem = latest.name.split(f".backup-{label}-", 1)[0]
+    pattern = re.compile(re.escape(f"{stem}.backup-{label}-") + r"(\d{8}T\d{12})(\.\w+)?$")
+    found = sorted((m.group(1), path) for path in latest.parent.iterdir()
+                   if (m := pattern.match(path.name)) and path.is_file())
+    removed = []
+    for _stamp_text, path in found[:-keep]:
+        try:
+            path.unlink()
+            removed.append(path)
+        except OSError:
+            pass
+    return removed
+
+
 def backup(engine: Engine, target: Path) -> BackupResult:
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from fractions import Fraction
 from pathlib import Path
 
@@ -67,8 +68,17 @@ def test_two_coders_by_sentence_match_hand_computed_kappa_and_alpha(two_coders: 
     policy = _row(report, "policy")
     assert (policy["coded"], policy["all_coded"]) == ({"wei": 2, "li": 3}, 2)
     assert report["documents"] == ["li"] and report["kappa"] == "Cohen's kappa"
+    # Pooled over codes: every (sentence, code) pair is a unit, 10 here. TT 2 (S1 subsidies, S4
+    # land), wei only 1 (S4 subsidies), li only 1 (S5 land), neither 6: po 8/10, pe 0.3^2 +
+    # 0.7^2 = 0.58 -> kappa 11/21; yes 6 of 20 values: alpha = 1 - 19 * 2 / (6 * 14) = 23/42.
+    pooled = report["overall"]
+    assert pooled["name"] == "all (pooled)"
+    assert (pooled["units"], pooled["coded"], pooled["all_coded"]) == (10, {"wei": 3, "li": 3}, 2)
+    assert pooled["percent_agreement"] == 0.8
+    assert (pooled["kappa"], pooled["alpha"]) == (round(11 / 21, 4), round(23 / 42, 4))
     out = two_coders.ok("agreement", "wei", "li")
     assert "subsidies" in out and "0.55" in out
+    assert re.search(r"all \(pooled\)\s+10\s+3\s+3\s+2\s+80%\s+0\.52\s+0\.55", out)
 
 
 def test_three_coders_get_fleiss_kappa_and_alpha(three_coders: Project):
@@ -81,6 +91,10 @@ def test_three_coders_get_fleiss_kappa_and_alpha(three_coders: Project):
     assert sub["kappa"] == 0.7 and sub["alpha"] == 0.72
     assert sub["percent_agreement"] == round(13 / 15, 4)
     assert sub["all_coded"] == 1 and sub["coded"] == {"wei": 2, "li": 1, "zhang": 2}
+    # Pooled: land adds (0,0,0) x3, (1,1,0) at S4 and (0,1,0) at S5. P-bar = (7 + 3/3) / 10,
+    # 8 of 30 ratings yes: P_e = (64 + 484) / 900 -> Fleiss' kappa (720 - 548) / 352 = 43/88.
+    assert report["overall"]["kappa"] == round(43 / 88, 4)
+    assert report["overall"]["percent_agreement"] == 0.8
     # The other document was coded by wei and li only: left out, and said why.
     assert report["documents"] == ["li"]
     assert report["left_out"] == [{"document": "other", "coded_by": ["wei", "li"],

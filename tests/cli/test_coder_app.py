@@ -224,6 +224,14 @@ def test_other_coders_codings_are_shown_but_not_changed(mini: Project):
     assert "That is wei's coding" in run.screen
     blind = drive(mini, "li", ["J", "J", "J"], only="tester")
     assert "No codes here." in blind.screen and "wei" not in blind.screen
+    # Once the coder has coded there too, blind coding shows theirs and still not wei's.
+    mini.ok("code", "add", "li", "strategy.relocation", "--quote", "The city gave us land",
+            "--coder", "tester")
+    blind = drive(mini, "li", ["J", "J", "J"], only="tester")
+    assert "strategy.relocation" in blind.screen and "blind" in blind.screen
+    assert "policy.land" not in blind.screen and "wei" not in blind.screen
+    seen = drive(mini, "li", ["J", "J", "J"])
+    assert "strategy.relocation" in seen.screen and "policy.land" in seen.screen
 
 
 def test_a_pending_suggestion_is_accepted_with_one_key_and_undone(mini: Project):

@@ -178,3 +178,19 @@ def test_every_command_but_the_interactive_ones_speaks_json():
                      if not {"--json", "--format"} & {o for p in cmd.params
                                                      for o in getattr(p, "opts", [])})
     assert lacking == ["code open", "review"]  # the full-screen coder and the review queue
+
+
+def test_help_joins_a_docstrings_hard_wrapped_lines():
+    """`codes rename`'s docstring breaks after "Prints what to change"; Rich's help kept that break,
+    cutting the sentence mid-line at any width. Each paragraph is one line of text now."""
+    from qualcode.cli import _load
+
+    rename = _load("codes").commands["rename"]
+    assert "Prints what to change in the codebook file." in rename.help
+    for name in ("codes", "documents", "cases", "codings", "memo"):
+        group = _load(name)
+        for command in group.commands.values():
+            for para in (command.help or "").split("\n\n"):
+                assert "\n" not in para, (name, command.name, para)
+    wide = CliRunner().invoke(app, ["codes", "rename", "--help"], env={"COLUMNS": "200"})
+    assert "it keeps its GUID. Prints what to change in the codebook file." in wide.stdout

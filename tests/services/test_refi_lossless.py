@@ -240,6 +240,50 @@ def test_dimensions_come_from_the_projects_codebook_only(project: Project):
     assert project.snapshot() == before
 
 
+# A codebook as NVivo writes one (written here, so a clone without ../shared runs the test): two
+# top-level codes, a code three levels down and a retired one.
+NVIVO_CODEBOOK = """<?xml version="1.0" encoding="utf-8"?>
+<CodeBook xmlns="urn:QDA-XML:codebook:1.0" origin="NVivo 12">
+  <Codes>
+    <Code guid="11111111-0000-4000-8000-000000000001" name="Barriers" isCodable="true">
+      <Code guid="11111111-0000-4000-8000-000000000002" name="Cost" isCodable="true">
+        <Code guid="11111111-0000-4000-8000-000000000003" name="Upfront cost" isCodable="true"/>
+      </Code>
+      <Code guid="11111111-0000-4000-8000-000000000004" name="Old barrier" isCodable="false"/>
+    </Code>
+    <Code guid="11111111-0000-4000-8000-000000000005" name="Enablers" isCodable="true">
+      <Code guid="11111111-0000-4000-8000-000000000006" name="Peer support" isCodable="true"/>
+    </Code>
+  </Codes>
+</CodeBook>
+"""
+
+
+def test_a_codebook_from_nvivo_counts_alike_and_brings_its_own_dimensions(
+    project: Project, tmp_path: Path
+):
+    book = tmp_path / "codes.qdc"
+    book.write_text(NVIVO_CODEBOOK, encoding="utf-8")
+    report = json.loads(project.ok("refi", "import", str(book), "--json"))
+    assert report["codes_added"] == ["barriers", "barriers.cost", "barriers.cost.upfront-cost",
+                                     "barriers.old-barrier", "enablers", "enablers.peer-support"]
+    stats = json.loads(project.ok("stats", "--json"))
+    # What counts: top-level codes are dimensions, retired codes apart, the rest are codes.
+    assert (report["dimensions_added"], report["retired_added"]) == (2, 1)
+    assert (stats["dimensions"], stats["codes"], stats["retired_codes"]) == (2, 3, 1)
+    said = " ".join(fresh(tmp_path).ok("refi", "import", str(book)).split())
+    assert "6 codes added (2 dimensions, 3 codes below them, 1 retired)" in said
+    project.ok("cases", "set", "Clinic A", "type=clinic", "--create")
+    table = json.loads(project.ok("synthesize", "--json"))
+    assert table["dimensions"] == ["barriers", "enablers"]
+    shown = project.ok("synthesize")
+    assert "barriers" in shown and "market-position" not in shown
+    before = project.snapshot()
+    error = project.fails("summary", "set", "Clinic A", "market-position", "text")
+    assert "unknown dimension 'market-position' (one of barriers, enablers)" in error
+    assert project.snapshot() == before
+
+
 def test_export_keeps_the_zip_readable_by_plain_tools(rich_project: Project, tmp_path: Path):
     path = tmp_path / "demo.qdpx"
     export(rich_project, path)
