@@ -49,6 +49,19 @@ def blank_pipeline(lang: str) -> Language:
                          hint="use a language code spaCy supports, such as en, zh or de") from None
 
 
+# Languages whose pipeline is known to build (spaCy's and jieba are dependencies).
+_BUILT = {"en", "zh"}
+
+
+def check_language(lang: str) -> None:
+    """An InputError (without a place: the caller knows the file and line) unless spaCy can
+    build a blank pipeline for `lang` here, as `suggest` will; each language is tried once."""
+    if lang in _BUILT:
+        return
+    blank_pipeline(lang)
+    _BUILT.add(lang)
+
+
 def _quiet_jieba() -> None:
     # jieba logs "Building prefix dict..." on stderr at DEBUG level; only the CLI may print.
     try:

@@ -116,12 +116,30 @@ def import_transcripts(
             )
         )
     _refuse_duplicate_names(parsed)
+    for path, transcript in parsed:
+        _refuse_unusable_language(path, transcript)
     report = ImportReport(files=[], skipped_links=skipped)
     for path, transcript in parsed:
         report.files.append(
             _store(session, path, transcript, actor=actor, case_override=case, update=update)
         )
     return report
+
+
+def _refuse_unusable_language(path: Path, transcript: ParsedTranscript) -> None:
+    """A declared language `suggest` could not build a pipeline for (no such language in spaCy,
+    or one whose tokenizer needs packages not installed) is refused now, at its front-matter
+    line, rather than stopping every later `suggest` and `manifest` of the project."""
+    if transcript.language_detected:
+        return
+    from qualcode.nlp.languages import check_language
+
+    try:
+        check_language(transcript.language)
+    except InputError as exc:
+        line = transcript.meta.language_line
+        raise InputError(exc.message,
+                         where=f"{path}:{line}" if line else str(path), hint=exc.hint) from None
 
 
 def _refuse_duplicate_names(parsed: list[tuple[Path, ParsedTranscript]]) -> None:

@@ -49,6 +49,8 @@ def test_a_gb18030_demo_interview_is_decoded_and_detected(zh_project):
     ("en", CHINESE, "the text is Chinese"),
     ("zh", "Interviewer: Why Huizhou?\nMr. Wang: The rent in Shenzhen was too high.\n",
      "are Chinese"),
+    ("ja", CHINESE, "the text is Chinese (100% Chinese characters, no kana)"),
+    ("ko", CHINESE, "no Hangul"),
 ])
 def test_a_language_the_text_contradicts_is_refused_naming_the_line(
         zh_project, tmp_path, declared, text, words):
@@ -57,6 +59,20 @@ def test_a_language_the_text_contradicts_is_refused_naming_the_line(
     error = zh_project.fails("import", str(path))
     assert error.count("\n") == 1 and f"{path}:3:" in error and words in error
     assert zh_project.snapshot() == before
+
+
+def test_a_declared_language_suggest_could_not_analyse_is_refused_at_import(zh_project, tmp_path):
+    english = "Interviewer: Why Huizhou?\nMr. Li: The rent was too high.\n" * 2
+    path = _write(tmp_path, "li.md", f"---\ncase: Firm Q\nlanguage: qq\n---\n{english}")
+    before = zh_project.snapshot()
+    error = zh_project.fails("import", str(path))
+    assert error.count("\n") == 1 and f"{path}:3:" in error and "no language 'qq'" in error
+    assert zh_project.snapshot() == before
+    # a language spaCy has is taken as declared, and suggest analyses it
+    german = "Interviewer: Warum Huizhou?\nHerr Li: Die Miete war zu hoch.\n" * 2
+    zh_project.ok("import", str(_write(tmp_path, "de.md", f"---\nlanguage: de\n---\n{german}")))
+    assert json.loads(zh_project.ok("show", "de", "--json"))["language"] == "de"
+    assert set(json.loads(zh_project.ok("suggest", "--json"))["pipelines"]) == {"de"}
 
 
 def test_a_file_in_two_encodings_is_refused_naming_the_first_line_of_the_other(

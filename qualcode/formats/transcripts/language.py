@@ -20,6 +20,10 @@ LEAST_CHINESE = 0.2
 # Languages written partly in Han characters: a high share does not contradict them.
 HAN_LANGUAGES = frozenset({"zh", "ja", "ko", "yue", "lzh", "wuu"})
 _CODE = re.compile(r"[a-z]{2,3}")
+# What Japanese and Korean text holds besides Han characters: a text of Han characters without
+# any is Chinese, whichever of the two it is declared.
+_OWN_SCRIPT = {"ja": re.compile(r"[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f]"),
+               "ko": re.compile(r"[\uac00-\ud7af\u1100-\u11ff\u3130-\u318f]")}
 
 
 def normalise(code: str) -> str:
@@ -45,6 +49,11 @@ def resolve_language(text: str, declared: str | None, *, where: str, line: int |
         raise InputError(f"language: {declared}, but the text is Chinese ({note} of its "
                          "letters)", where=at,
                          hint="write language: zh, or remove the line to detect it")
+    own = _OWN_SCRIPT.get(language)
+    if own is not None and share >= DETECTED_CHINESE and not own.search(text):
+        script = "kana" if language == "ja" else "Hangul"
+        raise InputError(f"language: {declared}, but the text is Chinese ({note}, no {script})",
+                         where=at, hint="write language: zh, or remove the line to detect it")
     if language == "zh" and share < LEAST_CHINESE:
         raise InputError(f"language: {declared}, but only {note} of its letters are Chinese",
                          where=at, hint="write the text's language, or remove the line to "
