@@ -159,3 +159,24 @@ def test_chinese_speaker_labels_with_full_width_colons_and_interviewer_roles(
     assert [(t.speaker, t.role) for t in turns] == [
         (interviewer, "interviewer"), (respondent, "respondent")] * 2
     assert text[turns[1].start:turns[1].end].strip() == "离深圳近，土地便宜。"
+
+
+def test_review_names_and_defines_codes_in_chinese_for_a_chinese_document(zh_project, tmp_path):
+    from qualcode.formats.codebook_yaml import load_codebook
+
+    translated = {c.key: dict((lang, (name, definition)) for lang, name, definition
+                              in c.translations)["zh"] for c in load_codebook(CODEBOOK).codes}
+    zh_project.ok("import", str(_write(tmp_path, "wang.txt", CHINESE)),
+                  str(DEMO / "interview-02.md"))
+    zh_project.ok("suggest")
+    zh_out = zh_project.ok("review", "--document", "wang", input="q")
+    # the line under the turn: "KEY  NAME (codebook name)   score ..."
+    key = next(line.split()[0] for line in zh_out.splitlines() if line.split()
+               and line.split()[0] in translated)
+    name, definition = translated[key]
+    flat = "".join(zh_out.split())
+    assert f"{key}{name}(" in flat  # the Chinese name first, the codebook's own in brackets
+    assert "".join(definition.split()) in flat  # and the Chinese definition, whole
+    en_out = zh_project.ok("review", "--document", "interview-02", input="q")
+    assert "Definition:" in en_out
+    assert not any("\u4e00" <= c <= "\u9fff" for c in en_out)  # English: no translation

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import re
 from pathlib import Path
 
 import pytest
@@ -86,7 +87,14 @@ def test_every_bundled_code_is_complete(bundled):
             assert all(k in keys for k in named), (code.key, rule)
     colours = [c.colour.lower() for c in bundled.codes]
     assert len(set(colours)) == len(colours), "colours must be distinct"
-    assert any(p.language == "zh" for c in codes for p in c.patterns)
+    # bilingual: every code has Chinese patterns, and every code and dimension a Chinese name
+    # and definition written in Chinese
+    han = re.compile(r"[\u4e00-\u9fff]")
+    for code in codes:
+        assert any(p.language == "zh" for p in code.patterns), code.key
+    for code in bundled.codes:
+        (zh,) = [t for t in code.translations if t[0] == "zh"]
+        assert han.search(zh[1] or "") and han.search(zh[2] or ""), code.key
 
 
 def test_bundled_hierarchy_and_file_order(bundled):
