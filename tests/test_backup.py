@@ -242,3 +242,33 @@ def test_automatic_backups_keep_the_newest_of_each_kind(project: Project, monkey
     assert "1 older one(s) of this kind removed" in res.stderr
     assert _backups(project) == kept | set(removals[1:])
     assert not removals[0].exists()
+
+
+def test_a_backup_removes_partials_of_killed_writers_only(project: Project, tmp_path):
+    """Two backups into one folder at once must not delete each other's file in progress: a
+    partial whose writer is still running stays, a killed writer's (and an old unnamed one) go."""
+    import os
+    import subprocess
+    import sys
+
+    from qualcode.storage import backup
+
+    _coded(project)
+    folder = tmp_path / "saved"
+    folder.mkdir()
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    try:
+        running = folder / f".a.backup.{sleeper.pid}.0123456789ab{backup.TMP_SUFFIX}"
+        killed = folder / f".b.backup.{gone.pid}.0123456789ab{backup.TMP_SUFFIX}"
+        unnamed = folder / f".c.backup.0123456789ab{backup.TMP_SUFFIX}"
+        mine = folder / f".d.backup.{os.getpid()}.0123456789ab{backup.TMP_SUFFIX}"
+        for stray in (running, killed, unnamed, mine):
+            stray.write_bytes(b"half")
+        project.ok("backup", "-o", str(folder / "p.backup"))
+        assert sorted(p.name for p in folder.iterdir()) == sorted(
+            [running.name, mine.name, "p.backup"])
+    finally:
+        sleeper.kill()
+        sleeper.wait()

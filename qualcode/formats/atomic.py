@@ -12,15 +12,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # exists, but another user's
-        return True
-    return True
+from qualcode.processes import alive
 
 
 def clean_stale(path: Path) -> int:
@@ -33,7 +25,7 @@ def clean_stale(path: Path) -> int:
         return 0
     for sibling in siblings:
         match = pattern.match(sibling.name)
-        if match and int(match.group(1)) != os.getpid() and not _alive(int(match.group(1))):
+        if match and not alive(int(match.group(1))):
             with contextlib.suppress(OSError):
                 sibling.unlink()
                 removed += 1

@@ -28,6 +28,7 @@ from sqlalchemy import Engine, insert, select, text
 from sqlalchemy.engine import URL
 
 from qualcode.errors import InputError, ProjectError
+from qualcode.processes import alive
 from qualcode.storage import database
 from qualcode.storage.models import Base
 
@@ -50,14 +51,22 @@ def _stamp() -> str:
 def _partial(target: Path) -> Path:
     """The temporary name a file is written under before it is renamed to `target`: hidden,
     in the same folder (so the rename is atomic) and marked as partial, so a half-written one
-    left by a killed command is recognised and removed by the next backup to that folder."""
-    return target.with_name(f".{target.name}.{uuid.uuid4().hex[:12]}{TMP_SUFFIX}")
+    left by a killed command is recognised and removed by the next backup to that folder. It
+    carries the writer's process id, so a backup running at the same time is left alone."""
+    return target.with_name(f".{target.name}.{os.getpid()}.{uuid.uuid4().hex[:12]}{TMP_SUFFIX}")
+
+
+# .NAME.PID.HEX.qualcode-partial; a name without PID (written before it was added) is stale too.
+_PARTIAL = re.compile(rf"^\..+?(?:\.(\d+))?\.[0-9a-f]{{12}}{re.escape(TMP_SUFFIX)}$")
 
 
 def clean_partials(folder: Path) -> int:
-    """Remove partial files that a killed backup or export left in `folder`; returns how many."""
+    """Remove partial files that a killed backup left in `folder`; returns how many."""
     removed = 0
     for stray in folder.glob(f".*{TMP_SUFFIX}"):
+        match = _PARTIAL.match(stray.name)
+        if match and match.group(1) and alive(int(match.group(1))):
+            continue  # another command (or this one) is still writing it
         try:
             stray.unlink()
             removed += 1

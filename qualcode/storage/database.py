@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import (
     ArgumentError,
@@ -345,6 +345,55 @@ def check_schema(engine: Engine) -> None:
         )
 
 
+
+@contextlib.contextmanager
+def _upgrade_connection(engine: Engine) -> Iterator[Connection]:
+    """A connection in a transaction that holds the project's write lock, as a writing command's
+    does: two upgrades started at once run one after the other instead of both migrating (the
+    second would fail half-way on tables the first already changed). Waits up to
+    lock_wait_seconds(), then BusyError in one line."""
+    sqlite = engine.url.get_backend_name() == "sqlite"
+    wait = lock_wait_seconds()
+    deadline = time.monotonic() + wait
+    pause = 0.05
+    while True:
+        conn = engine.connect().execution_options(qualcode_write=True)
+        try:
+            if sqlite:
+                # Batch migrations rebuild tables (create, copy, drop, rename): with foreign keys
+                # on, dropping the old table would cascade-delete the rows that refer to it. The
+                # pragma only takes effect outside a transaction, so it is set before BEGIN.
+                conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+            trans = conn.begin()  # SQLite: BEGIN IMMEDIATE, which fails while another writes
+            if not sqlite:
+                conn.execute(text("SELECT pg_advisory_xact_lock(:cls, hashtext(current_schema()))"),
+                             {"cls": PG_LOCK_CLASS})
+        except OperationalError as exc:
+            conn.close()
+            if not _is_busy(exc):
+                raise ProjectError(f"cannot open the database: {exc.orig}") from exc
+            if time.monotonic() >= deadline:
+                raise BusyError(
+                    f"the project is busy: another qualcode command kept writing to it for "
+                    f"{wait:.0f} s; nothing was upgraded",
+                    hint="run `qualcode upgrade` again when the other has finished",
+                ) from exc
+            time.sleep(pause * random.uniform(0.5, 1.0))
+            pause = min(pause * 2, 1.0)
+            continue
+        try:
+            yield conn
+            trans.commit()
+        except BaseException:
+            trans.rollback()
+            raise
+        finally:
+            if sqlite:
+                conn.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
+            conn.close()
+        return
+
+
 def upgrade_schema(
     engine: Engine, *, backup_first: bool = True, folder: Path | None = None
 ) -> tuple[str | None, str, Path | None]:
@@ -366,19 +415,17 @@ def upgrade_schema(
         saved = backup.backup(engine, backup.default_backup_path(engine, folder, rev)).path
     from alembic import command
 
-    with engine.connect() as conn:
-        if engine.url.get_backend_name() == "sqlite":
-            # Batch migrations rebuild tables (create, copy, drop, rename): with foreign keys on,
-            # dropping the old table would cascade-delete the rows that refer to it. The pragma
-            # only takes effect outside a transaction, so it is set before Alembic begins one.
-            conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
-        with conn.begin():
-            command.upgrade(_alembic_config(conn), "head")
-            if engine.url.get_backend_name() == "sqlite":
-                broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-                if broken:
-                    raise ProjectError(f"the upgrade would break {len(broken)} references; "
-                                       "nothing was changed")
-        if engine.url.get_backend_name() == "sqlite":
-            conn.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
+    sqlite = engine.url.get_backend_name() == "sqlite"
+    with _upgrade_connection(engine) as conn:
+        # Another `upgrade` (or a command that upgrades first) may have finished while this one
+        # waited for the lock: the revision is read again under it, and a done job not redone.
+        now = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        if now == head:
+            return rev, head, saved
+        command.upgrade(_alembic_config(conn), "head")
+        if sqlite:
+            broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise ProjectError(f"the upgrade would break {len(broken)} references; "
+                                   "nothing was changed")
     return rev, head, saved

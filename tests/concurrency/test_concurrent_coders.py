@@ -215,3 +215,32 @@ def test_a_backup_taken_while_coders_write_is_consistent(project: Project, tmp_p
             added = {e.entity_id for e in s.scalars(select(Event).where(
                 Event.action == "coding.add"))}
             assert ids == added
+
+
+def test_upgrades_started_at_once_queue_up_and_the_schema_ends_at_head(project: Project):
+    """Three `upgrade`s of a project whose schema really is old (migrated down to 0003e): each
+    waits for the write lock, the first migrates, the others find the schema at head under the
+    lock and leave it; none fails half-way on tables the first already changed."""
+    from alembic import command
+
+    project.ok("codebook", "load", str(CODEBOOK))
+    project.ok("import", str(DEMO / "interview-03.md"))
+    project.ok("code", "add", "interview-03", "policy.subsidies", "--span", "10:40")
+    engine = database.make_engine(project.url)
+    try:
+        with engine.connect() as conn:
+            if not ON_POSTGRES:  # as upgrade_schema does: batch rebuilds drop tables
+                conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+            with conn.begin():
+                command.downgrade(database._alembic_config(conn), "0003e")
+        assert database.current_revision(engine) == "0003e"
+        procs = [start(project, [["upgrade", "--json"]], f"up{i}") for i in range(3)]
+        runs = [results(p)[0] for p in procs]
+        for run in runs:
+            assert not run["crashed"] and "Traceback" not in run["stderr"], run["stderr"]
+            assert run["exit"] == 0, run
+        assert database.current_revision(engine) == database.head_revision()
+    finally:
+        engine.dispose()
+    listed = json.loads(project.ok("codings", "list", "--json"))
+    assert [(c["document"], c["code"]) for c in listed] == [("interview-03", "policy.subsidies")]
