@@ -148,7 +148,8 @@ def test_evaluate_reports_each_language_and_show_names_codes_in_chinese(zh_proje
 
 
 @pytest.mark.parametrize("interviewer, respondent", [
-    ("问", "答"), ("采访者", "受访者"), ("访谈者", "李主任")])
+    ("问", "答"), ("采访者", "受访者"), ("访谈者", "李主任"), ("采访人", "林经理"),
+    ("访谈人", "受访人"), ("訪談者", "受訪者")])
 def test_chinese_speaker_labels_with_full_width_colons_and_interviewer_roles(
         interviewer, respondent):
     from qualcode.formats.transcripts import detect_turns
@@ -180,3 +181,19 @@ def test_review_names_and_defines_codes_in_chinese_for_a_chinese_document(zh_pro
     en_out = zh_project.ok("review", "--document", "interview-02", input="q")
     assert "Definition:" in en_out
     assert not any("\u4e00" <= c <= "\u9fff" for c in en_out)  # English: no translation
+
+
+def test_an_interviewer_labelled_cai_fang_ren_gets_no_suggestions_and_is_no_pseudonym_candidate(
+        zh_project, tmp_path):
+    # 采访人 is as common as 采访者 in Chinese transcripts: its questions are the interviewer's,
+    # so suggest leaves them alone (搬迁 and 补贴 in the questions), and it names no one.
+    text = ("采访人：你们为什么搬迁到惠州？\n林经理：深圳的租金太高了。\n"
+            "采访人：政府有补贴吗？\n林经理：没有。\n")
+    zh_project.ok("import", str(_write(tmp_path, "lin.txt", text)))
+    doc = json.loads(zh_project.ok("show", "lin", "--json"))
+    assert [t["role"] for t in doc["turns"]] == ["interviewer", "respondent"] * 2
+    zh_project.ok("suggest")
+    rows = json.loads(zh_project.ok("suggestions", "list", "--json"))
+    assert [r["text"] for r in rows] == ["深圳的租金太高了。"]
+    proposed = {c["name"] for c in json.loads(zh_project.ok("pseudonyms", "propose", "--json"))}
+    assert "林经理" in proposed and "采访人" not in proposed

@@ -32,7 +32,10 @@ MAX_LABEL_WORDS = 5
 ROLE_WORDS = frozenset({
     "q", "a", "i", "r", "interviewer", "interviewee", "respondent", "question", "answer",
     "moderator", "reporter", "facilitator", "participant", "speaker", "host", "guest",
-    "问", "答", "采访者", "受访者", "被访者", "访谈者", "访员", "主持人", "记者",
+    "问", "答", "采访者", "采访人", "受访者", "受访人", "被访者", "被访人", "访谈者", "访谈人",
+    "访问者", "访问员", "访员", "提问者", "主持人", "记者",
+    "問", "採訪者", "採訪人", "受訪者", "受訪人", "被訪者", "被訪人", "訪談者", "訪談人", "訪問者",
+    "訪問員", "訪員", "提問者", "記者",
 })
 
 _HONORIFICS = frozenset({
