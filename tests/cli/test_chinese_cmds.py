@@ -197,3 +197,14 @@ def test_an_interviewer_labelled_cai_fang_ren_gets_no_suggestions_and_is_no_pseu
     assert [r["text"] for r in rows] == ["深圳的租金太高了。"]
     proposed = {c["name"] for c in json.loads(zh_project.ok("pseudonyms", "propose", "--json"))}
     assert "林经理" in proposed and "采访人" not in proposed
+
+
+def test_review_recodes_a_chinese_document_by_a_code_s_chinese_name(zh_project, tmp_path):
+    zh_project.ok("import", str(_write(tmp_path, "wang.txt", CHINESE)))
+    zh_project.ok("suggest")
+    first = json.loads(zh_project.ok("suggestions", "list", "--json"))[0]
+    # 人才 is the Chinese name of policy.talent, in no key, English name or definition
+    out = zh_project.ok("review", "--document", "wang", "--coder", "wei", input="c人才\nq")
+    assert "recoded 1" in out
+    [coding] = json.loads(zh_project.ok("codings", "list", "--json"))
+    assert (coding["code"], coding["start"]) == ("policy.talent", first["start"])
