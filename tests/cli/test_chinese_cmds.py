@@ -208,3 +208,22 @@ def test_review_recodes_a_chinese_document_by_a_code_s_chinese_name(zh_project, 
     assert "recoded 1" in out
     [coding] = json.loads(zh_project.ok("codings", "list", "--json"))
     assert (coding["code"], coding["start"]) == ("policy.talent", first["start"])
+
+
+def test_the_report_names_a_chinese_document_s_codes_in_chinese(zh_project, tmp_path):
+    import re
+
+    zh_project.ok("import", str(DEMO / "interview-02.md"), str(DEMO / "interview-10.md"))
+    zh_project.ok("codings", "import", str(DEMO_CODING / "interview-02.yaml"),
+                  str(DEMO_CODING / "interview-10.yaml"))
+    zh_project.ok("report", "-o", str(tmp_path / "r.html"))
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    zh = page[page.index('<article id="doc-interview-10"'):]
+    zh = zh[:zh.index("</article>")]
+    en = page[page.index('<article id="doc-interview-02"'):]
+    en = en[:en.index("</article>")]
+    zh_titles = re.findall(r'<mark id="[^"]*" title="([^"]*)"', zh)
+    en_titles = re.findall(r'<mark id="[^"]*" title="([^"]*)"', en)
+    assert "strategy.diversification 多元化 (wei)" in zh_titles
+    assert zh_titles and all(re.search(r"[\u4e00-\u9fff]", t) for t in zh_titles)
+    assert en_titles and not any(re.search(r"[\u4e00-\u9fff]", t) for t in en_titles)
