@@ -183,6 +183,21 @@ def test_review_names_and_defines_codes_in_chinese_for_a_chinese_document(zh_pro
     assert not any("\u4e00" <= c <= "\u9fff" for c in en_out)  # English: no translation
 
 
+def test_a_surname_with_a_title_is_a_speaker_even_once_and_other_chinese_words_are_not():
+    from qualcode.formats.transcripts import detect_turns
+
+    # 李经理 speaks once (as Engineer Li would in English); 汇总 and 政府 are prose
+    text = ("访谈者：为什么搬过来？\n王总：因为便宜。\n李经理：补充一句，还有补贴。\n"
+            "访谈者：好的。\n王总：汇总：就是成本。\n政府：这是他们的说法。\n")
+    turns = detect_turns(text)
+    assert [(t.speaker, t.role) for t in turns] == [
+        ("访谈者", "interviewer"), ("王总", "respondent"), ("李经理", "respondent"),
+        ("访谈者", "interviewer"), ("王总", "respondent")]
+    assert text[turns[-1].start:turns[-1].end].strip() == "汇总：就是成本。\n政府：这是他们的说法。"
+    two = detect_turns("访谈者：为什么？\n\n陈总：因为便宜。\n")
+    assert [(t.speaker, t.role) for t in two] == [("访谈者", "interviewer"), ("陈总", "respondent")]
+
+
 def test_an_interviewer_labelled_cai_fang_ren_gets_no_suggestions_and_is_no_pseudonym_candidate(
         zh_project, tmp_path):
     # 采访人 is as common as 采访者 in Chinese transcripts: its questions are the interviewer's,
