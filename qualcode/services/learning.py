@@ -312,7 +312,10 @@ def train(
     probe = fingerprint([*((s.text, dict(sorted(s.labels.items()))) for s in sents), *extra],
                         labels_all)
     latest = session.scalars(select(TrainedModel).order_by(TrainedModel.id.desc())).first()
-    if latest is not None and latest.fingerprint == probe and not force:
+    # A model stored before the verifier existed (no "verifier" in its metrics) is retrained
+    # once, so `both` gets one.
+    if (latest is not None and latest.fingerprint == probe and not force
+            and "verifier" in (latest.metrics or {})):
         return TrainReport(
             model_id=latest.id,
             fingerprint=probe,
@@ -417,7 +420,7 @@ class EvaluationReport:
     against: str
     sentences: int
     documents: int
-    threshold: float
+    threshold: float | None  # None: `both` without the learned model's own codes
     folds: int | None
     codes: list[Score]
     dimensions: list[Score]

@@ -174,3 +174,20 @@ def test_evaluate_both_cross_validates_the_verifier_by_document(taught: Project,
     assert strategy["lexicon"]["precision"] == 0.5
     assert strategy["both"]["precision"] > 0.9
     assert strategy["both"]["recall"] > 0.9
+
+
+def test_a_model_stored_before_the_verifier_is_retrained_once(taught: Project):
+    from sqlalchemy import select
+
+    from qualcode.storage.models import TrainedModel
+
+    first = json.loads(taught.ok("train", "--json"))
+    assert json.loads(taught.ok("train", "--json"))["up_to_date"] is True
+    with taught.session() as session:  # as an older qualcode stored it: no verifier recorded
+        row = session.scalars(select(TrainedModel).where(TrainedModel.id == first["model_id"])
+                              ).one()
+        row.metrics = {k: v for k, v in row.metrics.items() if k != "verifier"}
+        session.commit()
+    again = json.loads(taught.ok("train", "--json"))
+    assert again["up_to_date"] is False and again["model_id"] != first["model_id"]
+    assert json.loads(taught.ok("train", "--json"))["up_to_date"] is True
