@@ -162,6 +162,22 @@ def test_chinese_speaker_labels_with_full_width_colons_and_interviewer_roles(
     assert text[turns[1].start:turns[1].end].strip() == "离深圳近，土地便宜。"
 
 
+def test_speaker_labels_in_lenticular_brackets_with_or_without_a_colon():
+    """【访谈者】 and 【王总】： mark speakers as `Name:` does; a bracketed note used once
+    (【注】) stays in the turn, as `Note:` does."""
+    from qualcode.formats.transcripts import detect_turns
+
+    text = ("【访谈者】您好，请介绍一下公司。\n【王总】：我们二〇一四年搬到惠州。\n"
+            "【注】受访者看了一下材料。\n【访谈者】为什么？\n[00:12:05] 【王总】租金便宜。\n")
+    turns = detect_turns(text)
+    assert [(t.speaker, t.role) for t in turns] == [
+        ("访谈者", "interviewer"), ("王总", "respondent")] * 2
+    second = text[turns[1].start:turns[1].end]
+    assert second == "我们二〇一四年搬到惠州。\n【注】受访者看了一下材料。"
+    assert text[turns[0].start:turns[0].end] == "您好，请介绍一下公司。"
+    assert turns[3].time == "00:12:05" and text[turns[3].start:turns[3].end] == "租金便宜。"
+
+
 def test_review_names_and_defines_codes_in_chinese_for_a_chinese_document(zh_project, tmp_path):
     from qualcode.formats.codebook_yaml import load_codebook
 

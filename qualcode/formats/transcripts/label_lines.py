@@ -1,5 +1,6 @@
 """Find the speaker label (if any) at the start of one line: `Name:`, `Q:`, bare `Q`, bold Markdown
-labels, `[00:12:31] Name:` / `(00:12:31) Name:` / `00:12:31 Name:`, or a user regex."""
+labels, Chinese labels in lenticular brackets (`【访谈者】`, colon optional),
+`[00:12:31] Name:` / `(00:12:31) Name:` / `00:12:31 Name:`, or a user regex."""
 
 from __future__ import annotations
 
@@ -22,6 +23,10 @@ _LABEL_LINE = re.compile(
 # A reporter's question opened by a bare Q: "Q    Hi.  Thank you..." (White House style).
 _BARE_Q = re.compile(
     rf"[ \t]*(?:(?:\[(?P<t1>{_STAMP})\]|\((?P<t2>{_STAMP})\))[ \t]+)?Q(?P<gap>[ \t]+)(?=\S)")
+# 【访谈者】 / 【王总】：, a common way Chinese transcripts mark speakers, with or without a colon.
+_BRACKETED = re.compile(
+    rf"[ \t]*(?:(?:\[(?P<t1>{_STAMP})\]|\((?P<t2>{_STAMP})\))[ \t]*)?"
+    r"【[ \t]*(?P<label>[^】\n:：]{1,20}?)[ \t]*】[ \t]*[:：]?")
 _SPACE = re.compile(r"[ \t]*")
 
 
@@ -62,6 +67,17 @@ def user_label_at(text: str, pos: int, line: int, regex: re.Pattern[str]) -> Lab
 
 def label_at(text: str, pos: int, line: int, user_labels: frozenset[str]) -> LabelHit | None:
     """The label starting the line at `pos`, judged but not yet accepted (see turns.py)."""
+    match = _BRACKETED.match(text, pos)
+    if match is not None:
+        # The name inside is judged as `Name:` is: a role word or titled surname counts at once,
+        # another word only when it starts two lines (so a note 【注】 used once stays prose).
+        time = match.group("t1") or match.group("t2")
+        verdict = judge(match.group("label"), user_labels=user_labels,
+                        timed=time is not None)
+        if verdict is not None:
+            return LabelHit(pos, _skip_spaces(text, pos), _skip_spaces(text, match.end()),
+                            verdict.speaker, label_key(verdict.speaker), verdict.strength,
+                            verdict.words, time, line)
     match = _LABEL_LINE.match(text, pos)
     if match is not None:
         hit = _named_label(text, pos, line, match, user_labels)
