@@ -130,6 +130,12 @@ def _titled(text: str) -> list[Found]:
             or m.end() >= len(text) or not re.match(rf"[{_HAN}]", text[m.end()])]
 
 
+def is_titled_chinese_name(label: str) -> bool:
+    """A surname with a title (王总, 李经理, 陈总经理) or with a given name and 先生/女士: how a
+    Chinese transcript labels a named speaker (the speaker-label rules read it as `Dr. Li`)."""
+    return bool(_TITLED.fullmatch(label) or _SIR_MADAM.fullmatch(label))
+
+
 def find_names(text: str) -> Counter[Found]:
     """Each proposed name with its kind and how often it occurs in the text."""
     found: list[Found] = _english(text) + _companies(text) + _titled(text)

@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from qualcode.cli.analysis_cmds import FormatOpt, OutputOpt, _export
-from qualcode.cli.common import JsonOpt, console, emit_json, project_session
+from qualcode.cli.common import JsonOpt, command_prefix, console, emit_json, project_session
 from qualcode.domain import Table as DataTable
 from qualcode.errors import QualcodeError
 
@@ -148,7 +148,7 @@ def _passages_table(report) -> DataTable:
                      title=f"Disagreements: {', '.join(report.coders)} by {report.unit}")
 
 
-def _print_passages(report) -> None:
+def _print_passages(report, prefix: str = "qualcode") -> None:
     """One block per passage: where, the text, then each coder's codes where they differ."""
     if not report.passages:
         console.print(f"No disagreements between {', '.join(report.coders)} by {report.unit} "
@@ -178,7 +178,7 @@ def _print_passages(report) -> None:
         console.print()
     console.print(Text(f"{len(report.passages)} passages where {', '.join(report.coders)} "
                        f"differ (by {report.unit}). Record a reconciled version with "
-                       "`qualcode consensus take CODER DOC --at OFFSET`.", style="dim"))
+                       f"`{prefix} consensus take CODER DOC --at OFFSET`.", style="dim"))
 
 
 def agreement(
@@ -218,10 +218,15 @@ def agreement(
         with project_session(ctx, write=False) as session:
             report = run(session, names, unit=unit, documents=document, partial=partial,
                          code=code, dimension=dimension)
+        prefix = command_prefix(ctx)
+        if prefix != "qualcode":  # the links must reach this project from the current folder
+            report = replace(report, passages=[
+                replace(p, show=prefix + p.show.removeprefix("qualcode"))
+                for p in report.passages])
         if json_out:
             emit_json(report)
         elif not _export(_passages_table(report), fmt, output):
-            _print_passages(report)
+            _print_passages(report, prefix)
         return
     if fmt or output:
         raise QualcodeError("--format and -o write --disagreements",

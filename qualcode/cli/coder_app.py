@@ -170,9 +170,11 @@ class PickCode(ModalScreen[str | None]):
         c = self.shown[i]
         # Compact, so the exclusion rules still fit in 24 rows under a long definition.
         body = Text()
-        body.append(c.name, style="bold")
+        # In the document's language where the codebook translates the code (the codebook's own
+        # name in brackets), as `review` shows it.
+        body.append(f"{c.local_name} ({c.name})" if c.local_name else c.name, style="bold")
         body.append(f"  {c.key}\n", style="dim")
-        body.append(c.definition or "(no definition)")
+        body.append(c.local_definition or c.definition or "(no definition)")
         for label, rules, style in (("Include", c.include, "green"), ("Exclude", c.exclude, "red")):
             if rules:
                 body.append(f"\n{label}:", style=style)
@@ -368,7 +370,7 @@ class CoderApp(App[None]):
         self.refresh_seconds = refresh_seconds
         with self.store.session() as session:
             self.doc = coder_view.open_document(session, document)
-            self.choices = coder_view.code_choices(session)
+            self.choices = coder_view.code_choices(session, self.doc.language)
         if not self.doc.sentences:
             raise QualcodeError(f"{document} has no text to code", where=document)
         self.codings: list = []
@@ -398,7 +400,7 @@ class CoderApp(App[None]):
             self.codings = coder_view.document_codings(session, self.doc.name,
                                                        only_coder=self.only_coder)
             self.suggestions = coder_view.pending_suggestions(session, self.doc.name)
-            self.choices = coder_view.code_choices(session)
+            self.choices = coder_view.code_choices(session, self.doc.language)
         self.colours = {c.key: c.colour for c in self.choices}
 
     def here(self) -> list:
@@ -543,8 +545,8 @@ class CoderApp(App[None]):
         chosen = items[self.item] if items else None
         entry = next((c for c in self.choices if chosen and c.key == chosen.code), None)
         if entry is not None:  # what the chosen code means, as far as the panel has room
-            out.append(f"\n{entry.name}\n", style="bold")
-            out.append(entry.definition, style="dim")
+            out.append(f"\n{entry.local_name or entry.name}\n", style="bold")
+            out.append(entry.local_definition or entry.definition, style="dim")
         panel.update(out)
 
     def say(self, text: str, style: str = "") -> None:

@@ -76,6 +76,24 @@ def state(ctx: typer.Context) -> State:
     return root.obj
 
 
+def command_prefix(ctx: typer.Context) -> str:
+    """`qualcode`, with the -p or --db that reach this project when a command it suggests is run
+    from the current folder (where a search upwards would find another project, or none)."""
+    import shlex
+
+    st = state(ctx)
+    words = ["qualcode"]
+    if st.db:
+        from qualcode.storage.database import safe_url
+
+        words += ["--db", shlex.quote(safe_url(st.db))]
+    elif st.project is not None:
+        here = config.find_project_folder(Path.cwd())
+        if here is None or here.resolve() != Path(st.project).resolve():
+            words += ["-p", shlex.quote(str(st.project))]
+    return " ".join(words)
+
+
 def coder_name(coder: str | None) -> str:
     if coder:
         return coder

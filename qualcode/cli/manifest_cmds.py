@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from qualcode.cli.common import JsonOpt, console, emit_json, project_session
+from qualcode.cli.export_guard import Export, KeyOpt, PseudonymiseOpt
 
 
 def register(app: typer.Typer) -> None:
@@ -19,19 +20,25 @@ def manifest(
     ctx: typer.Context,
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="Write the manifest to this file (default: print it).")] = None,
+    pseudonymise: PseudonymiseOpt = False,
+    key: KeyOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """The run manifest, as JSON: tool, Python, spaCy, lookups and jieba versions, the
     suggestion pipeline of each language, the codebook (file sha256, name, version, and a sha256
     of the codes as the project holds them), every transcript's sha256, coders with their coding
     counts, the settings of stored suggestions and the trained model's fingerprint. Two
-    manifests of an unchanged project differ only in created_at."""
+    manifests of an unchanged project differ only in created_at. For a data deposit,
+    --pseudonymise replaces the key's names (in document, project and coder names) as the
+    exports do, and refuses to write if one is left."""
     from qualcode.formats.manifest_json import manifest_text, write_text_atomically
     from qualcode.services.manifest import build_manifest
 
+    export = Export(ctx, pseudonymise=pseudonymise, key=key)
     with project_session(ctx, write=False) as session:
-        data = build_manifest(session)
+        data = export.data(build_manifest(session))
     text = manifest_text(data)
+    export.check(text, str(output) if output is not None else "standard output")
     if output is None:
         sys.stdout.write(text)
         return

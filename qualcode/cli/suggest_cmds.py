@@ -116,23 +116,7 @@ def suggest(
     if json_out:
         emit_json(report)
         return
-    cases = sorted({c for per in report.by_code_case.values() for c in per})
-    table = Table(
-        title=f"Hits per code and case ({report.hits} in {report.units} turns, "
-        f"{report.words:,} words)"
-    )
-    table.add_column("code", no_wrap=True)
-    for case in cases:
-        table.add_column(
-            case.replace("Firm ", "")
-            .replace("Official ", "Off. ")
-            .replace("Association ", "Assoc. "),
-            justify="right",
-        )
-    table.add_column("all", justify="right", style="bold", no_wrap=True, min_width=3)
-    for code, per in report.by_code_case.items():
-        table.add_row(code, *[str(per.get(c, "")) for c in cases], str(sum(per.values())))
-    console.print(table)
+    _print_hits(report)
     console.print(Text(f"pipeline: {report.pipeline}", style="dim"))
     if dry_run:
         console.print("Dry run: nothing written.")
@@ -142,6 +126,47 @@ def suggest(
             f"{report.removed_stale} stale; {report.kept_decided} already decided and "
             f"{report.already_coded} already coded were not proposed again."
         )
+
+
+def _short_case(case: str) -> str:
+    return (case.replace("Firm ", "").replace("Official ", "Off. ")
+            .replace("Association ", "Assoc. "))
+
+
+def _print_hits(report) -> None:
+    """Codes x cases with the hit counts, when that fits the terminal; else codes with their
+    total and how many cases they were found in, and the total per case below (a column per case
+    squeezed below its numbers' width would show them blank)."""
+    from rich.cells import cell_len
+
+    cases = sorted({c for per in report.by_code_case.values() for c in per})
+    rows = [(code, [str(per.get(c, "")) for c in cases], str(sum(per.values())))
+            for code, per in report.by_code_case.items()]
+    title = (f"Hits per code and case ({report.hits} in {report.units} turns, "
+             f"{report.words:,} words)")
+    columns = [["code", *(r[0] for r in rows)], ["all", *(r[2] for r in rows)]]
+    columns += [[_short_case(c), *(r[1][i] for r in rows)] for i, c in enumerate(cases)]
+    needed = 1 + sum(max(cell_len(v) for v in col) + 3 for col in columns)
+    table = Table(title=title)
+    table.add_column("code", no_wrap=True)
+    if needed <= console.width:
+        for case in cases:
+            table.add_column(_short_case(case), justify="right")
+        table.add_column("all", justify="right", style="bold", no_wrap=True, min_width=3)
+        for code, counts, total in rows:
+            table.add_row(code, *counts, total)
+        console.print(table)
+        return
+    table.title = (f"Hits per code ({report.hits} in {report.units} turns, "
+                   f"{report.words:,} words)")
+    table.add_column("cases", justify="right", no_wrap=True)
+    table.add_column("all", justify="right", style="bold", no_wrap=True, min_width=3)
+    for code, counts, total in rows:
+        table.add_row(code, str(sum(1 for n in counts if n)), total)
+    console.print(table)
+    per_case = {c: sum(per.get(c, 0) for per in report.by_code_case.values()) for c in cases}
+    console.print(Text("Per case: " + ", ".join(f"{c} {n}" for c, n in per_case.items())
+                       + " (a wider terminal shows codes x cases; --json has them all)"))
 
 
 def _filters(dimension, code, document, case, min_score, max_score, method, status="pending"):

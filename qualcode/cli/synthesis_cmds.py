@@ -15,6 +15,7 @@ from rich.text import Text
 
 from qualcode.cli.common import CoderOpt, JsonOpt, coder_name, emit_json, project_session
 from qualcode.cli.export_guard import Export, KeyOpt, ManifestOpt, PseudonymiseOpt
+from qualcode.cli.wrapping import Wrapped
 from qualcode.errors import QualcodeError
 
 WIDE = 140  # from this many columns on, firms x dimensions fit side by side
@@ -104,7 +105,7 @@ def _print_table(console: Console, syn) -> None:
     for row in syn.rows:
         table.add_row(
             _case_label(row),
-            *[_cell(row.cells[d], quotes=1, clip=90) for d in syn.dimensions],
+            *[Wrapped(_cell(row.cells[d], quotes=1, clip=90)) for d in syn.dimensions],
         )
     console.print(table)
 
@@ -117,7 +118,8 @@ def _print_cards(console: Console, syn) -> None:
         grid.add_column(style="bold", no_wrap=True)
         grid.add_column(overflow="fold", ratio=1)
         for dim in syn.dimensions:
-            grid.add_row(dim, _cell(row.cells[dim], quotes=1, clip=QUOTE_CLIP))
+            # Wrapped: Chinese breaks between characters, never before ，。、 (Rich would)
+            grid.add_row(dim, Wrapped(_cell(row.cells[dim], quotes=1, clip=QUOTE_CLIP)))
         attrs = " · ".join(
             str(row.attributes[n]) for n in ("kind", "segment", "origin")
             if row.attributes.get(n) not in (None, "")

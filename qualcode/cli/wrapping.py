@@ -53,7 +53,8 @@ def line_starts(text: str, width: int) -> list[int]:
                     last_point = i
                 j += 1
             used += cell_len(char)
-            if used > width and i > line_start:
+            # spaces past the edge end the line (they are dropped); the next word starts the next
+            if used > width and i > line_start and not char.isspace():
                 cut = last_point if last_point and last_point > line_start else i
                 starts.append(offset + cut)
                 line_start = cut

@@ -23,6 +23,7 @@ from qualcode.domain import Codebook, CodebookProblem, CodeDef, PatternDef
 from qualcode.errors import CodebookError, InputError
 
 from . import safe_yaml
+from .transcripts.language import normalise as normalise_language
 
 META_KEY = "codebook"
 META_FIELDS = ("name", "version", "language", "negation")
@@ -201,8 +202,9 @@ class _Reader:
             self.version = self.text(found["version"][1], META_KEY, "version") or DEFAULT_VERSION
         if "language" in found:
             language = self.text(found["language"][1], META_KEY, "language")
-            if language is not None and self.check_language(found["language"][1], META_KEY,
-                                                            language):
+            language = language and self.check_language(found["language"][1], META_KEY,
+                                                         language)
+            if language:
                 self.language = language
         if "negation" in found:
             self.negation = self.read_negation(found["negation"][1], META_KEY) or DEFAULT_NEGATION
@@ -217,12 +219,15 @@ class _Reader:
             return None
         return value
 
-    def check_language(self, node: Node, key: str | None, language: str) -> bool:
-        if LANGUAGE_RE.fullmatch(language):
-            return True
-        self.problem(node, key, f"'{language}' is not a language code (use a lowercase code "
-                                "spaCy knows, such as en, zh or de)")
-        return False
+    def check_language(self, node: Node, key: str | None, language: str) -> str | None:
+        """The language code (zh-CN, zh_Hans and ZH read as zh, as front matter reads them), or
+        None after recording a problem."""
+        code = normalise_language(language)
+        if LANGUAGE_RE.fullmatch(code):
+            return code
+        self.problem(node, key, f"'{language}' is not a language code (use a code spaCy knows, "
+                                "such as en, zh or de)")
+        return None
 
     def read_code(self, name: str, key_node: Node, node: Node, *, dimension: str | None,
                   enclosing: str | None) -> None:
@@ -296,8 +301,9 @@ class _Reader:
                                     "{name: ..., definition: ...}, e.g. zh: {name: 补贴}")
             return ()
         out = []
-        for language, language_node, value in self.items(node, key):
-            if not self.check_language(language_node, key, language):
+        for written, language_node, value in self.items(node, key):
+            language = self.check_language(language_node, key, written)
+            if language is None:
                 continue
             if language == self.language:
                 self.problem(language_node, key, f"a translation into '{language}', the "
@@ -383,9 +389,7 @@ class _Reader:
             return _DEFAULT_LANGUAGE_MARK
         node = found["lang"][1]
         language = self.text(node, key, "lang")
-        if language is None or not self.check_language(node, key, language):
-            return None
-        return language
+        return None if language is None else self.check_language(node, key, language)
 
     def read_words(self, node: Node, key: str, label: str, kind: str) -> str | tuple | None:
         """A phrase or lemma: one string, or a list of variant strings (any of them matches)."""

@@ -16,14 +16,23 @@ class CodeChoice:
     key: str
     name: str
     definition: str
+    # The codebook's translations (names, definitions), searched like the name and definition.
+    other_names: tuple[str, ...] = ()
+    other_definitions: tuple[str, ...] = ()
 
 
 def choices(session: Session) -> list[CodeChoice]:
     """Codes one can code with: not retired, not dimensions, in codebook order."""
-    return [CodeChoice(k, n, d or "") for k, n, d in session.execute(
-        select(Code.key, Code.name, Code.definition)
-        .where(Code.retired.is_(False), Code.is_dimension.is_(False))
-        .order_by(Code.sort_order, Code.key))]
+    out = []
+    for k, n, d, translations in session.execute(
+            select(Code.key, Code.name, Code.definition, Code.translations)
+            .where(Code.retired.is_(False), Code.is_dimension.is_(False))
+            .order_by(Code.sort_order, Code.key)):
+        ts = [t for _, t in sorted((translations or {}).items())]
+        out.append(CodeChoice(k, n, d or "",
+                              tuple(t["name"] for t in ts if t.get("name")),
+                              tuple(t["definition"] for t in ts if t.get("definition"))))
+    return out
 
 
 def _subsequence(needle: str, hay: str) -> bool:
@@ -33,16 +42,19 @@ def _subsequence(needle: str, hay: str) -> bool:
 
 def rank(codes: list[CodeChoice], typed: str) -> list[CodeChoice]:
     """Codes matching what was typed, best first. Every word typed must be found in the key, the
-    name or the definition; a key that starts with the text comes first, then words found in
-    the key, then in the name, then only in the definition; shorter keys before longer. A word
-    also matches a key by its letters in order (`cd` finds `cell-design`)."""
+    name (or a translated name) or the definition (or a translated one); a key that starts with
+    the text comes first, then words found in the key, then in the name, then only in the
+    definition; shorter keys before longer. A word also matches a key by its letters in order
+    (`cd` finds `cell-design`)."""
     text = typed.strip().lower()
     if not text:
         return list(codes)
     words = text.split()
     scored = []
     for c in codes:
-        key, name, definition = c.key.lower(), c.name.lower(), c.definition.lower()
+        key = c.key.lower()
+        name = "\n".join((c.name, *c.other_names)).lower()
+        definition = "\n".join((c.definition, *c.other_definitions)).lower()
         if key == text:
             scored.append((0, len(key), c))
             continue

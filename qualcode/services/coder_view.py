@@ -57,6 +57,13 @@ class CodeChoice:
     exclude: list[str]
     colour: str | None  # the code's own colour, else its nearest ancestor's
     examples: int
+    # The codebook's translation into the document's language, if it has one (shown first)...
+    local_name: str | None = None
+    local_definition: str | None = None
+    # ...and every translated name and definition, which the search also reads (补贴 finds
+    # policy.subsidies whatever the document's language).
+    other_names: tuple[str, ...] = ()
+    other_definitions: tuple[str, ...] = ()
 
 
 def open_document(session: Session, name: str) -> CoderDocument:
@@ -102,8 +109,9 @@ def pending_suggestions(session: Session, document: str) -> list[SuggestionRow]:
     return list_suggestions(session, status="pending", document=document)
 
 
-def code_choices(session: Session) -> list[CodeChoice]:
-    """The live codes (retired ones cannot be applied), in codebook order, parents first."""
+def code_choices(session: Session, language: str | None = None) -> list[CodeChoice]:
+    """The live codes (retired ones cannot be applied), in codebook order, parents first; names
+    and definitions in `language` where the codebook translates them."""
     codes = list(session.scalars(
         select(Code).where(Code.retired.is_(False)).order_by(Code.sort_order, Code.key)))
     by_id = {c.id: c for c in codes}
@@ -116,10 +124,19 @@ def code_choices(session: Session) -> list[CodeChoice]:
             node = by_id.get(node.parent_id) if node.parent_id else None
         return None
 
-    return [CodeChoice(key=c.key, name=c.name, dimension=c.dimension, depth=c.key.count("."),
-                       definition=c.definition, include=list(c.include),
-                       exclude=list(c.exclude), colour=colour(c), examples=len(c.examples))
-            for c in codes]
+    def choice(c: Code) -> CodeChoice:
+        translations = c.translations or {}
+        local = translations.get(language or "", {})
+        others = [translations[lang] for lang in sorted(translations)]
+        return CodeChoice(
+            key=c.key, name=c.name, dimension=c.dimension, depth=c.key.count("."),
+            definition=c.definition, include=list(c.include), exclude=list(c.exclude),
+            colour=colour(c), examples=len(c.examples),
+            local_name=local.get("name") or None, local_definition=local.get("definition") or None,
+            other_names=tuple(t["name"] for t in others if t.get("name")),
+            other_definitions=tuple(t["definition"] for t in others if t.get("definition")))
+
+    return [choice(c) for c in codes]
 
 
 def _subsequence(word: str, text: str) -> float:
@@ -136,18 +153,19 @@ def _subsequence(word: str, text: str) -> float:
 
 def _word_score(word: str, choice: CodeChoice) -> float:
     key, name = choice.key.lower(), choice.name.lower()
+    names = (key, name, *(n.lower() for n in choice.other_names))
     best = 0.0
-    for field in (key, name):
+    for field in names:
         at = field.find(word)
         if at >= 0:
             boundary = at == 0 or not field[at - 1].isalnum()
             best = max(best, 4.0 if boundary else 3.0)
     if best:
         return best
-    best = max(_subsequence(word, key), _subsequence(word, name)) * 2.0
+    best = max(_subsequence(word, field) for field in names) * 2.0
     if best >= 1.0:  # at least half the letters adjacent: a plausible abbreviation
         return best
-    if word in choice.definition.lower():
+    if any(word in d.lower() for d in (choice.definition, *choice.other_definitions)):
         return 1.0
     if any(word in rule.lower() for rule in choice.include + choice.exclude):
         return 0.5
@@ -156,8 +174,9 @@ def _word_score(word: str, choice: CodeChoice) -> float:
 
 def rank_codes(choices: list[CodeChoice], query: str, *, recent: list[str] = ()
                ) -> list[CodeChoice]:
-    """Codes matching every word of the query in their key or name (as a substring, or its letters
-    in order), or else in their definition or rules; best first, codebook order among equals.
+    """Codes matching every word of the query in their key or name, or a translated name (as a
+    substring, or its letters in order), or else in their definition (or a translated one) or
+    rules; best first, codebook order among equals.
     An empty query lists the recently used codes first, then all in codebook order."""
     words = [w for w in re.split(r"[\s.]+", query.lower()) if w]
     if not words:

@@ -23,6 +23,7 @@ from qualcode.storage.models import (
     Coder,
     Coding,
     Document,
+    Event,
     ProjectInfo,
     Suggestion,
     TrainedModel,
@@ -111,6 +112,7 @@ def build_manifest(session: Session, *, pipelines: bool = True,
     suggestions = [{"method": m, "unit": u, "pipeline": p, "codebook_sha256": s,
                     "by_status": dict(sorted(st.items()))}
                    for (m, u, p, s), st in sorted(settings.items())]
+    runs = _suggest_runs(session)
     model = session.scalars(select(TrainedModel)
                             .order_by(TrainedModel.created_at.desc(),
                                       TrainedModel.id.desc())).first()
@@ -132,12 +134,39 @@ def build_manifest(session: Session, *, pipelines: bool = True,
         ],
         "coders": coders,
         "suggestions": suggestions,
+        "suggest_runs": runs,
         "model": None if model is None else {
             "kind": model.kind, "fingerprint": model.fingerprint, "pipeline": model.pipeline,
             "labels": len(model.labels or ()),
             "data_sha256": hashlib.sha256(model.data).hexdigest(),
         },
     }
+
+
+# What a `suggest` run was asked to do (its event's `after`); null where an older qualcode did not
+# record it.
+RUN_SETTINGS = ("method", "unit", "include_interviewer", "threshold", "model", "only_documents",
+                "codebook_sha256")
+
+
+def _suggest_runs(session: Session) -> list[dict]:
+    """Each distinct setting `suggest` was run with, oldest first: how many runs, and the last."""
+    runs: dict[str, dict] = {}
+    for at, after in session.execute(select(Event.at, Event.after)
+                                     .where(Event.action == "suggestions.generate")
+                                     .order_by(Event.id)):
+        settings = {k: (after or {}).get(k) for k in RUN_SETTINGS}
+        key = json.dumps(settings, sort_keys=True)
+        run = runs.setdefault(key, {**settings, "runs": 0})
+        run["runs"] += 1
+        run["last_run"] = _utc(at)
+    return list(runs.values())
+
+
+def _utc(at: dt.datetime) -> str:
+    if at.tzinfo is None:  # SQLite gives back naive UTC
+        at = at.replace(tzinfo=dt.UTC)
+    return at.astimezone(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def without_timestamp(manifest: dict) -> dict:

@@ -26,13 +26,11 @@ from sqlalchemy.orm import Session
 
 from qualcode.errors import QualcodeError
 from qualcode.formats.pseudonym_key import KINDS, KeyEntry, read_key, write_key
+from qualcode.formats.transcripts.labels import is_role_word, label_key
 from qualcode.typography import fold, name_key, names_pattern
 
 _KIND_OF_FOUND = {"firm": "firms", "person": "people", "place": "places", "name": None}
 _PSEUDONYM_STEM = {"firms": "Firm", "people": "Person", "places": "Place"}
-# Speaker labels that name a role, not a person.
-_GENERIC_SPEAKERS = {"interviewer", "respondent", "interviewee", "q", "a", "question", "answer",
-                     "访谈者", "采访者", "受访者", "记者", "主持人", "问", "答"}
 
 
 class LeakError(QualcodeError):
@@ -267,7 +265,8 @@ def propose(session: Session, entries: list[KeyEntry]) -> list[Candidate]:
         note(name, "firms", "case")
     speakers = set()
     for speaker, n in _speaker_counts(session):
-        if speaker.strip().casefold().rstrip(".:") not in _GENERIC_SPEAKERS:
+        # a label that names a role (Interviewer, Q, 采访人, 受访者), not a person
+        if not is_role_word(label_key(speaker.strip().rstrip("."))):
             note(speaker, "people", "speaker", n)
             speakers.add(fold(speaker).casefold())
     docs = session.execute(select(Document.id, Document.name, Document.text, Document.title,

@@ -308,7 +308,8 @@ def _documents(session: Session, abbreviations: dict[str, str], coder: str | Non
 
 def _document(session: Session, doc_id: int, abbreviations: dict[str, str], coder: str | None,
               origin: str | None) -> AppendixDocument:
-    query = (select(Coding.start, Coding.end, Code.key, Code.colour, Coder.name)
+    query = (select(Coding.start, Coding.end, Code.key, Code.colour, Coder.name,
+                    Code.translations)
              .join(Code, Coding.code_id == Code.id).join(Coder, Coding.coder_id == Coder.id)
              .where(Coding.document_id == doc_id)
              # The order of the codings' unique key: what SQLite gave before without asking,
@@ -318,19 +319,26 @@ def _document(session: Session, doc_id: int, abbreviations: dict[str, str], code
         query = query.where(Coder.name == coder)
     if origin is not None:
         query = query.where(Coding.origin == origin)
-    rows = [tuple(r) for r in session.execute(query)]
     # Plain columns, not the ORM object: nothing of the document stays in the session.
     name, title, text, synthetic, language, case = session.execute(
         select(Document.name, Document.title, Document.text, Document.synthetic,
                Document.language, Case.name)
         .outerjoin(Case, Document.case_id == Case.id).where(Document.id == doc_id)).one()
+    local: dict[str, str] = {}  # code -> its name in the document's language (the codebook's)
+    rows = []
+    for start, end, key, colour, who, translations in session.execute(query):
+        rows.append((start, end, key, colour, who))
+        named = ((translations or {}).get(language or "") or {}).get("name")
+        if named:
+            local[key] = named
     coders = sorted({r[4] for r in rows})
     spans: dict[tuple[int, int], list[tuple]] = defaultdict(list)
     for start, end, key, colour, who in rows:
         spans[(start, end)].append((key, colour, who))
     marked = []
     for (start, end), items in spans.items():
-        labels = [f"{key} ({who})" for key, _, who in items]
+        labels = [f"{key} {local[key]} ({who})" if key in local else f"{key} ({who})"
+                  for key, _, who in items]
         by_code: dict[str, list[str]] = defaultdict(list)
         for key, _, who in items:
             by_code[key].append(who)

@@ -297,10 +297,17 @@ def run_suggest(
     report.removed_stale = len(stale)
     report.updated = len(updates)
     report.written = len(new_rows)
-    # One audit event per run (not per suggestion): what was proposed, by which pipeline.
+    # One audit event per run (not per suggestion): what was proposed, by which pipeline and
+    # with which settings (the manifest reads them back).
+    if method != "lexicon" and threshold is None:
+        from qualcode.nlp.learned import default_threshold
+
+        threshold = default_threshold(method)
     events.record(session, actor, "suggestions.generate", "project", None, after={
         "method": method, "unit": unit, "pipeline": pipeline, "pipelines": report.pipelines,
-        "codebook_sha256": codebook_sha,
+        "codebook_sha256": codebook_sha, "include_interviewer": include_interviewer,
+        "threshold": threshold if method != "lexicon" else None, "model": model,
+        "only_documents": sorted(documents) if documents else None,
         "written": report.written, "updated": report.updated,
         "removed_stale": report.removed_stale, "documents": report.documents})
     return report

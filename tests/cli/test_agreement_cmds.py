@@ -170,7 +170,8 @@ def test_span_unit_is_unitizing_alpha(two_coders: Project):
     assert "|u-alpha" in out and "cu-alpha" in out
 
 
-def test_disagreements_list_the_passages_with_who_coded_what(two_coders: Project):
+def test_disagreements_list_the_passages_with_who_coded_what(two_coders: Project, monkeypatch):
+    monkeypatch.chdir(two_coders.folder)  # inside the project: links need no -p
     report = json.loads(two_coders.ok("agreement", "wei", "li", "--disagreements", "--json"))
     passages = report["passages"]
     assert [p["text"] for p in passages] == [S4, S5]
@@ -192,6 +193,28 @@ def test_disagreements_list_the_passages_with_who_coded_what(two_coders: Project
                             "policy.subsidies"]
     table = two_coders.ok("agreement", "wei", "li", "--disagreements")
     assert "2 passages where wei, li differ" in table and "qualcode show li --at" in table
+
+
+def test_disagreement_links_name_the_project_when_run_from_elsewhere(two_coders: Project,
+                                                                      tmp_path: Path,
+                                                                      monkeypatch):
+    """Run with -p from another folder, the `show` link (and the consensus hint) carry the -p,
+    so pasting it from that folder shows the passage."""
+    import shlex
+
+    monkeypatch.chdir(tmp_path)
+    report = json.loads(two_coders.ok("agreement", "wei", "li", "--disagreements", "--json"))
+    link = report["passages"][-1]["show"]
+    words = shlex.split(link)
+    assert words[:3] == ["qualcode", "-p", str(two_coders.folder)], link
+    from typer.testing import CliRunner
+
+    from qualcode.cli import app
+
+    res = CliRunner().invoke(app, words[1:], env={"COLUMNS": "120"})
+    assert res.exit_code == 0 and "turn 4" in res.stdout and "Nothing" in res.stdout
+    table = two_coders.ok("agreement", "wei", "li", "--disagreements")
+    assert f"qualcode -p {two_coders.folder} consensus take" in " ".join(table.split())
 
 
 def test_disagreements_by_character_are_the_differing_stretches(two_coders: Project):

@@ -148,7 +148,8 @@ def test_evaluate_reports_each_language_and_show_names_codes_in_chinese(zh_proje
 
 
 @pytest.mark.parametrize("interviewer, respondent", [
-    ("问", "答"), ("采访者", "受访者"), ("访谈者", "李主任")])
+    ("问", "答"), ("采访者", "受访者"), ("访谈者", "李主任"), ("采访人", "林经理"),
+    ("访谈人", "受访人"), ("訪談者", "受訪者")])
 def test_chinese_speaker_labels_with_full_width_colons_and_interviewer_roles(
         interviewer, respondent):
     from qualcode.formats.transcripts import detect_turns
@@ -180,3 +181,64 @@ def test_review_names_and_defines_codes_in_chinese_for_a_chinese_document(zh_pro
     en_out = zh_project.ok("review", "--document", "interview-02", input="q")
     assert "Definition:" in en_out
     assert not any("\u4e00" <= c <= "\u9fff" for c in en_out)  # English: no translation
+
+
+def test_a_surname_with_a_title_is_a_speaker_even_once_and_other_chinese_words_are_not():
+    from qualcode.formats.transcripts import detect_turns
+
+    # 李经理 speaks once (as Engineer Li would in English); 汇总 and 政府 are prose
+    text = ("访谈者：为什么搬过来？\n王总：因为便宜。\n李经理：补充一句，还有补贴。\n"
+            "访谈者：好的。\n王总：汇总：就是成本。\n政府：这是他们的说法。\n")
+    turns = detect_turns(text)
+    assert [(t.speaker, t.role) for t in turns] == [
+        ("访谈者", "interviewer"), ("王总", "respondent"), ("李经理", "respondent"),
+        ("访谈者", "interviewer"), ("王总", "respondent")]
+    assert text[turns[-1].start:turns[-1].end].strip() == "汇总：就是成本。\n政府：这是他们的说法。"
+    two = detect_turns("访谈者：为什么？\n\n陈总：因为便宜。\n")
+    assert [(t.speaker, t.role) for t in two] == [("访谈者", "interviewer"), ("陈总", "respondent")]
+
+
+def test_an_interviewer_labelled_cai_fang_ren_gets_no_suggestions_and_is_no_pseudonym_candidate(
+        zh_project, tmp_path):
+    # 采访人 is as common as 采访者 in Chinese transcripts: its questions are the interviewer's,
+    # so suggest leaves them alone (搬迁 and 补贴 in the questions), and it names no one.
+    text = ("采访人：你们为什么搬迁到惠州？\n林经理：深圳的租金太高了。\n"
+            "采访人：政府有补贴吗？\n林经理：没有。\n")
+    zh_project.ok("import", str(_write(tmp_path, "lin.txt", text)))
+    doc = json.loads(zh_project.ok("show", "lin", "--json"))
+    assert [t["role"] for t in doc["turns"]] == ["interviewer", "respondent"] * 2
+    zh_project.ok("suggest")
+    rows = json.loads(zh_project.ok("suggestions", "list", "--json"))
+    assert [r["text"] for r in rows] == ["深圳的租金太高了。"]
+    proposed = {c["name"] for c in json.loads(zh_project.ok("pseudonyms", "propose", "--json"))}
+    assert "林经理" in proposed and "采访人" not in proposed
+
+
+def test_review_recodes_a_chinese_document_by_a_code_s_chinese_name(zh_project, tmp_path):
+    zh_project.ok("import", str(_write(tmp_path, "wang.txt", CHINESE)))
+    zh_project.ok("suggest")
+    first = json.loads(zh_project.ok("suggestions", "list", "--json"))[0]
+    # 人才 is the Chinese name of policy.talent, in no key, English name or definition
+    out = zh_project.ok("review", "--document", "wang", "--coder", "wei", input="c人才\nq")
+    assert "recoded 1" in out
+    [coding] = json.loads(zh_project.ok("codings", "list", "--json"))
+    assert (coding["code"], coding["start"]) == ("policy.talent", first["start"])
+
+
+def test_the_report_names_a_chinese_document_s_codes_in_chinese(zh_project, tmp_path):
+    import re
+
+    zh_project.ok("import", str(DEMO / "interview-02.md"), str(DEMO / "interview-10.md"))
+    zh_project.ok("codings", "import", str(DEMO_CODING / "interview-02.yaml"),
+                  str(DEMO_CODING / "interview-10.yaml"))
+    zh_project.ok("report", "-o", str(tmp_path / "r.html"))
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    zh = page[page.index('<article id="doc-interview-10"'):]
+    zh = zh[:zh.index("</article>")]
+    en = page[page.index('<article id="doc-interview-02"'):]
+    en = en[:en.index("</article>")]
+    zh_titles = re.findall(r'<mark id="[^"]*" title="([^"]*)"', zh)
+    en_titles = re.findall(r'<mark id="[^"]*" title="([^"]*)"', en)
+    assert "strategy.diversification 多元化 (wei)" in zh_titles
+    assert zh_titles and all(re.search(r"[\u4e00-\u9fff]", t) for t in zh_titles)
+    assert en_titles and not any(re.search(r"[\u4e00-\u9fff]", t) for t in en_titles)

@@ -364,6 +364,29 @@ def test_chinese_sentences_end_at_full_width_punctuation(project: Project, tmp_p
     _fits(run)
 
 
+def test_a_chinese_document_finds_and_names_codes_by_their_chinese_translation(
+        project: Project, tmp_path: Path):
+    book = tmp_path / "book.yaml"
+    book.write_text(BOOK.replace(
+        "      definition: Land deals with the city.\n",
+        "      definition: Land deals with the city.\n"
+        "      translations: {zh: {name: 土地, definition: 与市政府的土地交易。}}\n"),
+        encoding="utf-8")
+    project.ok("codebook", "load", str(book))
+    doc = tmp_path / "zh.md"
+    doc.write_text(CHINESE, encoding="utf-8")
+    project.ok("import", str(doc))
+    # 土地 is in no key, name or definition of the codebook's own: only in the translation.
+    run = drive(project, "zh", ["j", "j", "a", "土", "地"])
+    assert "土地 (Land)" in run.screen and "与市政府的土地交易。" in run.screen
+    assert "Land deals with the city." not in run.screen
+    run = drive(project, "zh", ["j", "j", "a", "土", "地", "enter"])
+    [row] = codings(project)
+    assert (row["code"], row["quote"]) == ("policy.land", "土地便宜！")
+    assert "与市政府的土地交易。" in run.screen  # the side panel explains it in Chinese too
+    _fits(run)
+
+
 def test_code_doc_refuses_an_unknown_document_without_a_change(mini: Project):
     before = mini.snapshot()
     error = mini.fails("code", "lii")

@@ -48,7 +48,7 @@ def test_the_manifest_says_what_produced_the_tables(mixed):
     counts = {c["name"]: c["codings"] for c in m["coders"]}
     assert counts and counts == {name: sum(r["coder"] == name for r in listed)
                                  for name in {r["coder"] for r in listed}}
-    assert m["suggestions"] == [] and m["model"] is None
+    assert m["suggestions"] == [] and m["suggest_runs"] == [] and m["model"] is None
 
 
 def test_two_manifests_of_the_same_project_differ_only_in_their_timestamp(mixed, tmp_path):
@@ -77,3 +77,25 @@ def test_suggestions_and_a_revised_transcript_show_in_the_manifest(mixed, tmp_pa
     (setting,) = after["suggestions"]
     assert (setting["method"], setting["unit"]) == ("lexicon", "sentence")
     assert "jieba" in setting["pipeline"] and setting["by_status"]["pending"] > 0
+
+
+def test_the_manifest_says_with_which_settings_suggest_ran(mixed):
+    from qualcode.nlp.learned import default_threshold
+
+    mixed.ok("suggest", "--document", "interview-12")
+    mixed.ok("suggest", "--include-interviewer", "--unit", "turn")
+    mixed.ok("suggest", "--include-interviewer", "--unit", "turn")
+    mixed.ok("train")
+    mixed.ok("suggest", "--method", "both")
+    runs = _manifest(mixed)["suggest_runs"]
+    settings = [{k: r[k] for k in ("method", "unit", "include_interviewer", "threshold",
+                                   "only_documents", "runs")} for r in runs]
+    assert settings == [
+        {"method": "lexicon", "unit": "sentence", "include_interviewer": False,
+         "threshold": None, "only_documents": ["interview-12"], "runs": 1},
+        {"method": "lexicon", "unit": "turn", "include_interviewer": True,
+         "threshold": None, "only_documents": None, "runs": 2},
+        {"method": "both", "unit": "sentence", "include_interviewer": False,
+         "threshold": default_threshold("both"), "only_documents": None, "runs": 1}]
+    assert all(r["model"] is None and r["last_run"].endswith("Z") for r in runs)
+    assert runs == _manifest(mixed)["suggest_runs"]  # read from the log: the same each time

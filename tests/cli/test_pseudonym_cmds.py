@@ -275,3 +275,20 @@ def test_cooccurrence_passages_and_tables_are_pseudonymised(keyed, tmp_path):
                            "--unit", "document", "--pseudonymise"))
     keyed.ok("cooccur", "--unit", "document", "-o", str(tmp_path / "c.csv"), "--pseudonymise")
     assert "strategy.relocation" in (tmp_path / "c.csv").read_text(encoding="utf-8")
+
+
+def test_the_manifest_itself_is_pseudonymised_and_leak_checked(keyed, tmp_path):
+    out = keyed.ok("manifest", "--pseudonymise")
+    manifest = json.loads(out)
+    assert {t["name"] for t in manifest["transcripts"]} == {"Firm A-2019", "wang"}
+    assert {t["source"] for t in manifest["transcripts"]} == {"Firm A-2019.md", "wang.md"}
+    _no_originals(out)
+    assert "desay-2019" in keyed.ok("manifest")  # without it, the names as they are
+    keyed.ok("documents", "rename", "wang", f"{ENCODED}-wang")  # escapes replacement
+    before = keyed.snapshot()
+    target = tmp_path / "m.json"
+    error = keyed.fails("manifest", "--pseudonymise", "-o", str(target))
+    assert "would still show '德赛电池'" in error and not target.exists()
+    res = keyed.run("manifest", "--pseudonymise")
+    assert res.exit_code == 1 and res.stdout == ""
+    assert keyed.snapshot() == before

@@ -30,6 +30,15 @@ def test_ranking_by_key_name_definition_and_letters_in_order():
     assert resolve(CODES, "  ") is None
 
 
+def test_translated_names_and_definitions_are_searched_too():
+    codes = [CodeChoice("policy.subsidies", "Subsidies", "Money from government.",
+                        ("补贴",), ("政府给企业的资金。",)),
+             CodeChoice("policy.land", "Land", "Land deals.", ("土地",), ("土地交易。",))]
+    assert [c.key for c in rank(codes, "补贴")] == ["policy.subsidies"]  # a translated name
+    assert [c.key for c in rank(codes, "资金")] == ["policy.subsidies"]  # a translated definition
+    assert [c.key for c in rank(codes, "土地")] == ["policy.land"]
+
+
 def test_recode_takes_a_partial_answer_and_an_empty_answer_cancels(mini):  # noqa: F811
     mini.ok("suggest")
     queue = _suggestions(mini)

@@ -341,3 +341,31 @@ def test_suggest_review_and_evaluate_on_a_real_public_domain_transcript(project:
     )
     report = json.loads(project.ok("evaluate", "--against", "wei", "--json"))
     assert report["sentences"] > 100 and report["overall"]["gold"] >= 2
+
+
+def test_the_hits_table_shows_every_count_at_any_width(project: Project):
+    """Codes x cases when it fits; else codes with their case count and total, and the totals
+    per case below (Rich squeezed a column per case to blanks at 80 columns on the demo)."""
+    project.ok("codebook", "load", str(CODEBOOK))
+    project.ok("import", *(str(DEMO / f"interview-0{n}.md") for n in range(1, 7)))
+    by_case = json.loads(project.ok("suggest", "--dry-run", "--json"))["by_code_case"]
+    totals = {code: sum(per.values()) for code, per in by_case.items()}
+    wide = project.run("suggest", "--dry-run", columns=140).stdout
+    narrow = project.run("suggest", "--dry-run", columns=60).stdout
+    assert "Per case" not in wide and "Per case" in narrow
+    for out, width in ((wide, 140), (narrow, 60)):
+        rows = {cells[0]: cells[1:] for line in out.splitlines()
+                if (cells := line.strip("│ ").split()) and cells[0] in totals}
+        assert set(rows) == set(totals)
+        assert max(len(line) for line in out.splitlines()) <= width
+        for code, cells in rows.items():
+            numbers = [c for c in cells if c != "│"]
+            assert int(numbers[-1]) == totals[code]
+            if out is wide:  # every case's count in its column
+                assert sorted(map(int, numbers[:-1])) == sorted(by_case[code].values())
+            else:  # how many cases
+                assert int(numbers[0]) == len(by_case[code])
+    per_case = " ".join(narrow.split("Per case: ")[1].split("(")[0].split())
+    for case in ("Firm A", "Firm F"):
+        n = sum(per.get(case, 0) for per in by_case.values())
+        assert f"{case} {n}" in per_case

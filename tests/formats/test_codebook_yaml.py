@@ -131,6 +131,23 @@ def test_clean_parse_builds_codes_patterns_and_defaults():
     assert codebook.source == "tiny.yaml"
 
 
+def test_language_tags_read_as_front_matter_reads_them():
+    # zh-CN, zh_Hans and EN-GB are the codes zh and en, as in a transcript's front matter
+    text = (CLEAN.replace('  version: "1.0"\n', '  version: "1.0"\n  language: EN-GB\n')
+            .replace("lang: zh", "lang: zh-CN")
+            .replace("      examples: [We moved.]\n",
+                     "      examples: [We moved.]\n"
+                     "      translations: {zh_Hans: {name: 搬迁}}\n"))
+    codebook, problems = parse_codebook(text)
+    assert problems == []
+    code = codebook.codes[1]
+    assert codebook.language == "en" and codebook.languages == ("en", "zh")
+    assert [p.language for p in code.patterns] == ["en", "en", "en", "zh"]
+    assert code.translations == (("zh", "搬迁", None),)
+    problem = only(problems_of(CLEAN.replace("lang: zh", "lang: chinese")), "not a language")
+    assert problem.line == 15 and "'chinese'" in problem.message
+
+
 def test_yaml_11_booleans_stay_words_in_token_patterns():
     text = CLEAN.replace("{LOWER: land}", "{LOWER: no}, {IS_ALPHA: true}")
     codebook, problems = parse_codebook(text)
@@ -292,7 +309,7 @@ def test_file_not_a_mapping_and_no_dimensions():
 def test_several_problems_are_all_reported_in_line_order():
     text = """\
 codebook:
-  language: EN
+  language: English
 strategy:
   definition: ""
   colour: "#12345"
@@ -310,7 +327,7 @@ strategy:
     problems = problems_of(text)
     got = [(p.line, p.message.split(" ")[0]) for p in problems]
     # code b's missing examples (line 10) is a warning now, not a problem
-    assert got == [(2, "'EN'"), (4, "the"), (5, "invalid"), (7, "bad"),
+    assert got == [(2, "'English'"), (4, "the"), (5, "invalid"), (7, "bad"),
                    (12, "unknown"), (13, "unknown"), (15, "pattern")]
 
 

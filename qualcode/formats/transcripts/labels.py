@@ -3,9 +3,11 @@
 The rule (a design decision: change it here and in the tests together):
 - STRONG labels are accepted wherever they occur: known role words (Q, A, Interviewer,
   Respondent...), all-caps labels (`MR. MASTERS`, `THE PRESIDENT`), labels with an honorific or a
-  job title plus a name (`Dr. Li`, `Engineer Wu`, `Manager Liu`), bold Markdown labels, labels
+  job title plus a name (`Dr. Li`, `Engineer Wu`, `Manager Liu`, and in Chinese a surname with a
+  title: `王总`, `李经理`), bold Markdown labels, labels
   after a time stamp, and labels the user named as interviewer labels.
-- WEAK labels (one capitalised word like `Tony`, other capitalised word groups, CJK names) are
+- WEAK labels (one capitalised word like `Tony`, other capitalised word groups, other CJK
+  names) are
   accepted only when the same label starts a line at least twice in the document, or, for a
   group of two or more capitalised words, when the document already has other accepted labels.
   So `Note: ...` or `However: ...` written once is prose, while `Wu:` used for every turn is a
@@ -21,6 +23,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from qualcode.name_finder import is_titled_chinese_name
+
 STRONG = "strong"
 WEAK = "weak"
 
@@ -32,7 +36,10 @@ MAX_LABEL_WORDS = 5
 ROLE_WORDS = frozenset({
     "q", "a", "i", "r", "interviewer", "interviewee", "respondent", "question", "answer",
     "moderator", "reporter", "facilitator", "participant", "speaker", "host", "guest",
-    "问", "答", "采访者", "受访者", "被访者", "访谈者", "访员", "主持人", "记者",
+    "问", "答", "采访者", "采访人", "受访者", "受访人", "被访者", "被访人", "访谈者", "访谈人",
+    "访问者", "访问员", "访员", "提问者", "主持人", "记者",
+    "問", "採訪者", "採訪人", "受訪者", "受訪人", "被訪者", "被訪人", "訪談者", "訪談人", "訪問者",
+    "訪問員", "訪員", "提問者", "記者",
 })
 
 _HONORIFICS = frozenset({
@@ -112,7 +119,9 @@ def judge(label: str, *, user_labels: frozenset[str] = frozenset(),
     if key in user_labels:
         return LabelVerdict(speaker, STRONG, len(speaker.split()))
     if is_cjk(speaker):
-        strength = STRONG if key in ROLE_WORDS or bold or timed else WEAK
+        # a role word, or a surname with a title (王总, 李经理) as `Dr. Li` is in English
+        strong = key in ROLE_WORDS or bold or timed or is_titled_chinese_name(speaker)
+        strength = STRONG if strong else WEAK
         return LabelVerdict(speaker, strength, 1)
     words = speaker.split()
     if len(words) > MAX_LABEL_WORDS or not _grammatical(words, relaxed=timed):

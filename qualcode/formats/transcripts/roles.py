@@ -9,11 +9,14 @@ from qualcode.domain import INTERVIEWER, OTHER, RESPONDENT
 from .labels import label_key
 
 # Used only when the caller names no interviewer labels. "I" is the I/R convention of many
-# qualitative transcripts; the CJK words are 问 (question), 采访者/访谈者/访员 (interviewer),
-# 主持人 (moderator), 记者 (reporter).
+# qualitative transcripts; the CJK words are 问 (question), 采访者/采访人/访谈者/访谈人/访问者/
+# 访问员/访员/提问者 (interviewer), 主持人 (moderator), 记者 (reporter), in simplified and
+# traditional characters.
 DEFAULT_INTERVIEWER_LABELS = frozenset({
     "q", "i", "interviewer", "question", "moderator", "reporter",
-    "问", "采访者", "访谈者", "访员", "主持人", "记者",
+    "问", "采访者", "采访人", "访谈者", "访谈人", "访问者", "访问员", "访员", "提问者",
+    "主持人", "记者",
+    "問", "採訪者", "採訪人", "訪談者", "訪談人", "訪問者", "訪問員", "訪員", "提問者", "記者",
 })
 
 
