@@ -182,9 +182,45 @@ def name_regex(name: str) -> str:
     return body
 
 
+# Han ideographs, whose simplified and traditional forms name the same firm or person
+# (德赛电池 and 德賽電池): a pseudonym key entry in one script must catch the other too.
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+@lru_cache(maxsize=1)
+def _script_converters() -> tuple:
+    """OpenCC's converters (simplified first): loaded only when a name holds Han characters."""
+    import opencc
+
+    return tuple(opencc.OpenCC(c) for c in ("t2s", "s2t", "s2tw", "s2hk"))
+
+
+@lru_cache(maxsize=8192)
+def han_forms(c: str) -> str:
+    """A Han character with its simplified and traditional (mainland, Taiwan, Hong Kong) forms,
+    character by character; a character with several traditional forms (发: 發, 髮) gets the
+    one OpenCC picks for a character on its own."""
+    forms = {c}
+    for converter in _script_converters():
+        out = converter.convert(c)
+        if len(out) == 1:
+            forms.add(out)
+    return "".join(sorted(forms))
+
+
+@lru_cache(maxsize=8192)
+def _simplified(c: str) -> str:
+    out = _script_converters()[0].convert(c)
+    return out if len(out) == 1 else c
+
+
 def name_key(text: str) -> str:
-    """What a name and every typeset form of it have in common (fold, then casefold)."""
-    return fold(text).casefold()
+    """What a name and every typeset form of it have in common (fold, then casefold; Han
+    characters in their simplified form)."""
+    key = fold(text).casefold()
+    if _HAN.search(key):
+        key = "".join(_simplified(c) if _HAN.match(c) else c for c in key)
+    return key
 
 
 def _cased_char(c: str) -> str:
@@ -195,6 +231,9 @@ def _cased_char(c: str) -> str:
         if len(k) == 1:
             chars.add(k)
             chars.update(_VARIANTS.get(k, ""))
+    if _HAN.match(c):
+        chars.update(han_forms(c))
+        chars.update(_simplified(v) for v in list(chars))
     if len(chars) == 1:
         return re.escape(c)
     return "[" + "".join(re.escape(v) for v in sorted(chars)) + "]"

@@ -42,6 +42,17 @@ def test_longest_first_case_and_typography_and_whole_latin_words(p):
                             "Firm A’s plant; 甲公司在惠州，某总说甲公司很好。")
 
 
+def test_a_chinese_name_is_found_in_traditional_and_simplified_script(p):
+    """A key written in simplified characters catches the traditional spelling (and back): a
+    transcript from Hong Kong or Taiwan, or a quote typed in the other script, must not leak."""
+    text = "德賽電池有限公司在惠州，王總說德賽很好；德赛也是。"
+    assert p.text(text) == "甲公司在惠州，某总說甲公司很好；甲公司也是。"
+    assert [e.original for e in p.leaks(text)] == ["德赛电池有限公司", "德赛", "王总"]
+    traditional = Pseudonymiser([KeyEntry("firms", "億緯鋰能", "乙公司", 3)])
+    assert traditional.text("亿纬锂能和億緯鋰能") == "乙公司和乙公司"
+    assert name_key("德賽電池") == name_key("德赛电池") != name_key("德赛")
+
+
 def test_offsets_move_with_the_text(p):
     @dataclass
     class Span:

@@ -119,7 +119,8 @@ def evaluate(
     threshold: Annotated[
         float | None,
         typer.Option("--threshold", help="Learned model: the probability at which a code is "
-                     "suggested (default 0.5 for learned, 0.9 beside the lexicon in both)."),
+                     "suggested (default 0.5 for learned; in both, the model's own codes are "
+                     "added only from this)."),
     ] = None,
     min_score: Annotated[
         float | None,

@@ -80,8 +80,14 @@ def show(
         )
     table = Table(show_header=False, box=None, padding=(0, 1), expand=True)
     table.add_column("turn", style="dim", no_wrap=True, width=4, justify="right")
-    table.add_column("text", ratio=2)
-    table.add_column("codes", ratio=1, overflow="fold")
+    table.add_column("text", ratio=1)
+    # Wide enough for the longest code key (up to two fifths of the screen): a key broken
+    # mid-word ("value-chain-p / osition") cannot be read or copied; names, counts and coders
+    # after it wrap at their spaces.
+    longest = max((len(c.code) + 2 for c in view.codings), default=0)
+    share = (console.width - 6) // 3  # the text column takes two thirds, as before
+    table.add_column("codes", overflow="fold",
+                     width=max(share, min(longest, console.width * 2 // 5)))
     if at is not None:
         console.print(Text(f"Offset {at} is in turn {lo} (all turns: drop --at).", style="dim"))
     if blind:

@@ -90,7 +90,8 @@ def suggest(
     ] = False,
     threshold: Annotated[
         float | None, typer.Option("--threshold", help="Learned model: minimum probability "
-                                   "(default 0.5 for learned, 0.9 beside the lexicon in both).")
+                                   "(default 0.5 for learned; in both, the model's own codes "
+                                   "are added only from this).")
     ] = None,
     coder: CoderOpt = None,
     json_out: JsonOpt = False,

@@ -34,9 +34,12 @@ matches). With the default threshold a single negated match then falls below it.
 
 Combined score (method "both")
 ------------------------------
-When the lexicon and the learned classifier propose the same code for the same span, `combine`
-uses the same noisy-or: 1 - (1 - lexicon) * (1 - learned). Agreement of two independent methods
-ranks above either alone; with only one of them the score is that one.
+Method "both" keeps the lexicon's hits that the verifier (nlp/learned.py, `verify_hits`) does not
+drop, each with its lexicon score. The learned model's own codes are added only when a
+`--threshold` is given; then, when the lexicon and the learned classifier propose the same code
+for the same span, `combine` uses the same noisy-or: 1 - (1 - lexicon) * (1 - learned).
+Agreement of two independent methods ranks above either alone; with only one of them the score
+is that one.
 """
 
 from __future__ import annotations

@@ -17,7 +17,14 @@ from qualcode.domain import Codebook
 from qualcode.errors import QualcodeError
 from qualcode.services import events, lookup
 from qualcode.services.codebook import live_codebook
-from qualcode.services.suggest import by_language, generate_hits, pipelines_for, text_units
+from qualcode.services.suggest import (
+    by_language,
+    generate_hits,
+    latest_model,
+    passage_text,
+    pipelines_for,
+    text_units,
+)
 from qualcode.storage.models import (
     Code,
     Coder,
@@ -162,6 +169,57 @@ def _with_dimensions(session: Session, spans: dict[int, list[tuple[int, int, str
             for doc_id, items in spans.items()}
 
 
+def _dimension_of(session: Session) -> dict[str, str]:
+    return dict(session.execute(select(Code.key, Code.dimension)).all())
+
+
+def _lexicon_hits(session: Session, doc_ids: set[int]) -> list:
+    """The lexicon's sentence hits in these documents, as `suggest` makes them."""
+    units, _ = text_units(session)
+    hits, _, _ = generate_hits(session, [u for u in units if u.document_id in doc_ids],
+                               method="lexicon", unit="sentence", model=None, threshold=None)
+    return list(hits)
+
+
+def verifier_rows(sents: list[Sentence], hits: list, dimension_of: dict[str, str]
+                  ) -> list[tuple[str, list[str], dict[str, float]]]:
+    """What the verifier learns from: each coded sentence the lexicon found something in, with
+    the markers of its hits and, per dimension hit, 1.0 when a person gave the sentence that
+    dimension (or a code of it) and 0.0 when they did not: the sentence is in a document they
+    coded, or a suggestion of that dimension was rejected there. Elsewhere it is unknown."""
+    from qualcode.nlp.learned import hit_markers
+
+    coded = {s.document_id for s in sents if any(v == 1.0 for v in s.labels.values())}
+    by_sentence = _hits_by_sentence(sents, hits)
+    rows = []
+    for i, items in sorted(by_sentence.items()):
+        s = sents[i]
+        cats: dict[str, float] = {}
+        for h in items:
+            dim = dimension_of.get(h.code, h.code)
+            if s.labels.get(dim) == 1.0:
+                cats[dim] = 1.0
+            elif dim not in cats and (s.document_id in coded or s.labels.get(h.code) == 0.0):
+                cats[dim] = 0.0
+        if cats:
+            rows.append((s.text, hit_markers(items, dimension_of), cats))
+    return rows
+
+
+def _text_of(sents: list[Sentence]):
+    texts = {(s.document_id, s.start, s.end): s.text for s in sents}
+    return lambda document_id, start, end: texts.get((document_id, start, end), "")
+
+
+def _hits_by_sentence(sents: list[Sentence], hits: list) -> dict[int, list]:
+    index = {(s.document_id, s.start, s.end): i for i, s in enumerate(sents)}
+    out: dict[int, list] = defaultdict(list)
+    for h in hits:
+        for i in _sentences_of(sents, index, h.document_id, h.start, h.end):
+            out[i].append(h)
+    return out
+
+
 def codebook_examples(codebook: Codebook) -> Examples:
     """What the codebook itself says about each code, as short labelled texts, so that a project
     nobody has coded yet has something to learn from: the code's definition, its include items,
@@ -254,7 +312,10 @@ def train(
     probe = fingerprint([*((s.text, dict(sorted(s.labels.items()))) for s in sents), *extra],
                         labels_all)
     latest = session.scalars(select(TrainedModel).order_by(TrainedModel.id.desc())).first()
-    if latest is not None and latest.fingerprint == probe and not force:
+    # A model stored before the verifier existed (no "verifier" in its metrics) is retrained
+    # once, so `both` gets one.
+    if (latest is not None and latest.fingerprint == probe and not force
+            and "verifier" in (latest.metrics or {})):
         return TrainReport(
             model_id=latest.id,
             fingerprint=probe,
@@ -269,6 +330,10 @@ def train(
         )
     clf, examples, labels, counts, skipped = _fit(sents, lang, seed, epochs, min_positives,
                                                   extra)
+    if sents:  # the lexicon's verifier learns from the lexicon's hits in the coded sentences
+        hits = _lexicon_hits(session, {s.document_id for s in sents})
+        clf.train_verifier(verifier_rows(sents, hits, _dimension_of(session)), seed=seed,
+                           epochs=epochs)
     seconds = time.perf_counter() - started
     trained_on = sorted({s.document_id for s in sents})
     names = dict(session.execute(select(Document.id, Document.name)).all())
@@ -285,6 +350,8 @@ def train(
             "seconds": round(seconds, 2),
             "seed": seed,
             "epochs": epochs,
+            "verifier": {"dimensions": clf.verified_dimensions,
+                         "kept_dropped": clf.verifier_counts},
         },
         pipeline=clf.description,
         data=clf.to_bytes(),
@@ -353,7 +420,7 @@ class EvaluationReport:
     against: str
     sentences: int
     documents: int
-    threshold: float
+    threshold: float | None  # None: `both` without the learned model's own codes
     folds: int | None
     codes: list[Score]
     dimensions: list[Score]
@@ -453,23 +520,41 @@ def evaluate(
             "or none)"
         )
     used_folds = None
+    dimension_of = _dimension_of(session)
     if method in ("lexicon", "both"):
         units, _ = text_units(session)
         units = [u for u in units if u.document_id in doc_ids]
         hits, _, _ = generate_hits(
             session, units, method="lexicon", unit="sentence", model=model, threshold=threshold
         )
-        lexicon_hits = [(h.document_id, h.start, h.end, h.code, h.score) for h in hits]
+        hit_list = list(hits)
+        lexicon_hits = [(h.document_id, h.start, h.end, h.code, h.score) for h in hit_list]
+    if method == "lexicon":
         for doc_id, start, end, code, score in lexicon_hits:
             if score >= min_score:
                 _mark(predicted, sents, index, doc_id, start, end, code)
     if method in ("learned", "both") and trained:
-        notes.append(_predict_stored(session, sents, predicted, threshold, doc_ids))
+        from qualcode.nlp.learned import TrainedClassifier, verify_hits
+
+        stored = latest_model(session)
+        clf = TrainedClassifier.from_bytes(stored.data)
+        if method == "both":  # the lexicon re-ranked by the verifier, as `suggest` does
+            text_of = passage_text(units)
+            for h in verify_hits(clf, hit_list, text_of, dimension_of):
+                if h.score >= min_score:
+                    _mark(predicted, sents, index, h.document_id, h.start, h.end, h.code)
+        if threshold is not None:
+            _predict_stored(session, clf, sents, predicted, threshold)
+        notes.append(_stored_note(session, stored, doc_ids))
     elif method in ("learned", "both"):
         extra = codebook_examples(live_codebook(session))
+        verify = None
+        if method == "both":
+            verify = (_hits_by_sentence(sents, [h for h in hit_list if h.score >= min_score]),
+                      dimension_of)
         used_folds = _cross_validate(
             sents, predicted, lang, folds, seed, epochs, threshold, min_positives, progress,
-            extra, _with_dimensions(session, gold_spans),
+            extra, _with_dimensions(session, gold_spans), verify, index,
         )
         notes.append(f"learned: {used_folds}-fold cross-validation by document")
     roots = list(
@@ -594,14 +679,9 @@ def _sentences_of(sents, index, doc_id, start, end) -> list[int]:
             if s.document_id == doc_id and s.start < end and s.end > start]
 
 
-def _predict_stored(session: Session, sents: list[Sentence], predicted: list[set[str]],
-                    threshold: float, doc_ids: set[int]) -> str:
-    """Add the latest trained model's suggestions (as `suggest` makes them) to `predicted`."""
-    from qualcode.nlp.learned import TrainedClassifier
-    from qualcode.services.suggest import latest_model
-
-    stored = latest_model(session)
-    clf = TrainedClassifier.from_bytes(stored.data)
+def _predict_stored(session: Session, clf, sents: list[Sentence], predicted: list[set[str]],
+                    threshold: float) -> None:
+    """Add the stored model's own suggestions (as `suggest` makes them) to `predicted`."""
     book = live_codebook(session).by_key()
     live = [label for label in clf.labels if label in book]
     for i, probabilities in enumerate(clf.predict([s.text for s in sents])):
@@ -609,6 +689,9 @@ def _predict_stored(session: Session, sents: list[Sentence], predicted: list[set
                  if not book[c].is_dimension and probabilities[c] >= threshold}
         predicted[i].update(c for c in live if probabilities[c] >= threshold
                             and not (book[c].is_dimension and c in found))
+
+
+def _stored_note(session: Session, stored: TrainedModel, doc_ids: set[int]) -> str:
     names = dict(session.execute(select(Document.id, Document.name)).all())
     seen = sorted(set(stored.metrics.get("documents", ())) & {names[d] for d in doc_ids})
     note = f"learned: trained model {stored.id}"
@@ -620,8 +703,12 @@ def _predict_stored(session: Session, sents: list[Sentence], predicted: list[set
 
 def _cross_validate(
     sents, predicted, lang, folds, seed, epochs, threshold, min_positives, progress,
-    extra=(), spans=None,
+    extra=(), spans=None, verify=None, index=None,
 ) -> int:
+    """Each fold's model predicts the sentences of its held-out documents: its own codes from
+    `threshold` (none when None); with `verify` ({sentence: lexicon hits}, dimension_of), the
+    lexicon's hits kept by a verifier trained on the other folds' hits (method "both")."""
+    from qualcode.nlp.learned import verify_hits
     doc_ids = sorted({s.document_id for s in sents})
     k = max(2, min(folds, len(doc_ids)))
     if len(doc_ids) < 2:
@@ -639,6 +726,19 @@ def _cross_validate(
         try:
             clf, *_ = _fit(train_s, lang, seed, epochs, min_positives, extra)
         except QualcodeError:
+            clf = None
+        if verify is not None:
+            by_sentence, dimension_of = verify
+            test_hits = [h for i in test_idx for h in by_sentence.get(i, ())]
+            if clf is not None:
+                train_hits = {id(h): h for i, s in enumerate(sents)
+                              if fold_of[s.document_id] != fold for h in by_sentence.get(i, ())}
+                clf.train_verifier(verifier_rows(train_s, list(train_hits.values()),
+                                                 dimension_of), seed=seed, epochs=epochs)
+                test_hits = list(verify_hits(clf, test_hits, _text_of(sents), dimension_of))
+            for h in test_hits:
+                _mark(predicted, sents, index, h.document_id, h.start, h.end, h.code)
+        if clf is None or threshold is None:
             continue
         probs = clf.predict([sents[i].text for i in test_idx])
         for i, p in zip(test_idx, probs, strict=True):

@@ -7,6 +7,7 @@ span) is not proposed again. Spans already coded with the same code by anyone ar
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -132,20 +133,47 @@ def generate_hits(
     lexicon = _lexicon_hits(pipes, groups, unit, progress)
     if method == "lexicon":
         return lexicon, descriptions, sha
-    from qualcode.nlp.learned import TrainedClassifier, default_threshold
+    from qualcode.nlp.learned import TrainedClassifier, default_threshold, verify_hits
 
     if threshold is None:  # the learned model's own default for this method (nlp/learned.py)
         threshold = default_threshold(method)
     stored = latest_model(session)
     clf = TrainedClassifier.from_bytes(stored.data)
     live = {c.key for c in codebook.codes}
-    learned = (h for h in _learned_hits(clf, pipes, groups, unit, threshold)
-               if h.code in live)  # a code retired since training gets nothing
     descriptions = {lang: f"{text}; {clf.description} (model {stored.id})"
                     for lang, text in descriptions.items()}
     if method == "learned":
+        learned = (h for h in _learned_hits(clf, pipes, groups, unit, threshold)
+                   if h.code in live)  # a code retired since training gets nothing
         return learned, descriptions, sha
-    return combine_methods(lexicon, learned), descriptions, sha
+    # "both": the lexicon's hits re-ranked by the verifier, plus the model's own codes only
+    # when a threshold is given (nlp/learned.py, BOTH_THRESHOLD)
+    verified = verify_hits(clf, lexicon, passage_text(units),
+                           {c.key: c.dimension for c in codebook.codes})
+    if threshold is None:
+        return combine_methods(verified, ()), descriptions, sha
+    learned = (h for h in _learned_hits(clf, pipes, groups, unit, threshold) if h.code in live)
+    return combine_methods(verified, learned), descriptions, sha
+
+
+def passage_text(units: Iterable[TextUnit]) -> Callable[[int, int, int], str]:
+    """text_of(document_id, start, end) for passages inside these units."""
+    by_doc: dict[int, list[TextUnit]] = {}
+    for u in units:
+        by_doc.setdefault(u.document_id, []).append(u)
+    starts = {}
+    for doc_id, items in by_doc.items():
+        items.sort(key=lambda u: u.start)
+        starts[doc_id] = [u.start for u in items]
+
+    def text_of(document_id: int, start: int, end: int) -> str:
+        i = bisect_right(starts.get(document_id, []), start) - 1
+        if i < 0:
+            return ""
+        u = by_doc[document_id][i]
+        return u.text[start - u.start : end - u.start]
+
+    return text_of
 
 
 def _lexicon_hits(pipes, groups, unit, progress) -> Iterator[SuggestionHit]:

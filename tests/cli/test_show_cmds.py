@@ -56,3 +56,19 @@ def test_show_lists_a_code_once_per_turn_with_its_count(project: Project):
     out = project.ok("show", "interview-03", "--turns", "24")
     assert "×2" in out
     assert out.count("(tester)") == 1
+
+
+def test_show_keeps_every_code_key_whole_at_80_columns(project: Project):
+    """The codes column is as wide as the longest key (up to two fifths of the screen): at 80
+    columns no key is folded mid-word, the coder's name wraps after it instead."""
+    project.ok("codebook", "load", str(CODEBOOK))
+    project.ok("import", str(DEMO / "interview-05.md"))
+    keys = ("strategy.value-chain-position", "market-position.price-pressure",
+            "policy.relocation-incentives")
+    for key in keys:
+        project.ok("code", "add", "interview-05", key, "--quote", "pack assembler")
+    out = project.run("show", "interview-05", "--turns", "4", columns=80).stdout
+    lines = out.splitlines()
+    assert max(map(len, lines)) <= 80
+    for key in keys:
+        assert any(key in line for line in lines), (key, out)
