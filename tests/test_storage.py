@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect, text
@@ -129,3 +132,40 @@ def test_an_older_project_is_refused_until_upgraded_and_backed_up_first(tmp_path
         assert conn.execute("SELECT name FROM cases").fetchall() == [("Firm B",)]
     assert "Firm B" in old.ok("cases", "list")
     assert "up to date" in old.ok("upgrade")
+
+
+_MUTEX_PROBE = """
+import ctypes, sys
+if sys.argv[1] == "sqlite3-first":
+    import sqlite3  # someone loaded Python's sqlite3 before qualcode: left as it is
+from qualcode.storage import database
+engine = database.make_engine("sqlite:///" + sys.argv[2])
+with engine.connect() as conn:
+    conn.exec_driver_sql("SELECT 1").all()
+paths = {line.split()[-1] for line in open("/proc/self/maps") if "libsqlite3" in line}
+if len(paths) != 1:
+    print("no shared library")
+    raise SystemExit
+lib = ctypes.CDLL(paths.pop())
+lib.sqlite3_db_mutex.restype = ctypes.c_void_p
+db = ctypes.c_void_p()
+assert lib.sqlite3_open_v2(b":memory:", ctypes.byref(db), 0x06, None) == 0  # READWRITE|CREATE
+print("mutex" if lib.sqlite3_db_mutex(db) else "no mutex")
+lib.sqlite3_close(db)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="configured on Linux only")
+def test_sqlite_connections_have_no_mutex_in_a_qualcode_process(tmp_path: Path):
+    """make_engine puts SQLite in multi-thread mode before the first connection (no mutex per
+    connection), unless Python's sqlite3 was already loaded, when it leaves SQLite alone."""
+    def probe(mode: str) -> str:
+        done = subprocess.run([sys.executable, "-c", _MUTEX_PROBE, mode, str(tmp_path / "p.db")],
+                              capture_output=True, text=True, check=True)
+        return done.stdout.strip()
+
+    first = probe("qualcode-first")
+    if first == "no shared library":
+        pytest.skip("SQLite is linked into Python's sqlite3 module here")
+    assert first == "no mutex"
+    assert probe("sqlite3-first") == "mutex"

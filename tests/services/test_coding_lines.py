@@ -48,3 +48,45 @@ def test_aligned_lines_have_a_header_and_columns_that_line_up(project: Project):
         assert line.split()[:2] == [str(r.id), r.document]
     assert {line.index(" innovation.cell-design") for line in lines} == {
         header.index(" code")}
+
+
+# Every character json's encoder escapes, and some it does not (non-ASCII, U+2028, DEL).
+ODD_QUOTES = [f"control {chr(c)} character" for c in range(32)] + [
+    'a "quoted" word', "a back\\slash", "tab\tand\nbreak\r\nand \x01 too", "电池 line",
+    "line\u2028separator and \x7f", "emoji \U0001F600 and é", '"', "\\", "", "plain words",
+]
+
+
+def test_json_chunks_are_json_dumps_of_the_rows_whatever_the_quotes_hold(project: Project):
+    """Quotes are escaped only when they hold something to escape: each part's quotes are
+    searched, and only the ones holding such a character are encoded. Whatever they hold, the
+    objects are what json.dumps writes for iter_codings' rows, and parse back to them."""
+    import json
+
+    from sqlalchemy import insert, select
+
+    from qualcode.services.coding import iter_coding_json
+    from qualcode.storage.models import Code, Coder, Coding, Document
+
+    _coded(project)
+    with project.session() as s:
+        doc = s.scalars(select(Document)).first()
+        code = s.scalars(select(Code).where(~Code.is_dimension)).first()
+        coder = s.scalars(select(Coder)).first()
+        # Parts of clean quotes, a part with one escaped quote among clean ones, and parts
+        # where every quote needs escaping (the listing is read in parts of 2,000).
+        quotes = (["clean"] * 2500 + ['one "odd" quote'] + ["clean"] * 1600
+                  + ODD_QUOTES * 60)
+        s.execute(insert(Coding), [
+            {"document_id": doc.id, "code_id": code.id, "coder_id": coder.id, "start": 1000 + i,
+             "end": 1001 + i, "origin": "imported", "quote": q, "key_quote": False,
+             "memo": q if i % 7 == 0 else None}
+            for i, q in enumerate(quotes)])
+    with project.session() as s:
+        rows = list(iter_codings(s))
+        text = ",\n".join(iter_coding_json(s))
+    assert len(rows) == len(quotes) + 3
+    assert text == ",\n".join(json.dumps(r.as_dict(), ensure_ascii=False) for r in rows)
+    parsed = json.loads("[" + text + "]")
+    assert [d["quote"] for d in parsed] == [r.quote for r in rows]
+    assert set(quotes) <= {d["quote"] for d in parsed}
