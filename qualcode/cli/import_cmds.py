@@ -85,16 +85,32 @@ def import_files(
     if report.updated:
         title = f"Imported {report.imported}, updated {report.updated}, skipped {report.skipped}"
     table = Table(title=title)
+    # Document names and the words of case names are kept whole where the width allows: Rich
+    # would otherwise fold "interview-01" into "interview-0 / 1" at 80 columns while the other
+    # columns keep their room. A detected language or encoding is starred, not spelled out, so
+    # those columns stay narrow.
+    others = 5 + 6 + 8 + 8 + 8  # turns, words, language, encoding, status at their narrowest
+    room = max(0, console.width - 22 - others)  # 22: borders and padding of seven columns
+    longest_case = max((len(w) for f in report.files for w in (f.case or "-").split()),
+                       default=1)
+    doc_min = min(max((len(f.document) for f in report.files), default=1),
+                  max(8, room - min(longest_case, room // 2)))
+    keep = ({"document": doc_min, "case": min(longest_case, max(4, room - doc_min))}
+            if room >= 16 else {})  # a very narrow terminal: Rich folds every column
     for col in ("document", "case", "turns", "words", "language", "encoding", "status"):
         table.add_column(col, justify="right" if col in ("turns", "words") else "left",
-                         overflow="fold")
+                         overflow="fold", min_width=keep.get(col))
+    starred = False
     for f in report.files:
-        enc = f.encoding + (" (detected)" if f.encoding_detected else "")
+        enc = f.encoding + ("*" if f.encoding_detected else "")
         # The file name only when it differs from the document name it became.
         name = f.document if Path(f.path).stem == f.document else f"{f.document} ({f.path})"
-        language = f.language + (" (detected)" if f.language_detected else "")
+        language = f.language + ("*" if f.language_detected else "")
+        starred = starred or f.encoding_detected or f.language_detected
         table.add_row(name, f.case or "-", str(f.turns), f"{f.words:,}", language, enc,
                       f.status)
+    if starred:
+        table.caption = "* detected, not declared in the file"
     console.print(table)
     for f in report.files:
         if f.language_detected and f.language != "en":

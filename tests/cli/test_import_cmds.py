@@ -139,3 +139,19 @@ def test_public_domain_transcripts_import_with_speaker_turns(project: Project):
     assert questions and all(t["role"] == "interviewer" for t in questions)
     first_q = doc["text"][questions[0]["start"] : questions[0]["end"]]
     assert first_q.startswith("Hi.  Thank you so much for doing this.")
+
+
+def test_the_import_table_keeps_document_and_case_names_whole_at_80_columns(project: Project):
+    """At 80 columns the names are not folded mid-word ("interview-0 / 1" was), the table fits,
+    and a detected encoding is starred with the star explained under the table."""
+    res = project.run("import", str(DEMO), columns=80)
+    assert res.exit_code == 0, res.stderr
+    lines = res.stdout.splitlines()
+    assert max(map(len, lines)) <= 80
+    assert all(line.rstrip().endswith(("│", "┓", "┃", "┩", "┘")) for line in lines
+               if line.startswith(("│", "┏", "┃", "┡", "└")))  # nothing cropped on the right
+    for n in range(1, 13):
+        assert any(f"│ interview-{n:02d} │" in line for line in lines), n
+    assert any("│ Association " in line for line in lines)
+    assert any("gb18030*" in line for line in lines)
+    assert "* detected, not declared in the file" in res.stdout
