@@ -4,7 +4,7 @@ pager; the same rows as iter_codings, and a quote spanning a line break cleaned 
 from __future__ import annotations
 
 from qualcode.services.coding import LISTING_COLUMNS, add_coding, iter_coding_lines, iter_codings
-from tests.conftest import CODEBOOK, DEMO, Project
+from tests.conftest import CODEBOOK, DEMO, ON_POSTGRES, Project
 
 
 def _coded(project: Project) -> str:
@@ -50,8 +50,9 @@ def test_aligned_lines_have_a_header_and_columns_that_line_up(project: Project):
         header.index(" code")}
 
 
-# Every character json's encoder escapes, and some it does not (non-ASCII, U+2028, DEL).
-ODD_QUOTES = [f"control {chr(c)} character" for c in range(32)] + [
+# Every character json's encoder escapes, and some it does not (non-ASCII, U+2028, DEL). NUL
+# only on SQLite: PostgreSQL cannot store it in text (qualcode refuses it there in one line).
+ODD_QUOTES = [f"control {chr(c)} character" for c in range(1 if ON_POSTGRES else 0, 32)] + [
     'a "quoted" word', "a back\\slash", "tab\tand\nbreak\r\nand \x01 too", "电池 line",
     "line\u2028separator and \x7f", "emoji \U0001F600 and é", '"', "\\", "", "plain words",
 ]
