@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -230,8 +231,14 @@ class Coding(Base):
             name="uq_codings_span",
         ),
         Index("ix_codings_code", "code_id"),
-        # (document, start, code): the order of `codings list`, read straight off the index.
-        Index("ix_codings_document", "document_id", "start_offset", "code_id"),
+        # (document, start, code, id): the order of `codings list`, read straight off the
+        # index; the other columns it lists follow, so it never visits the rows (its quotes are
+        # cut from the documents' texts: services/coding.py, _Quotes).
+        Index("ix_codings_document", "document_id", "start_offset", "code_id", "id", "coder_id",
+              "end_offset", "origin", "key_quote", "created_at"),
+        # The few codings with a memo, for listings.
+        Index("ix_codings_memo", "id", sqlite_where=text("memo IS NOT NULL"),
+              postgresql_where=text("memo IS NOT NULL")),
         Index("ix_codings_coder", "coder_id", "origin"),  # stats and --coder filters
     )
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -11,8 +11,9 @@ import json
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
-from qualcode.storage.models import Code, Event, Suggestion
+from qualcode.storage.models import Code, Coding, Document, Event, Suggestion
 from tests.conftest import PUBLIC_DOMAIN, SMALL_CODEBOOK, Project, need_shared
 
 SOURCE = PUBLIC_DOMAIN / "03_wh_2022-07-26_sk_group_battery_investment_meeting.txt"
@@ -230,3 +231,27 @@ def test_judged_sentences_move_and_one_whose_text_is_gone_is_dropped(coded, tmp_
     (judged,) = project.snapshot()["judged_spans"]
     start, end = judged[3], judged[4]
     assert new_text[start:end] == "Take as long as you need,\nTony."
+
+
+def test_after_an_update_every_listing_shows_each_codings_stored_quote(coded):
+    """Listings cut quotes from the documents' texts (the listing reads its covering index, not
+    the rows): after a revision moved, changed and flagged codings, every listing still shows
+    exactly the quote each coding stores, and every coding a revision placed, the flagged one
+    too, stores the new text at its offsets."""
+    project, path = coded
+    project.ok("import", "--update", str(path))
+    project.ok("code", "add", "sk", "strategy.relocation", "--quote", "entirely new investment",
+               "--coder", "wei", "--memo", "added after the revision")
+    with project.session() as s:
+        text = s.scalars(select(Document.text)).one()
+        stored = {c.id: (c.quote, c.memo, c.start, c.end, c.flag is not None)
+                  for c in s.scalars(select(Coding))}
+    assert sum(flagged for *_, flagged in stored.values()) == 1
+    for quote, _memo, start, end, _flagged in stored.values():
+        assert text[start:end] == quote
+    listed = _codings(project)
+    assert {i: (r["quote"], r["memo"]) for i, r in listed.items()} == {
+        i: (quote, memo) for i, (quote, memo, *_) in stored.items()}
+    piped = project.ok("codings", "list").splitlines()[1:]
+    assert sorted(line.split("\t")[-1] for line in piped) == sorted(
+        " ".join(quote.split("\n")) for quote, *_ in stored.values())

@@ -54,7 +54,7 @@ def test_aligned_lines_have_a_header_and_columns_that_line_up(project: Project):
 # only on SQLite: PostgreSQL cannot store it in text (qualcode refuses it there in one line).
 ODD_QUOTES = [f"control {chr(c)} character" for c in range(1 if ON_POSTGRES else 0, 32)] + [
     'a "quoted" word', "a back\\slash", "tab\tand\nbreak\r\nand \x01 too", "电池 line",
-    "line\u2028separator and \x7f", "emoji \U0001F600 and é", '"', "\\", "", "plain words",
+    "line\u2028separator and \x7f", "emoji \U0001F600 and é", '"', "\\", "plain words",
 ]
 
 
@@ -78,11 +78,19 @@ def test_json_chunks_are_json_dumps_of_the_rows_whatever_the_quotes_hold(project
         # where every quote needs escaping (the listing is read in parts of 2,000).
         quotes = (["clean"] * 2500 + ['one "odd" quote'] + ["clean"] * 1600
                   + ODD_QUOTES * 60)
+        # Each quote is the document's text at its coding's offsets, as every write keeps it
+        # (listings cut quotes from the text): the quotes are appended to the text here.
+        base = len(doc.text)
+        doc.text += "".join(quotes)
+        starts, at = [], base
+        for q in quotes:
+            starts.append(at)
+            at += len(q)
         s.execute(insert(Coding), [
-            {"document_id": doc.id, "code_id": code.id, "coder_id": coder.id, "start": 1000 + i,
-             "end": 1001 + i, "origin": "imported", "quote": q, "key_quote": False,
+            {"document_id": doc.id, "code_id": code.id, "coder_id": coder.id, "start": start,
+             "end": start + len(q), "origin": "imported", "quote": q, "key_quote": False,
              "memo": q if i % 7 == 0 else None}
-            for i, q in enumerate(quotes)])
+            for i, (q, start) in enumerate(zip(quotes, starts, strict=True))])
     with project.session() as s:
         rows = list(iter_codings(s))
         text = ",\n".join(iter_coding_json(s))
