@@ -27,11 +27,12 @@ def upgrade() -> None:
     op.create_index("ix_codings_document", "codings", [
         "document_id", "start_offset", "code_id", "id", "coder_id", "end_offset", "origin",
         "key_quote", "created_at"])
+    # if_not_exists: a database stamped back and migrated again (a test does) may have it.
     op.create_index("ix_codings_memo", "codings", ["id"], sqlite_where=_MEMO,
-                    postgresql_where=_MEMO)
+                    postgresql_where=_MEMO, if_not_exists=True)
 
 
 def downgrade() -> None:
-    op.drop_index("ix_codings_memo", table_name="codings")
+    op.drop_index("ix_codings_memo", table_name="codings", if_exists=True)
     op.drop_index("ix_codings_document", table_name="codings")
     op.create_index("ix_codings_document", "codings", ["document_id", "start_offset", "code_id"])
