@@ -38,6 +38,11 @@ FOUND = [
     # a value-chain segment named by upstream/downstream, or the firm's move into it
     ("Upstream materials are where the margins are.", "strategy.value-chain-position"),
     ("Next year we move upstream into refining.", "strategy.value-chain-position"),
+    # jobs tied to a plant or project, and employing people
+    ("The new refinery will bring skilled jobs to the county.",
+     "organization.workforce"),
+    ("The cathode plant is going to employ more than a hundred people.",
+     "organization.workforce"),
     # markets, shares and sales of products
     ("The battery market is slowing down.", "market-position"),
     ("They took half the market within three years.", "market-position"),
