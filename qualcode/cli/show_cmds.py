@@ -81,13 +81,17 @@ def show(
     table = Table(show_header=False, box=None, padding=(0, 1), expand=True)
     table.add_column("turn", style="dim", no_wrap=True, width=4, justify="right")
     table.add_column("text", ratio=1)
-    # Wide enough for the longest code key (up to two fifths of the screen): a key broken
-    # mid-word ("value-chain-p / osition") cannot be read or copied; names, counts and coders
-    # after it wrap at their spaces.
-    longest = max((len(c.code) + 2 for c in view.codings), default=0)
-    share = (console.width - 6) // 3  # the text column takes two thirds, as before
-    table.add_column("codes", overflow="fold",
-                     width=max(share, min(longest, console.width * 2 // 5)))
+    # Below 80 columns a codes column would leave the text a few words a line and still fold
+    # long keys: the codes go under each turn instead.
+    beside = console.width >= 80
+    if beside:
+        # Wide enough for the longest code key (up to two fifths of the screen): a key broken
+        # mid-word ("value-chain-p / osition") cannot be read or copied; names, counts and
+        # coders after it wrap at their spaces.
+        longest = max((len(c.code) + 2 for c in view.codings), default=0)
+        share = (console.width - 6) // 3  # the text column takes two thirds, as before
+        table.add_column("codes", overflow="fold",
+                         width=max(share, min(longest, console.width * 2 // 5)))
     if at is not None:
         console.print(Text(f"Offset {at} is in turn {lo} (all turns: drop --at).", style="dim"))
     if blind:
@@ -122,8 +126,15 @@ def show(
             local = view.translated_names.get(code)
             codes.append(f"{code}{f' {local}' if local else ''}{times}{star} ({coder})\n")
         # Wrapped breaks Chinese text between characters; Rich alone would cut it with "…".
-        table.add_row(str(turn.number), Wrapped(body), codes)
-        table.add_row("", "", "")
+        if beside:
+            table.add_row(str(turn.number), Wrapped(body), codes)
+            table.add_row("", "", "")
+        else:
+            table.add_row(str(turn.number), Wrapped(body))
+            if codes:
+                codes.rstrip()
+                table.add_row("", codes)
+            table.add_row("", "")
     console.print(table)
     console.print(
         Text(

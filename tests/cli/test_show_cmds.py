@@ -72,3 +72,22 @@ def test_show_keeps_every_code_key_whole_at_80_columns(project: Project):
     assert max(map(len, lines)) <= 80
     for key in keys:
         assert any(key in line for line in lines), (key, out)
+
+
+def test_show_below_80_columns_puts_the_codes_under_each_turn(project: Project):
+    """At 60 columns a codes column would leave the text a few words a line and fold long keys:
+    the text takes the width and each code key, whole, is on a line under its turn."""
+    project.ok("codebook", "load", str(CODEBOOK))
+    project.ok("import", str(DEMO / "interview-05.md"))
+    keys = ("strategy.value-chain-position", "market-position.price-pressure")
+    for key in keys:
+        project.ok("code", "add", "interview-05", key, "--quote", "pack assembler")
+    out = project.run("show", "interview-05", "--turns", "4", columns=60).stdout
+    lines = [line.rstrip() for line in out.splitlines()]
+    assert max(map(len, lines)) <= 60
+    code_lines = [i for i, line in enumerate(lines) if line.lstrip().startswith("\u25a0 ")]
+    assert [next(k for k in keys if k in lines[i]) for i in code_lines] == list(keys)
+    text_lines = lines[lines.index(next(x for x in lines if x.strip().startswith("4 "))) + 1:
+                       code_lines[0]]
+    assert text_lines and "pack assembler" in " ".join(" ".join(text_lines).split())
+    assert max(len(line) for line in text_lines) > 45  # the text has the width, not a third
