@@ -10,7 +10,11 @@ readable. Rules:
   Dr, Director...), a place when it ends with City, Province, County or District;
 - Chinese: company names ending in 有限公司 (and 股份/有限责任公司), 集团 or 科技, read back to
   the nearest word that cannot be part of a name; a surname with a title (王总, 李经理, 张主任,
-  陈总经理, 刘局长...), or with a given name and 先生/女士.
+  陈总经理, 刘局长...), or with a given name and 先生/女士; a zone or park (仲恺高新区,
+  大亚湾开发区, 潼湖工业园) read back the same way;
+- places that no rule can see, because people name them bare (惠州, "in Huizhou"): a short list
+  of China's provinces, Guangdong's cities and the battery industry's other centres, in
+  characters and in pinyin (_PLACES below). A place outside it is added to the key by hand.
 """
 
 from __future__ import annotations
@@ -56,6 +60,38 @@ _COMPANY_SUFFIX = re.compile(r"(?:科技|集团)?(?:股份)?有限(?:责任)?公
 _NOT_IN_NAME = set("的是在和与跟给从为对了把被我你他她它们这那些个家说到向让就也都还又很叫做去来"
                    "有像及或等即其将由以于而但呢吗吧啊")
 _MAX_COMPANY = 12
+_ZONE_SUFFIX = re.compile("(?:高新技术产业开发区|经济技术开发区|高新区|开发区|新区|工业园区|"
+                          "工业园|产业园|科技园|自贸区)")
+_MAX_ZONE = 5
+
+# Facts, not rules: China's provincial-level divisions, the prefecture-level cities of Guangdong
+# (the founding study's province) and other centres of the battery industry, each with its
+# pinyin. A bare 惠州 or Huizhou identifies a firm as well as its name does in a small industry.
+_PLACES = {
+    "北京": "Beijing", "上海": "Shanghai", "天津": "Tianjin", "重庆": "Chongqing",
+    "河北": "Hebei", "山西": "Shanxi", "辽宁": "Liaoning", "吉林": "Jilin",
+    "黑龙江": "Heilongjiang", "江苏": "Jiangsu", "浙江": "Zhejiang", "安徽": "Anhui",
+    "福建": "Fujian", "江西": "Jiangxi", "山东": "Shandong", "河南": "Henan", "湖北": "Hubei",
+    "湖南": "Hunan", "广东": "Guangdong", "海南": "Hainan", "四川": "Sichuan", "贵州": "Guizhou",
+    "云南": "Yunnan", "陕西": "Shaanxi", "甘肃": "Gansu", "青海": "Qinghai", "台湾": "Taiwan",
+    "内蒙古": "Inner Mongolia", "广西": "Guangxi", "西藏": "Tibet", "宁夏": "Ningxia",
+    "新疆": "Xinjiang", "香港": "Hong Kong", "澳门": "Macau",
+    "广州": "Guangzhou", "深圳": "Shenzhen", "珠海": "Zhuhai", "汕头": "Shantou",
+    "佛山": "Foshan", "韶关": "Shaoguan", "湛江": "Zhanjiang", "肇庆": "Zhaoqing",
+    "江门": "Jiangmen", "茂名": "Maoming", "惠州": "Huizhou", "梅州": "Meizhou",
+    "汕尾": "Shanwei", "河源": "Heyuan", "阳江": "Yangjiang", "清远": "Qingyuan",
+    "东莞": "Dongguan", "中山": "Zhongshan", "潮州": "Chaozhou", "揭阳": "Jieyang",
+    "云浮": "Yunfu",
+    "宁德": "Ningde", "宜宾": "Yibin", "常州": "Changzhou", "溧阳": "Liyang", "遂宁": "Suining",
+    "宜春": "Yichun", "赣州": "Ganzhou", "合肥": "Hefei", "西安": "Xi'an", "苏州": "Suzhou",
+    "无锡": "Wuxi", "南京": "Nanjing", "杭州": "Hangzhou", "宁波": "Ningbo", "武汉": "Wuhan",
+    "长沙": "Changsha", "成都": "Chengdu", "厦门": "Xiamen", "福州": "Fuzhou", "青岛": "Qingdao",
+    "郑州": "Zhengzhou", "柳州": "Liuzhou", "襄阳": "Xiangyang",
+}
+_PLACE_HAN = re.compile("|".join(sorted(_PLACES, key=len, reverse=True)))
+_PLACE_PINYIN = re.compile(
+    r"(?<![\w'’])(?:" + "|".join(re.escape(p) for p in sorted(set(_PLACES.values()), key=len,
+                                                                reverse=True)) + r")(?!\w)")
 
 
 @dataclass(frozen=True)
@@ -116,6 +152,26 @@ def _companies(text: str) -> list[Found]:
     return out
 
 
+def _zones(text: str) -> list[Found]:
+    out, stems = [], set()
+    for m in _ZONE_SUFFIX.finditer(text):
+        start = m.start()
+        while (start > 0 and m.start() - start < _MAX_ZONE
+               and re.match(rf"[{_HAN}]", text[start - 1]) and text[start - 1] not in _NOT_IN_NAME):
+            start -= 1
+        if m.start() - start >= 2:
+            out.append(Found(text[start:m.end()], PLACE))
+            stems.add(text[start:m.start()])
+    # The zone's name alone, which people also say bare (仲恺 for 仲恺高新区), as often as it
+    # occurs, in the zone's name or not.
+    return out + [Found(stem, PLACE) for stem in stems for _ in range(text.count(stem))]
+
+
+def _places(text: str) -> list[Found]:
+    return [Found(m.group(), PLACE) for pattern in (_PLACE_HAN, _PLACE_PINYIN)
+            for m in pattern.finditer(text)]
+
+
 def _word_edge(text: str, i: int) -> bool:
     """Whether position i (a character index, or len) can start or end a name."""
     return (i <= 0 or i >= len(text) or not re.match(rf"[{_HAN}]", text[i])
@@ -138,6 +194,7 @@ def is_titled_chinese_name(label: str) -> bool:
 
 def find_names(text: str) -> Counter[Found]:
     """Each proposed name with its kind and how often it occurs in the text."""
-    found: list[Found] = _english(text) + _companies(text) + _titled(text)
+    found: list[Found] = (_english(text) + _companies(text) + _titled(text) + _zones(text)
+                          + _places(text))
     found += [Found(m.group(), PERSON) for m in _SIR_MADAM.finditer(text)]
     return Counter(found)

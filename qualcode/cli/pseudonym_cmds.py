@@ -74,8 +74,9 @@ def propose(
 ) -> None:
     """Names that may identify someone and are not in the key: case names, front matter, speaker
     labels, and names found by rules in the texts (capitalised names, Chinese company names
-    ending in 有限公司/集团/科技, surnames with titles such as 王总 or 李经理). It proposes; you
-    decide with `pseudonyms add`."""
+    ending in 有限公司/集团/科技, surnames with titles such as 王总 or 李经理, zones such as
+    仲恺高新区, and China's provinces and main battery-industry cities named bare, 惠州 or
+    Huizhou). It proposes; you decide with `pseudonyms add`."""
     from qualcode.formats.pseudonym_key import read_key
     from qualcode.services.pseudonyms import propose as propose_names
 
