@@ -5,7 +5,9 @@ dimension-level macro F1 on the labelling sample and on all sentences, for k = 0
 
 - the lexicon alone, and the union with the model's codes from p (the old `both`);
 - the lexicon filtered by the code model's probability for a hit's dimension, code or either;
-- the lexicon filtered by each rule's (code's, matched word's) precision in the k coded files.
+- the lexicon filtered by each rule's (code's, matched word's) precision in the k coded files;
+- the lexicon plus the dimensions the model gives a high probability where the lexicon found
+  none of them (recall from the model).
 
 None of these beat the lexicon; the verifier (benchmarks/lofo_verify.py) is what `both` uses."""
 
@@ -68,6 +70,19 @@ def union(t: float):
     return lambda s, p, fold, k: lexicon(s, p) | learned_codes(p, t)
 
 
+def learned_dimensions(t: float, empty_only: bool):
+    """The lexicon plus the dimensions (of codes or dimension labels) the code model gives p >= t
+    where the lexicon found nothing of that dimension (or, empty_only, nothing at all): recall
+    from the model, tried for issue 7 point 4 (2026-12-03)."""
+    def rule(s, p, fold, k):
+        lex = lexicon(s, p)
+        if empty_only and lex:
+            return lex
+        found = {DIMS[c] for c in lex}
+        return lex | {DIMS.get(c, c) for c, v in p.items() if v >= t} - found
+    return rule
+
+
 def by_probability(t: float, by: str):
     def rule(s, p, fold, k):
         keep = set()
@@ -126,6 +141,9 @@ def main() -> None:
     show("lexicon", lexicon)
     for t in (0.9, 0.95, 0.97, 0.99):
         show(f"union, model codes from {t}", union(t))
+    for t in (0.5, 0.7, 0.8, 0.9, 0.95):  # (where the lexicon found some other dimension, the
+        # model's dimensions add what the union above adds)
+        show(f"+ model dims p >= {t} (no hit)", learned_dimensions(t, True))
     for by in ("dim", "code", "max"):
         for t in (0.05, 0.1, 0.2, 0.3, 0.5):
             show(f"keep if model p({by}) >= {t}", by_probability(t, by))
