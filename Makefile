@@ -13,7 +13,9 @@ venv: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[dev]"
+	# setuptools warns on every editable install that a folder named like the package could
+	# shadow it: the package is that folder here, so the banner only clutters the quick start.
+	PYTHONWARNINGS="ignore:Editable installation:UserWarning" $(BIN)/pip install --quiet -e ".[dev]"
 	touch $@
 
 # The whole path on the bundled, clearly SYNTHETIC demo corpus: import, the shipped hand-made
