@@ -10,11 +10,12 @@ export QUALCODE_CODER ?= demo
 
 venv: $(VENV)/.installed
 
+# PYTHONWARNINGS: setuptools warns on every editable install that a folder named like the
+# package could shadow it; the package is that folder here, so the banner only clutters the
+# quick start.
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	# setuptools warns on every editable install that a folder named like the package could
-	# shadow it: the package is that folder here, so the banner only clutters the quick start.
 	PYTHONWARNINGS="ignore:Editable installation:UserWarning" $(BIN)/pip install --quiet -e ".[dev]"
 	touch $@
 
