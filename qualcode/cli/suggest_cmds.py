@@ -228,7 +228,7 @@ def list_(
     emit_rows(
         ("id", "document", "start", "end", "code", "score", "status", "evidence", "text"),
         ((r.id, r.document, r.start, r.end, r.code, f"{r.score:.2f}", r.status,
-          ", ".join(e.get("text", "learned") for e in r.evidence), " ".join(r.text.split()))
+          _evidence_words(r.evidence), " ".join(r.text.split()))
          for r in rows),
         no_pager=no_pager, title=f"{len(rows)} suggestions", empty="No suggestions match.",
     )
@@ -313,3 +313,13 @@ def reject(
         min_score=min_score,
         max_score=max_score,
     )
+
+
+def _evidence_words(evidence: list[dict]) -> str:
+    """The words a suggestion was found by, each once: two rules matching the same words
+    ("Infrastructure Law" by a lemma rule and a token rule) read as one piece of evidence."""
+    seen: dict[str, str] = {}
+    for e in evidence:
+        text = e.get("text", "learned")
+        seen.setdefault(" ".join(text.lower().split()), text)
+    return ", ".join(seen.values())

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CODEBOOK, DEMO, PUBLIC_DOMAIN, Project, need_shared
+from tests.conftest import CODEBOOK, DEMO, PUBLIC_DOMAIN, SMALL_CODEBOOK, Project, need_shared
 
 MINI = """\
 codebook: {name: mini, version: "1", language: en}
@@ -369,3 +369,25 @@ def test_the_hits_table_shows_every_count_at_any_width(project: Project):
     for case in ("Firm A", "Firm F"):
         n = sum(per.get(case, 0) for per in by_case.values())
         assert f"{case} {n}" in per_case
+
+
+def test_suggestions_list_names_words_found_by_two_rules_once(project: Project, tmp_path):
+    """Two rules of a code matching the same words keep both in the evidence (--json), but the
+    listing names the words once."""
+    book = tmp_path / "book.yaml"
+    book.write_text(SMALL_CODEBOOK.replace(
+        '      examples: ["The subsidy."]\n',
+        '      examples: ["The subsidy."]\n'
+        '      patterns:\n'
+        '        - phrase: [tax credit]\n'
+        '        - tokens: [{LOWER: tax}, {LEMMA: credit}]\n'), encoding="utf-8")
+    (tmp_path / "t.txt").write_text("Interviewer: And policy?\n\nMs. Wu: The tax credit helped "
+                                    "us, and the Tax Credit office too.\n", encoding="utf-8")
+    project.ok("codebook", "load", str(book))
+    project.ok("import", str(tmp_path / "t.txt"))
+    project.ok("suggest")
+    (row,) = json.loads(project.ok("suggestions", "list", "--json"))
+    assert sorted(e["text"] for e in row["evidence"]) == [
+        "Tax Credit", "Tax Credit", "tax credit", "tax credit"]
+    (line,) = project.ok("suggestions", "list").splitlines()[1:]
+    assert line.split("\t")[7] == "tax credit"
