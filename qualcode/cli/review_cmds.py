@@ -33,9 +33,10 @@ def _render(view, span: tuple[int, int], position: str) -> None:
                 ev["start"] - view.turn_start,
                 ev["end"] - view.turn_start,
             )
+    # Turn and speaker first: a long document name is what the frame may cut.
     title = (
-        f"{position} · {row.document} · {row.case or '-'} · turn {view.turn_number} "
-        f"({view.speaker or '?'})"
+        f"{position} · turn {view.turn_number} ({view.speaker or '?'}) · {row.case or '-'} · "
+        f"{row.document}"
     )
     console.print(Panel(Wrapped(body), title=title, title_align="left"))
     info = Text()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -391,3 +392,16 @@ def test_suggestions_list_names_words_found_by_two_rules_once(project: Project, 
         "Tax Credit", "Tax Credit", "tax credit", "tax credit"]
     (line,) = project.ok("suggestions", "list").splitlines()[1:]
     assert line.split("\t")[7] == "tax credit"
+
+
+def test_review_title_keeps_turn_and_speaker_when_the_document_name_is_long(
+        mini: Project, tmp_path: Path):
+    """At 80 columns the frame cuts a long title; the turn and the speaker come first, so
+    what is cut is the end of the document's name."""
+    long_name = "01_wh_2022-10-19_battery_supply_chain_grantees_roundtable"
+    mini.ok("documents", "rename", "li", long_name)
+    mini.ok("suggest")
+    out = mini.run("review", input="q", columns=80).stdout
+    title = next(line for line in out.splitlines() if "1/" in line)
+    assert len(title) <= 80 and long_name not in title  # the name is what was cut
+    assert re.search(r"1/\d+ · turn \d+ \(Mr\. Li\) · - · 01_wh_", title), title
