@@ -440,6 +440,7 @@ def gaps(
     their parents and dimensions. Coded documents without a case are the last row, "(no
     case)", and a note names them."""
     from qualcode.services.gaps import find_gaps
+    from qualcode.services.matrix import NO_CASE
 
     with project_session(ctx, write=False) as session:
         result = find_gaps(session, by=by, coder=coder, origin=origin)
@@ -478,8 +479,12 @@ def gaps(
             console.print(f"  {g.case} \u00b7 {g.column} ({g.document}): "
                           f"\u201c{_clip(g.quote or '', 100)}\u201d")
     if not result.missing and not result.single:
-        console.print("Every case has at least two codings on every "
-                      f"{'dimension' if by == 'dimension' else 'code'}.")
+        if any(case != NO_CASE for case in result.cases):
+            console.print("Every case has at least two codings on every "
+                          f"{'dimension' if by == 'dimension' else 'code'}.")
+        else:  # gaps are a firm's; the caseless row is shown, not judged
+            console.print("No case to check: every coded document belongs to no case (give "
+                          "each its firm: `qualcode documents set-case DOC CASE`).")
     for note in result.notes:
         console.print(f"Note: {note}", markup=False)
     if result.counting is not None:

@@ -267,3 +267,21 @@ def test_gaps_grid_and_list(tiny, tmp_path):
     tiny.ok("code", "add", "doc-a", "strategy.relocation", "--quote", "Land was cheap.",
             "--coder", "wei")
     assert "✓ 2" in tiny.ok("gaps")
+
+
+def test_gaps_with_no_case_at_all_says_there_is_nothing_to_check(project: Project, tmp_path):
+    """Coded documents that belong to no case are shown in the '(no case)' row but are no firm
+    whose gaps are judged: with no case at all, gaps must not claim that every case is covered."""
+    book = tmp_path / "book.yaml"
+    book.write_text(SMALL_CODEBOOK, encoding="utf-8")
+    (tmp_path / "t.txt").write_text("Interviewer: Policy?\n\nMs. Wu: The subsidy helped.\n",
+                                    encoding="utf-8")
+    project.ok("codebook", "load", str(book))
+    project.ok("import", str(tmp_path / "t.txt"))
+    project.ok("code", "add", "t", "policy.subsidies", "--quote", "The subsidy helped.")
+    out = project.ok("gaps")
+    assert "Every case has" not in out
+    assert "No case to check" in out and "documents set-case" in out
+    project.ok("documents", "set-case", "t", "Firm W")
+    out = project.ok("gaps")
+    assert "No case to check" not in out and "Firm W: strategy, innovation" in out
