@@ -140,13 +140,20 @@ def _english_name(words: list[str]) -> Found | None:
     return Found(" ".join(words), kind)
 
 
+def _read_back(text: str, suffix: re.Match, longest: int) -> int:
+    """Where a name ending in `suffix` starts: back over Chinese characters that can be part of
+    a name, at most `longest` of them."""
+    start = suffix.start()
+    while (start > 0 and suffix.start() - start < longest
+           and re.match(rf"[{_HAN}]", text[start - 1]) and text[start - 1] not in _NOT_IN_NAME):
+        start -= 1
+    return start
+
+
 def _companies(text: str) -> list[Found]:
     out = []
     for m in _COMPANY_SUFFIX.finditer(text):
-        start = m.start()
-        while (start > 0 and m.start() - start < _MAX_COMPANY
-               and re.match(rf"[{_HAN}]", text[start - 1]) and text[start - 1] not in _NOT_IN_NAME):
-            start -= 1
+        start = _read_back(text, m, _MAX_COMPANY)
         if m.start() - start >= 2:
             out.append(Found(text[start:m.end()], FIRM))
     return out
@@ -155,10 +162,7 @@ def _companies(text: str) -> list[Found]:
 def _zones(text: str) -> list[Found]:
     out, stems = [], set()
     for m in _ZONE_SUFFIX.finditer(text):
-        start = m.start()
-        while (start > 0 and m.start() - start < _MAX_ZONE
-               and re.match(rf"[{_HAN}]", text[start - 1]) and text[start - 1] not in _NOT_IN_NAME):
-            start -= 1
+        start = _read_back(text, m, _MAX_ZONE)
         if m.start() - start >= 2:
             out.append(Found(text[start:m.end()], PLACE))
             stems.add(text[start:m.start()])
