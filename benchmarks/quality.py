@@ -43,6 +43,7 @@ WORK = REPO / "benchmarks" / "_work"
 CODEBOOK = REPO / "codebooks" / "nev_battery_value_chain.yaml"
 REAL = REPO / "transcripts" / "public-domain"
 GOLD = REPO / "transcripts" / "public-domain-gold"
+SECOND = GOLD / "second"
 METHODS = ("lexicon",)
 CURVE_METHODS = ("lexicon", "learned", "both")
 CURVE_STEPS = (0, 1, 2, 4)
@@ -74,6 +75,9 @@ def build_real_project() -> Path:
             encoding="utf-8",
         )
     qc("-p", str(folder), "codings", "import", str(sample_dir), "--coder", "eval")
+    second = sorted(SECOND.glob("*.yaml"))
+    if second:  # the independent second labelling of some tuning files (coder `second`)
+        qc("-p", str(folder), "codings", "import", *map(str, second), "--coder", "eval")
     return folder
 
 
@@ -180,6 +184,43 @@ def print_curve(title: str, curve: dict) -> None:
         print(f"{k:>3}  {cells}  {row['both'][0] - row['lexicon'][0]:+.3f}")
 
 
+def human_agreement(folder: Path, split: dict) -> None:
+    """The labelling's own ceiling: on the tuning files a second person labelled independently
+    (transcripts/public-domain-gold/second/), how far the two people agree per dimension
+    (`agreement`'s positive agreement, which for two coders is the second's F1 against gold,
+    and kappa), beside the lexicon's F1 against gold on the same files and sentences."""
+    docs = [yaml.safe_load(p.read_text(encoding="utf-8"))["document"]
+            for p in sorted(SECOND.glob("*.yaml"))]
+    if not docs:
+        return
+    if any(d not in split["tune"] for d in docs):
+        sys.exit("the second labelling may only cover tuning files")
+    args = ["-p", str(folder), "agreement", "gold", "second", "--json"]
+    for doc in docs:
+        args += ["--document", doc]
+    people = json.loads(qc(*args))
+    lexicon = evaluate(folder, "gold", docs, "lexicon")
+    lex = {d["name"]: d for d in lexicon["dimensions"]}
+    print(f"\n## Two people against each other: gold vs second on {len(docs)} tuning files "
+          f"({people['dimensions'][0]['units']} sentences), beside the lexicon vs gold")
+    print(f"{'':17} {'gold':>5} {'second':>6} {'both':>5}  people F1  kappa   lexicon F1")
+    rows = {r["name"]: r for r in people["dimensions"]}
+    human = []  # over the dimensions either person marked, as evaluate's macro F1 counts
+    for name in sorted(set(rows) | set(lex)):
+        row = rows.get(name)
+        f1 = lex.get(name, {}).get("f1")
+        if row is None:
+            print(f"{name:17} {0:5} {0:6} {0:5}  {fmt(None):>9}  {fmt(None):>5}   {fmt(f1):>10}")
+            continue
+        human.append(row["positive"] or 0.0)
+        print(f"{name:17} {row['coded']['gold']:5} {row['coded']['second']:6} "
+              f"{row['all_coded']:5}  {fmt(row['positive']):>9}  {fmt(row['kappa']):>5}   "
+              f"{fmt(f1):>10}")
+    print(f"{'macro F1':17} {'':5} {'':6} {'':5}  {sum(human) / len(human):9.2f}  {'':5}   "
+          f"{fmt(lexicon['dimension_macro_f1']):>10}")
+    print("people F1: positive agreement 2a/(2a+b+c), the second's F1 against gold (symmetric)")
+
+
 def fmt(x) -> str:
     return "   -" if x is None else f"{x:.2f}"
 
@@ -212,6 +253,8 @@ def main() -> None:
     parser.add_argument("--demo", action="store_true", help="also the synthetic demo vs wei")
     parser.add_argument("--curve-only", action="store_true", help="only the learning curve")
     parser.add_argument("--no-curve", action="store_true", help="no learning curve")
+    parser.add_argument("--people-only", action="store_true",
+                        help="only how far the two labellers agree (double-coded tuning files)")
     args = parser.parse_args()
     split = yaml.safe_load((GOLD / "split.yaml").read_text(encoding="utf-8"))
     documents = split[args.part]
@@ -219,6 +262,9 @@ def main() -> None:
     if missing:
         sys.exit(f"the {args.part} part has no gold file yet for: {', '.join(missing)}")
     folder = build_real_project()
+    if args.people_only:
+        human_agreement(folder, split)
+        return
     for method in () if args.curve_only else METHODS:
         for coder, view in (("sample", "the labelling sample"), ("gold", "all sentences")):
             report = evaluate(folder, coder, documents, method)
@@ -237,6 +283,8 @@ def main() -> None:
                  else "each tuning file in turn, learned from k of the other four")
         for coder, curve in learning_curve(folder, args.part, split, list(views)).items():
             print_curve(f"{where}, {views[coder]}", curve)
+    if not args.curve_only:
+        human_agreement(folder, split)
     if args.demo and not args.curve_only:
         demo = build_demo_project()
         for method in METHODS:
