@@ -454,6 +454,30 @@ def precision_recall_f1(
     return precision, recall, f1
 
 
+def positive_agreement(ratings: Sequence[tuple[int, int]],
+                       weights: Sequence[int] | None = None) -> Fraction:
+    """Specific positive agreement: of the times a coder marked a unit, the share of the other
+    coders who marked it too. `ratings[i]` = (coders who marked unit i, coders who rated it).
+
+    Summed over units, sum yes(yes - 1) / sum yes(n - 1) (the pairwise form for any number of
+    coders); for two coders it is 2a / (2a + b + c), the F1 of either coder against the other.
+    Joint absences do not enter, so a rare code is not flattered by the many units nobody
+    marked (where kappa is unstable).
+    """
+    weights = _weights(weights, len(ratings), "ratings")
+    num = den = 0
+    for (yes, n), w in zip(ratings, weights, strict=True):
+        yes, n = _count(yes, "yes"), _count(n, "n")
+        if yes > n:
+            raise QualcodeError(f"{yes} coders marked a unit only {n} coders rated")
+        num += w * yes * (yes - 1)
+        den += w * yes * (n - 1)
+    if not den:
+        raise _undefined("positive agreement", "no unit was marked by a coder who has a partner",
+                         "it needs at least one marked unit rated by two or more coders")
+    return Fraction(num, den)
+
+
 # --------------------------------------------------------------------------- NVivo-style comparison
 
 

@@ -20,6 +20,7 @@ from qualcode.reliability import (
     format_decimal,
     krippendorff_alpha,
     percent_agreement,
+    positive_agreement,
     precision_recall_f1,
 )
 
@@ -299,6 +300,21 @@ def test_precision_recall_f1_values_and_undefined_cases():
     assert precision_recall_f1(0, 0, 0) == (None, None, None)
     with pytest.raises(QualcodeError, match="negative"):
         precision_recall_f1(1, -1, 0)
+
+
+def test_positive_agreement_is_f1_between_two_coders_and_pairwise_beyond():
+    # Two coders, a = 3 both, b = 2 A only, c = 1 B only (joint absences carry no weight):
+    # 2a / (2a + b + c) = 6/9, which is precision_recall_f1 of B against A.
+    ratings = [(2, 2)] * 3 + [(1, 2)] * 3 + [(0, 2)] * 40
+    assert positive_agreement(ratings) == Fraction(2, 3) == precision_recall_f1(3, 1, 2)[2]
+    assert positive_agreement([(2, 2), (1, 2), (0, 2)], weights=[3, 3, 40]) == Fraction(2, 3)
+    # Three coders: a unit all three marked gives 3 * 2 agreeing of 3 * 2 partner pairs; one two
+    # marked, 2 * 1 of 2 * 2; one only one marked (of two who rated it), 0 of 1.
+    assert positive_agreement([(3, 3), (2, 3), (1, 2)]) == Fraction(8, 11)
+    with pytest.raises(UndefinedStatistic, match="positive agreement is undefined"):
+        positive_agreement([(0, 2), (0, 3)])
+    with pytest.raises(QualcodeError, match="3 coders marked a unit only 2"):
+        positive_agreement([(3, 2)])
 
 
 # --------------------------------------------------------------------------- NVivo-style

@@ -60,7 +60,7 @@ def _units_table(title: str, rows, report) -> Table:
         table.add_column(unit, justify="right", no_wrap=True)
     _coded_columns(table, report)
     every = "both" if len(report.coders) == 2 else "all"
-    for col in (every, "agree", "kappa", "alpha"):
+    for col in (every, "agree", "pos", "kappa", "alpha"):
         table.add_column(col, justify="right", no_wrap=True)
     for r in rows:
         if isinstance(r, Text):
@@ -69,7 +69,8 @@ def _units_table(title: str, rows, report) -> Table:
         agreement = "-" if r.percent_agreement is None else f"{r.percent_agreement:.0%}"
         table.add_row(r.name, *([] if same else [f"{r.units:,}"]),
                       *_coded_cells(r, report, lambda r, c: f"{r.coded[c]:,}"),
-                      f"{r.all_coded:,}", agreement, _num(r.kappa), _num(r.alpha))
+                      f"{r.all_coded:,}", agreement, _num(r.positive), _num(r.kappa),
+                      _num(r.alpha))
     return table
 
 
@@ -129,7 +130,9 @@ def _print_report(report) -> None:
                                    report))
         console.print(_units_table("Per code", _by_dimension(report.codes), report))
     if report.unit != "span":
-        console.print(Text(f"agree: share of coder pairs that agree; kappa: {report.kappa}; "
+        console.print(Text(f"agree: share of coder pairs that agree; pos: positive agreement "
+                           f"(of one coder's marks, the share another coder made too; for two "
+                           f"coders each one's F1 against the other); kappa: {report.kappa}; "
                            "alpha: Krippendorff's alpha (nominal)", style="dim"))
     for note in report.notes:
         console.print(Text(note, style="dim"))

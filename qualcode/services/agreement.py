@@ -57,6 +57,9 @@ class Agreement:
     percent_agreement: float | None  # mean share of agreeing coder pairs
     kappa: float | None  # Cohen's (2 coders) or Fleiss' (3+), on units every coder coded
     alpha: float | None  # Krippendorff's alpha, nominal
+    # Specific positive agreement (two coders: 2a / (2a + b + c), either coder's F1 against the
+    # other): comparable with a suggester's F1 against one coder, blind to joint absences.
+    positive: float | None = None
 
 
 @dataclass
@@ -302,6 +305,13 @@ def _statistics(name: str, coders: list[str], patterns: Counter) -> Agreement:
             alpha = reliability.krippendorff_alpha(data, weights=list(pairable.values()))
         except reliability.UndefinedStatistic:
             alpha = None
+    positive = None
+    if pairable:
+        ratings = [(sum(v for v in p if v), sum(v is not None for v in p)) for p in pairable]
+        try:
+            positive = reliability.positive_agreement(ratings, list(pairable.values()))
+        except reliability.UndefinedStatistic:
+            positive = None
     return Agreement(
         name=name,
         units=total,
@@ -310,6 +320,7 @@ def _statistics(name: str, coders: list[str], patterns: Counter) -> Agreement:
         percent_agreement=_f(agreement),
         kappa=_f(kappa),
         alpha=_f(alpha),
+        positive=_f(positive),
     )
 
 

@@ -64,6 +64,8 @@ def test_two_coders_by_sentence_match_hand_computed_kappa_and_alpha(two_coders: 
     assert sub["percent_agreement"] == 0.8
     assert sub["kappa"] == round(6 / 11, 4)
     assert sub["alpha"] == round(4 / 7, 4)
+    # Positive agreement: a = 1 (S1), b = 1 (S4 by wei only), c = 0 -> 2a / (2a + b + c) = 2/3.
+    assert sub["positive"] == round(2 / 3, 4)
     assert _row(report, "policy.land")["kappa"] == round(6 / 11, 4)
     policy = _row(report, "policy")
     assert (policy["coded"], policy["all_coded"]) == ({"wei": 2, "li": 3}, 2)
@@ -76,9 +78,11 @@ def test_two_coders_by_sentence_match_hand_computed_kappa_and_alpha(two_coders: 
     assert (pooled["units"], pooled["coded"], pooled["all_coded"]) == (10, {"wei": 3, "li": 3}, 2)
     assert pooled["percent_agreement"] == 0.8
     assert (pooled["kappa"], pooled["alpha"]) == (round(11 / 21, 4), round(23 / 42, 4))
+    assert pooled["positive"] == round(4 / 6, 4)  # 2 * 2 / (2 * 2 + 1 + 1)
     out = two_coders.ok("agreement", "wei", "li")
     assert "subsidies" in out and "0.55" in out
-    assert re.search(r"all \(pooled\)\s+10\s+3\s+3\s+2\s+80%\s+0\.52\s+0\.55", out)
+    assert re.search(r"both\s+agree\s+pos\s+kappa\s+alpha", out)
+    assert re.search(r"all \(pooled\)\s+10\s+3\s+3\s+2\s+80%\s+0\.67\s+0\.52\s+0\.55", out)
 
 
 def test_three_coders_get_fleiss_kappa_and_alpha(three_coders: Project):
@@ -90,6 +94,9 @@ def test_three_coders_get_fleiss_kappa_and_alpha(three_coders: Project):
     sub = _row(report, "policy.subsidies")
     assert sub["kappa"] == 0.7 and sub["alpha"] == 0.72
     assert sub["percent_agreement"] == round(13 / 15, 4)
+    # Positive agreement, pairwise: S1 (3 of 3) gives 3*2 of 3*2 partner marks, S4 (2 of 3) 2*1
+    # of 2*2 -> 8/10.
+    assert sub["positive"] == 0.8
     assert sub["all_coded"] == 1 and sub["coded"] == {"wei": 2, "li": 1, "zhang": 2}
     # Pooled: land adds (0,0,0) x3, (1,1,0) at S4 and (0,1,0) at S5. P-bar = (7 + 3/3) / 10,
     # 8 of 30 ratings yes: P_e = (64 + 484) / 900 -> Fleiss' kappa (720 - 548) / 352 = 43/88.
