@@ -186,7 +186,7 @@ def print_curve(title: str, curve: dict) -> None:
 
 def human_agreement(folder: Path, split: dict) -> None:
     """The labelling's own ceiling: on the tuning files a second person labelled independently
-    (transcripts/public-domain-gold/second/), how far the two people agree per dimension
+    (transcripts/public-domain-gold/second/), how far the two labellers agree per dimension
     (`agreement`'s positive agreement, which for two coders is the second's F1 against gold,
     and kappa), beside the lexicon's F1 against gold on the same files and sentences."""
     docs = [yaml.safe_load(p.read_text(encoding="utf-8"))["document"]
@@ -198,13 +198,13 @@ def human_agreement(folder: Path, split: dict) -> None:
     args = ["-p", str(folder), "agreement", "gold", "second", "--json"]
     for doc in docs:
         args += ["--document", doc]
-    people = json.loads(qc(*args))
+    pair = json.loads(qc(*args))
     lexicon = evaluate(folder, "gold", docs, "lexicon")
     lex = {d["name"]: d for d in lexicon["dimensions"]}
-    print(f"\n## Two people against each other: gold vs second on {len(docs)} tuning files "
-          f"({people['dimensions'][0]['units']} sentences), beside the lexicon vs gold")
-    print(f"{'':17} {'gold':>5} {'second':>6} {'both':>5}  people F1  kappa   lexicon F1")
-    rows = {r["name"]: r for r in people["dimensions"]}
+    print(f"\n## Two labellers against each other: gold vs second on {len(docs)} tuning files "
+          f"({pair['dimensions'][0]['units']} sentences), beside the lexicon vs gold")
+    print(f"{'':17} {'gold':>5} {'second':>6} {'both':>5}  labellers F1  kappa   lexicon F1")
+    rows = {r["name"]: r for r in pair["dimensions"]}
     human = []  # over the dimensions either person marked, as evaluate's macro F1 counts
     for name in sorted(set(rows) | set(lex)):
         row = rows.get(name)
@@ -218,7 +218,7 @@ def human_agreement(folder: Path, split: dict) -> None:
               f"{fmt(f1):>10}")
     print(f"{'macro F1':17} {'':5} {'':6} {'':5}  {sum(human) / len(human):9.2f}  {'':5}   "
           f"{fmt(lexicon['dimension_macro_f1']):>10}")
-    print("people F1: positive agreement 2a/(2a+b+c), the second's F1 against gold (symmetric)")
+    print("labellers F1: positive agreement 2a/(2a+b+c), the second's F1 against gold (symmetric)")
 
 
 def fmt(x) -> str:
@@ -253,7 +253,7 @@ def main() -> None:
     parser.add_argument("--demo", action="store_true", help="also the synthetic demo vs wei")
     parser.add_argument("--curve-only", action="store_true", help="only the learning curve")
     parser.add_argument("--no-curve", action="store_true", help="no learning curve")
-    parser.add_argument("--people-only", action="store_true",
+    parser.add_argument("--labellers-only", action="store_true",
                         help="only how far the two labellers agree (double-coded tuning files)")
     args = parser.parse_args()
     split = yaml.safe_load((GOLD / "split.yaml").read_text(encoding="utf-8"))
@@ -262,7 +262,7 @@ def main() -> None:
     if missing:
         sys.exit(f"the {args.part} part has no gold file yet for: {', '.join(missing)}")
     folder = build_real_project()
-    if args.people_only:
+    if args.labellers_only:
         human_agreement(folder, split)
         return
     for method in () if args.curve_only else METHODS:
