@@ -57,6 +57,31 @@ FOUND = [
     ("The state will spend billions on port infrastructure.", "policy"),
     # cell design: the separator's or electrolyte's design, not the product
     ("We changed the separator coating last year.", "innovation.cell-design"),
+    # third round: LABELLING.md's concepts in plain words
+    ("Ford is expanding its Kentucky plant to double output.", "strategy.capital-investment"),
+    ("Toyota announced a new battery plant in North Carolina.", "strategy.capital-investment"),
+    ("We bought a lithium mine so we control our own raw materials.",
+     "strategy.value-chain-position"),
+    ("We chose to focus on commercial trucks rather than passenger cars.", "strategy.niche-focus"),
+    ("The plant now runs three shifts, seven days a week.", "organization"),
+    ("It takes eighteen months to get the equipment delivered.", "organization"),
+    ("We get our cathode material from a single supplier.", "organization"),
+    ("We can't find enough welders and electricians.", "organization.workforce"),
+    ("Those jobs are at risk if the plant closes.", "organization.workforce"),
+    ("They laid off half the night crew.", "organization.workforce"),
+    ("Productivity on the line improved after we automated the welding.",
+     "organization.advanced-manufacturing"),
+    ("Our engineers developed a new solid-state battery.", "innovation"),
+    ("China produces three quarters of the world's battery cells.",
+     "market-position.competition"),
+    ("Our biggest customer is Hyundai.", "market-position"),
+    ("Consumers are buying more trucks than sedans.", "market-position"),
+    ("Chinese electric cars sell for under $12,000.", "market-position"),
+    ("We sell to utilities all over the country.", "market-position"),
+    ("The administration launched a review of the supply chain.", "policy"),
+    ("The loan from the Energy Department helped us finish the plant.", "policy"),
+    ("We are partnering with the government to build charging stations.", "policy"),
+    ("Permitting reform would let us build faster.", "policy"),
 ]
 
 
@@ -95,6 +120,14 @@ SILENCED = [
     ("Come to lunch in the Oval Office.", "policy"),
     # a separator as a product is the firm's segment, not cell design
     ("We make separators for lithium batteries.", "innovation.cell-design"),
+    # third round: the new plain words in company that is not theirs
+    ("The economy is expanding faster than anyone expected.", "strategy"),
+    ("We will expand the program to more students.", "strategy"),
+    ("I worked with the governor on the flood relief.", "policy"),
+    ("The law protects voting rights for every citizen.", "policy"),
+    ("My first job was at a diner, and I worked the night shift.", "organization"),
+    ("I want to sell you on this idea.", "market-position"),
+    ("That's a question for the customers of the airline, not for me.", "market-position"),
 ]
 
 
