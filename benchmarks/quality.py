@@ -44,6 +44,7 @@ CODEBOOK = REPO / "codebooks" / "nev_battery_value_chain.yaml"
 REAL = REPO / "transcripts" / "public-domain"
 GOLD = REPO / "transcripts" / "public-domain-gold"
 SECOND = GOLD / "second"
+FIRST = GOLD / "first"  # the first labeller's labels of the double-coded files, before adjudication
 METHODS = ("lexicon",)
 CURVE_METHODS = ("lexicon", "learned", "both")
 CURVE_STEPS = (0, 1, 2, 4)
@@ -75,9 +76,11 @@ def build_real_project() -> Path:
             encoding="utf-8",
         )
     qc("-p", str(folder), "codings", "import", str(sample_dir), "--coder", "eval")
-    second = sorted(SECOND.glob("*.yaml"))
-    if second:  # the independent second labelling of some tuning files (coder `second`)
-        qc("-p", str(folder), "codings", "import", *map(str, second), "--coder", "eval")
+    # the double-coded tuning files: the second labeller's labels (coder `second`) and the first
+    # labeller's as they were before adjudication (coder `first`)
+    double = sorted(SECOND.glob("*.yaml")) + sorted(FIRST.glob("*.yaml"))
+    if double:
+        qc("-p", str(folder), "codings", "import", *map(str, double), "--coder", "eval")
     return folder
 
 
@@ -187,23 +190,25 @@ def print_curve(title: str, curve: dict) -> None:
 def human_agreement(folder: Path, split: dict) -> None:
     """The labelling's own ceiling: on the tuning files a second person labelled independently
     (transcripts/public-domain-gold/second/), how far the two labellers agree per dimension
-    (`agreement`'s positive agreement, which for two coders is the second's F1 against gold,
-    and kappa), beside the lexicon's F1 against gold on the same files and sentences."""
+    (`agreement`'s positive agreement, which for two coders is one's F1 against the other, and
+    kappa), the first labeller's labels taken as they were before adjudication (first/), beside
+    the lexicon's F1 against the adjudicated gold on the same files and sentences."""
     docs = [yaml.safe_load(p.read_text(encoding="utf-8"))["document"]
             for p in sorted(SECOND.glob("*.yaml"))]
     if not docs:
         return
     if any(d not in split["tune"] for d in docs):
         sys.exit("the second labelling may only cover tuning files")
-    args = ["-p", str(folder), "agreement", "gold", "second", "--json"]
+    first = "first" if sorted(FIRST.glob("*.yaml")) else "gold"
+    args = ["-p", str(folder), "agreement", first, "second", "--json"]
     for doc in docs:
         args += ["--document", doc]
     pair = json.loads(qc(*args))
     lexicon = evaluate(folder, "gold", docs, "lexicon")
     lex = {d["name"]: d for d in lexicon["dimensions"]}
-    print(f"\n## Two labellers against each other: gold vs second on {len(docs)} tuning files "
-          f"({pair['dimensions'][0]['units']} sentences), beside the lexicon vs gold")
-    print(f"{'':17} {'gold':>5} {'second':>6} {'both':>5}  labellers F1  kappa   lexicon F1")
+    print(f"\n## Two labellers against each other: {first} vs second on {len(docs)} tuning "
+          f"files ({pair['dimensions'][0]['units']} sentences), beside the lexicon vs gold")
+    print(f"{'':17} {first:>5} {'second':>6} {'both':>5}  labellers F1  kappa   lexicon F1")
     rows = {r["name"]: r for r in pair["dimensions"]}
     human = []  # over the dimensions either person marked, as evaluate's macro F1 counts
     for name in sorted(set(rows) | set(lex)):
@@ -213,12 +218,13 @@ def human_agreement(folder: Path, split: dict) -> None:
             print(f"{name:17} {0:5} {0:6} {0:5}  {fmt(None):>9}  {fmt(None):>5}   {fmt(f1):>10}")
             continue
         human.append(row["positive"] or 0.0)
-        print(f"{name:17} {row['coded']['gold']:5} {row['coded']['second']:6} "
+        print(f"{name:17} {row['coded'][first]:5} {row['coded']['second']:6} "
               f"{row['all_coded']:5}  {fmt(row['positive']):>9}  {fmt(row['kappa']):>5}   "
               f"{fmt(f1):>10}")
     print(f"{'macro F1':17} {'':5} {'':6} {'':5}  {sum(human) / len(human):9.2f}  {'':5}   "
           f"{fmt(lexicon['dimension_macro_f1']):>10}")
-    print("labellers F1: positive agreement 2a/(2a+b+c), the second's F1 against gold (symmetric)")
+    print(f"labellers F1: positive agreement 2a/(2a+b+c), the second's F1 against {first} "
+          "(symmetric); lexicon F1: against the adjudicated gold")
 
 
 def fmt(x) -> str:
