@@ -180,6 +180,8 @@ def _phrases_of(pattern: list[dict[str, Any]], nlp: Language, joiner: str = " "
     for token in pattern:
         if set(token) - {"LOWER", "OP"} or token.get("OP") not in (None, "?"):
             return None
+        if "LOWER" not in token:  # a bare wildcard ({OP: "?"}) stands for any word
+            return None
         value = token["LOWER"]
         if isinstance(value, str):
             words = [value]

@@ -85,3 +85,29 @@ def test_word_list_token_patterns_become_phrases_and_others_do_not():
     assert _phrases_of([{"LOWER": "land"}, {"IS_ALPHA": True, "OP": "?"}], nlp) is None
     assert _phrases_of([{"LOWER": {"IN": ["e-bus"]}}], nlp) is None  # not one token
     assert _phrases_of([{"LOWER": "land", "OP": "+"}], nlp) is None
+    assert _phrases_of([{"LOWER": "own"}, {"OP": "?"}, {"LOWER": "chain"}], nlp) is None
+
+
+def test_an_optional_wildcard_between_lemmas_builds_and_matches(make_codebook_yaml):
+    """A bare `{OP: "?"}` token (any one word, or none) between lemma tokens: the lemmas are
+    rewritten into word lists, and the rule must stay a token rule rather than crash the build."""
+    from qualcode.nlp.pipeline import build_pipeline
+    from qualcode.nlp.suggester import suggest
+
+    book = make_codebook_yaml("""
+strategy:
+  name: Strategy
+  definition: Choices.
+  codes:
+    chain:
+      name: Chain
+      definition: Owning the chain.
+      patterns:
+        - tokens: [{LEMMA: own}, {LOWER: the}, {LOWER: whole}, {OP: "?"}, {LEMMA: chain}]
+""")
+    pipe = build_pipeline(book)
+    for text, found in (("We would rather own the whole value chain.", ["strategy.chain"]),
+                        ("They owned the whole chain.", ["strategy.chain"]),
+                        ("We own the whole big supply chain.", [])):
+        hits = suggest(pipe, [TextUnit(document_id=1, start=0, text=text)])
+        assert [h.code for h in hits] == found, text
