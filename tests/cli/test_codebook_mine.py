@@ -216,7 +216,8 @@ def test_mined_terms_raise_recall_on_a_tuning_file_not_mined_from(project: Proje
     for doc in mined_from:
         args += ["-d", doc]
     added = json.loads(project.ok(*args))["added"]
-    assert len(added["values"]) == 5 and added["path"] == str(book)
+    # up to five: as many as pass --min-z and --min-count in the four files' coding
+    assert 3 <= len(added["values"]) <= 5 and added["path"] == str(book)
     after = recall()
     assert after >= before + 0.1, (before, after, added["values"])
 
