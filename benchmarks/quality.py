@@ -187,26 +187,30 @@ def print_curve(title: str, curve: dict) -> None:
         print(f"{k:>3}  {cells}  {row['both'][0] - row['lexicon'][0]:+.3f}")
 
 
-def human_agreement(folder: Path, split: dict) -> None:
-    """The labelling's own ceiling: on the tuning files a second person labelled independently
+def human_agreement(folder: Path, split: dict, part: str) -> None:
+    """The labelling's own ceiling: on the files of `part` a second person labelled independently
     (transcripts/public-domain-gold/second/), how far the two labellers agree per dimension
     (`agreement`'s positive agreement, which for two coders is one's F1 against the other, and
-    kappa), the first labeller's labels taken as they were before adjudication (first/), beside
-    the lexicon's F1 against the adjudicated gold on the same files and sentences."""
-    docs = [yaml.safe_load(p.read_text(encoding="utf-8"))["document"]
-            for p in sorted(SECOND.glob("*.yaml"))]
+    kappa), beside the lexicon's F1 against gold on the same files and sentences. Tuning files
+    that were adjudicated after double coding compare the first labeller's labels as they were
+    before (first/); the held-out files were not adjudicated, so there gold is the first."""
+    docs = [d for d in (yaml.safe_load(p.read_text(encoding="utf-8"))["document"]
+                        for p in sorted(SECOND.glob("*.yaml"))) if d in split[part]]
     if not docs:
         return
-    if any(d not in split["tune"] for d in docs):
-        sys.exit("the second labelling may only cover tuning files")
-    first = "first" if sorted(FIRST.glob("*.yaml")) else "gold"
+    adjudicated = {yaml.safe_load(p.read_text(encoding="utf-8"))["document"]
+                   for p in FIRST.glob("*.yaml")}
+    kinds = {d in adjudicated for d in docs}
+    if len(kinds) > 1:
+        sys.exit(f"the double-coded {part} files are adjudicated only in part")
+    first = "first" if kinds == {True} else "gold"
     args = ["-p", str(folder), "agreement", first, "second", "--json"]
     for doc in docs:
         args += ["--document", doc]
     pair = json.loads(qc(*args))
     lexicon = evaluate(folder, "gold", docs, "lexicon")
     lex = {d["name"]: d for d in lexicon["dimensions"]}
-    print(f"\n## Two labellers against each other: {first} vs second on {len(docs)} tuning "
+    print(f"\n## Two labellers against each other: {first} vs second on {len(docs)} {part} "
           f"files ({pair['dimensions'][0]['units']} sentences), beside the lexicon vs gold")
     print(f"{'':17} {first:>5} {'second':>6} {'both':>5}  labellers F1  kappa   lexicon F1")
     rows = {r["name"]: r for r in pair["dimensions"]}
@@ -215,16 +219,16 @@ def human_agreement(folder: Path, split: dict) -> None:
         row = rows.get(name)
         f1 = lex.get(name, {}).get("f1")
         if row is None:
-            print(f"{name:17} {0:5} {0:6} {0:5}  {fmt(None):>9}  {fmt(None):>5}   {fmt(f1):>10}")
+            print(f"{name:17} {0:5} {0:6} {0:5}  {fmt(None):>12}  {fmt(None):>5}   {fmt(f1):>10}")
             continue
         human.append(row["positive"] or 0.0)
         print(f"{name:17} {row['coded'][first]:5} {row['coded']['second']:6} "
-              f"{row['all_coded']:5}  {fmt(row['positive']):>9}  {fmt(row['kappa']):>5}   "
+              f"{row['all_coded']:5}  {fmt(row['positive']):>12}  {fmt(row['kappa']):>5}   "
               f"{fmt(f1):>10}")
-    print(f"{'macro F1':17} {'':5} {'':6} {'':5}  {sum(human) / len(human):9.2f}  {'':5}   "
+    print(f"{'macro F1':17} {'':5} {'':6} {'':5}  {sum(human) / len(human):12.2f}  {'':5}   "
           f"{fmt(lexicon['dimension_macro_f1']):>10}")
     print(f"labellers F1: positive agreement 2a/(2a+b+c), the second's F1 against {first} "
-          "(symmetric); lexicon F1: against the adjudicated gold")
+          f"(symmetric); lexicon F1: against gold{' (adjudicated)' if first == 'first' else ''}")
 
 
 def fmt(x) -> str:
@@ -269,7 +273,7 @@ def main() -> None:
         sys.exit(f"the {args.part} part has no gold file yet for: {', '.join(missing)}")
     folder = build_real_project()
     if args.labellers_only:
-        human_agreement(folder, split)
+        human_agreement(folder, split, args.part)
         return
     for method in () if args.curve_only else METHODS:
         for coder, view in (("sample", "the labelling sample"), ("gold", "all sentences")):
@@ -290,7 +294,7 @@ def main() -> None:
         for coder, curve in learning_curve(folder, args.part, split, list(views)).items():
             print_curve(f"{where}, {views[coder]}", curve)
     if not args.curve_only:
-        human_agreement(folder, split)
+        human_agreement(folder, split, args.part)
     if args.demo and not args.curve_only:
         demo = build_demo_project()
         for method in METHODS:

@@ -1,7 +1,8 @@
-"""The double-coded tuning files of the real-text gold standard (issue 7): the second labeller's
-labels (second/) and the first labeller's before adjudication (first/) list exactly the gold
-file's sentences, cover tuning files only, and `agreement first second` reads them as the same
-sentence units, its positive agreement per dimension being the one computed here from the files."""
+"""The double-coded files of the real-text gold standard (issue 7): the second labeller's labels
+(second/) list exactly the gold file's sentences; the adjudicated tuning files keep the first
+labeller's labels as they were before (first/), the held-out files were not adjudicated; and
+`agreement first second` reads them as the same sentence units, its positive agreement per
+dimension being the one computed here from the files."""
 
 from __future__ import annotations
 
@@ -22,18 +23,23 @@ def _load(path: Path) -> dict:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
-def _double_coded() -> list[str]:
-    return sorted(_load(p)["document"] for p in (GOLD / "second").glob("*.yaml"))
-
-
-def test_double_coded_files_list_the_gold_sentences_of_tuning_files_only():
+def _double_coded(part: str = "tune") -> list[str]:
     split = _load(GOLD / "split.yaml")
-    docs = _double_coded()
-    assert len(docs) >= 3
-    for doc in docs:
-        assert doc in split["tune"] and doc not in split["heldout"]
+    return sorted(d for d in (_load(p)["document"] for p in (GOLD / "second").glob("*.yaml"))
+                  if d in split[part])
+
+
+def test_double_coded_files_list_the_gold_sentences():
+    split = _load(GOLD / "split.yaml")
+    tune, heldout = _double_coded("tune"), _double_coded("heldout")
+    assert len(tune) >= 3 and heldout == sorted(split["heldout"])
+    adjudicated = sorted(_load(p)["document"] for p in (GOLD / "first").glob("*.yaml"))
+    assert adjudicated == tune  # every double-coded tuning file, no held-out one
+    for doc in tune + heldout:
         gold = [s["quote"] for s in _load(GOLD / f"{doc}.yaml")["sentences"]]
-        for folder, coder in (("second", "second"), ("first", "first")):
+        folders = (("second", "second"), ("first", "first")) if doc in tune else (
+            ("second", "second"),)
+        for folder, coder in folders:
             data = _load(GOLD / folder / f"{doc}.yaml")
             assert data["coder"] == coder and data["document"] == doc
             assert [s["quote"] for s in data["sentences"]] == gold, (folder, doc)
