@@ -35,7 +35,8 @@ def _coded_columns(table: Table, report) -> None:
     """A column per coder for two coders; one "coded" column (a/b/c) for more."""
     if len(report.coders) == 2:
         for coder in report.coders:
-            table.add_column(coder, justify="right", no_wrap=True)
+            # a long name folds in the header rather than push alpha off an 80-column screen
+            table.add_column(coder, justify="right", overflow="fold")
     else:
         table.add_column("coded", justify="right")  # may wrap at its slashes
         table.caption = f"coded: {' / '.join(report.coders)}"
@@ -49,8 +50,10 @@ def _coded_cells(r, report, cell) -> list[str]:
 
 def _units_table(title: str, rows, report) -> Table:
     unit = "chars" if report.unit == "character" else f"{report.unit}s"
-    counts = {r.units for r in rows if not isinstance(r, Text)}
-    # Every code is rated on the same units: say how many once, in the title.
+    # Every code is rated on the same units: say how many once, in the title. The pooled row
+    # rates (unit, code) pairs: its count goes under the table, so the table keeps to 80 columns.
+    pooled = [r for r in rows if not isinstance(r, Text) and r is report.overall]
+    counts = {r.units for r in rows if not isinstance(r, Text) and r is not report.overall}
     same = len(counts) == 1
     if same:
         title += f" ({counts.pop():,} {unit})"
@@ -71,6 +74,10 @@ def _units_table(title: str, rows, report) -> Table:
                       *_coded_cells(r, report, lambda r, c: f"{r.coded[c]:,}"),
                       f"{r.all_coded:,}", agreement, _num(r.positive), _num(r.kappa),
                       _num(r.alpha))
+    if same and pooled:
+        pairs = f"all (pooled): {pooled[0].units:,} {report.unit} x code pairs"
+        table.caption = f"{table.caption}; {pairs}" if table.caption else pairs
+        table.caption_justify = "left"
     return table
 
 

@@ -82,7 +82,25 @@ def test_two_coders_by_sentence_match_hand_computed_kappa_and_alpha(two_coders: 
     out = two_coders.ok("agreement", "wei", "li")
     assert "subsidies" in out and "0.55" in out
     assert re.search(r"both\s+agree\s+pos\s+kappa\s+alpha", out)
-    assert re.search(r"all \(pooled\)\s+10\s+3\s+3\s+2\s+80%\s+0\.67\s+0\.52\s+0\.55", out)
+    # the pooled row's 10 (sentence, code) pairs under the table, which keeps to 80 columns
+    assert re.search(r"all \(pooled\)\s+3\s+3\s+2\s+80%\s+0\.67\s+0\.52\s+0\.55", out)
+    assert "all (pooled): 10 sentence x code pairs" in out
+
+
+def test_the_tables_keep_to_80_columns_with_long_coder_names(two_coders: Project):
+    """The pooled row's count of (unit, code) pairs is said under the table rather than in a
+    column of its own, so the last column (alpha) is not cut off at 80 columns."""
+    for coder, quote in (("adjudicator", S1), ("adjudicator", S4), ("second-reader", S1)):
+        _code(two_coders, "li", coder, "policy.subsidies", quote)
+    res = two_coders.run("agreement", "adjudicator", "second-reader", columns=80)
+    assert res.exit_code == 0
+    header = next(line for line in res.stdout.splitlines() if "kappa" in line)
+    assert header.rstrip().endswith("alpha") and len(header) <= 80
+    pooled = next(line for line in res.stdout.splitlines() if line.startswith(" all (pooled)"))
+    # Pooled over the one code they used, 5 sentences: S1 both, S4 adjudicator only -> agree
+    # 4/5, pos 2/3, kappa 6/11, alpha 4/7 (as in the first test).
+    assert re.search(r"all \(pooled\)\s+2\s+1\s+1\s+80%\s+0\.67\s+0\.55\s+0\.57$",
+                     pooled.rstrip())
 
 
 def test_three_coders_get_fleiss_kappa_and_alpha(three_coders: Project):
