@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Annotated
 
 import typer
@@ -95,6 +96,22 @@ def _score_table(title: str, scores) -> Table:
     return table
 
 
+def _ceiling_table(side) -> Table:
+    table = Table(caption_justify="left")
+    for col in ("dimension", f"{side.coder} F1", f"{side.method} F1"):
+        table.add_column(col, justify="left" if col == "dimension" else "right")
+
+    def f(x):
+        return "-" if x is None else f"{x:.2f}"
+
+    for row in side.dimensions:
+        table.add_row(row.name, f(row.coder_f1), f(row.suggester_f1))
+    table.add_row("macro F1", f(side.coder_macro_f1), f(side.suggester_macro_f1), style="bold")
+    table.caption = (f"{side.coder} F1: positive agreement with {side.against} (either one's F1 "
+                     "against the other), by respondent sentence")
+    return table
+
+
 def _threshold_table(rows, chosen: float) -> Table:
     table = Table(title="Lexicon precision and recall by --min-score (* the one used above)")
     for col in ("--min-score", "dimension P", "dimension R", "dimension macro F1", "code P",
@@ -142,25 +159,29 @@ def evaluate(
         typer.Option("--trained", help="Learned/both: use the project's latest model from "
                      "`qualcode train` instead of cross-validation on the coder's documents."),
     ] = False,
+    beside: Annotated[
+        str | None,
+        typer.Option("--beside", help="Also a second human coder's F1 against the same coder, "
+                     "on the documents both coded: the ceiling to read the suggestions' F1 "
+                     "against."),
+    ] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Score the suggester as if it were a second coder: precision, recall, F1, Cohen's kappa."""
     from qualcode.services.learning import evaluate as run
 
+    options = dict(method=method, threshold=threshold, min_score=min_score, folds=folds,
+                   seed=seed, trained=trained)
     with project_session(ctx, write=False) as session:
-        report = run(
-            session,
-            against=against,
-            method=method,
-            threshold=threshold,
-            min_score=min_score,
-            folds=folds,
-            seed=seed,
-            documents=documents,
-            trained=trained,
-        )
+        report = run(session, against=against, documents=documents, **options)
+        side = None
+        if beside:
+            from qualcode.services.ceiling import ceiling
+
+            side = ceiling(session, against=against, beside=beside, documents=documents,
+                           **options)
     if json_out:
-        emit_json(report)
+        emit_json(report if side is None else {**dataclasses.asdict(report), "beside": side})
         return
     console.print(
         f"{report.method} suggestions vs {report.against}: {report.sentences} "
@@ -179,3 +200,7 @@ def evaluate(
         console.print(_threshold_table(report.by_min_score, report.min_score))
     for note in report.notes:
         console.print(Text(note, style="dim"))
+    if side is not None:
+        console.print(f"Beside a second coder: {side.coder} against {side.against}, on the "
+                      f"{len(side.documents)} document(s) both coded:")
+        console.print(_ceiling_table(side))
