@@ -74,13 +74,15 @@ def train(
         )
 
 
+def _two_places(x: float | None) -> str:
+    """A score to two decimals, "-" where it is undefined."""
+    return "-" if x is None else f"{x:.2f}".replace("-0.00", "0.00")
+
+
 def _score_table(title: str, scores) -> Table:
     table = Table(title=title)
     for col in ("", "gold", "suggested", "both", "precision", "recall", "F1", "kappa"):
         table.add_column(col, justify="left" if col == "" else "right", no_wrap=col == "")
-
-    def f(x):
-        return "-" if x is None else f"{x:.2f}".replace("-0.00", "0.00")
 
     for s in scores:
         table.add_row(
@@ -88,10 +90,10 @@ def _score_table(title: str, scores) -> Table:
             str(s.gold),
             str(s.predicted),
             str(s.true_positive),
-            f(s.precision),
-            f(s.recall),
-            f(s.f1),
-            f(s.kappa),
+            _two_places(s.precision),
+            _two_places(s.recall),
+            _two_places(s.f1),
+            _two_places(s.kappa),
         )
     return table
 
@@ -101,12 +103,10 @@ def _ceiling_table(side) -> Table:
     for col in ("dimension", f"{side.coder} F1", f"{side.method} F1"):
         table.add_column(col, justify="left" if col == "dimension" else "right")
 
-    def f(x):
-        return "-" if x is None else f"{x:.2f}"
-
     for row in side.dimensions:
-        table.add_row(row.name, f(row.coder_f1), f(row.suggester_f1))
-    table.add_row("macro F1", f(side.coder_macro_f1), f(side.suggester_macro_f1), style="bold")
+        table.add_row(row.name, _two_places(row.coder_f1), _two_places(row.suggester_f1))
+    table.add_row("macro F1", _two_places(side.coder_macro_f1),
+                  _two_places(side.suggester_macro_f1), style="bold")
     table.caption = (f"{side.coder} F1: positive agreement with {side.against} (either one's F1 "
                      "against the other), by respondent sentence")
     return table
@@ -118,14 +118,11 @@ def _threshold_table(rows, chosen: float) -> Table:
                 "code R"):
         table.add_column(col, justify="right")
 
-    def f(x):
-        return "-" if x is None else f"{x:.2f}"
-
     for r in rows:
         mark = "*" if abs(r.min_score - chosen) < 1e-9 else ""
-        table.add_row(f"{mark}{r.min_score:.2f}", f(r.dimension_precision),
-                      f(r.dimension_recall), f(r.dimension_macro_f1), f(r.code_precision),
-                      f(r.code_recall))
+        table.add_row(f"{mark}{r.min_score:.2f}",
+                      *map(_two_places, (r.dimension_precision, r.dimension_recall,
+                                         r.dimension_macro_f1, r.code_precision, r.code_recall)))
     return table
 
 
