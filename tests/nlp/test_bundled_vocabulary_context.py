@@ -31,7 +31,7 @@ def found(pipe, text: str) -> set[str]:
 FOUND = [
     # the firm's investment, recognised by its context
     ("They will invest an additional $4 billion over five years.", "strategy.capital-investment"),
-    ("Their own investments are on the table.", "strategy.capital-investment"),
+    ("Our own investments are on the table.", "strategy.capital-investment"),
     ("The investments go into the cathode plant in Ohio.", "strategy.capital-investment"),
     ("Today the company announced its largest investment so far.",
      "strategy.capital-investment"),
@@ -82,6 +82,9 @@ FOUND = [
     ("The loan from the Energy Department helped us finish the plant.", "policy"),
     ("We are partnering with the government to build charging stations.", "policy"),
     ("Permitting reform would let us build faster.", "policy"),
+    # a region beside selling or shipping is a foreign customer
+    ("We ship most of our cells to customers in Europe.", "market-position.foreign-customers"),
+    ("Half of what we make goes to customers abroad.", "market-position.foreign-customers"),
 ]
 
 
@@ -96,6 +99,11 @@ SILENCED = [
     ("We are making historic investments in our manufacturing sector.",
      "strategy.capital-investment"),
     ("We need to invest in our infrastructure.", "strategy.capital-investment"),
+    # the adjudicated conventions: the economy's private investment, an investor named by a pronoun
+    ("We have seen $200 billion in private-sector investments since then.",
+     "strategy.capital-investment"),
+    ("That unlocks billions of dollars in private investment.", "strategy.capital-investment"),
+    ("Their own investments are on the table.", "strategy.capital-investment"),
     # "upstream" as a direction in the supply chain
     ("The task force is looking at the upstream parts of the supply chain.",
      "strategy.value-chain-position"),
@@ -128,6 +136,11 @@ SILENCED = [
     ("My first job was at a diner, and I worked the night shift.", "organization"),
     ("I want to sell you on this idea.", "market-position"),
     ("That's a question for the customers of the airline, not for me.", "market-position"),
+    # a region alone is no customer; slogans about competing name no rival (adjudication)
+    ("We will use the resources we have here in North America.",
+     "market-position.foreign-customers"),
+    ("Now we get the fighting chance to compete globally.", "market-position.competition"),
+    ("Businesses will compete on a level playing field.", "market-position.competition"),
 ]
 
 
