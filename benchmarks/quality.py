@@ -21,6 +21,11 @@ labelling rules (shared/corpus/public-domain/dev/LABELLING.md) ask for a sample 
 third carry no dimension, hard negatives included: that is `sample` — every sentence with a
 label, every hard negative (a note starting "hard negative"), and a seeded random draw of the
 other unlabelled sentences up to a third of the whole. The draw is fixed by SAMPLE_SEED.
+
+How sure the figures are: each F1 comes with a 95% bootstrap interval (`evaluate --ci`, 1,000
+resamples of sentences, seed 0), the macro F1 also resampling whole documents (wider: sentences
+of one speech are alike), and the learning curve's `both - lexicon` on the held-out files with
+a paired interval (`evaluate --compare lexicon`).
 """
 
 from __future__ import annotations
@@ -118,10 +123,14 @@ def build_demo_project() -> Path:
 
 
 def evaluate(folder: Path, against: str, documents: list[str], method: str,
-             trained: bool = False) -> dict:
+             trained: bool = False, ci_by: str | None = "sentence") -> dict:
+    """`qualcode evaluate --json`, with 95% bootstrap intervals (resampling `ci_by`) unless
+    `ci_by` is None."""
     args = ["-p", str(folder), "evaluate", "--against", against, "--method", method, "--json"]
     if trained:
         args.append("--trained")  # the stored model, not cross-validation over `against`
+    if ci_by:
+        args += ["--ci", "--ci-by", ci_by]
     for doc in documents:
         args += ["-d", doc]
     return json.loads(qc(*args))
@@ -154,6 +163,8 @@ def curve_point(folder: Path, views: list[str], train_on: list[str], test: list[
         for method in CURVE_METHODS:
             cmd = ["-p", str(folder), "evaluate", "--against", view, "--method", method,
                    "--trained", "--json"]
+            if method == "both":  # the paired interval of both - lexicon
+                cmd += ["--compare", "lexicon"]
             for doc in test:
                 cmd += ["-d", doc]
             out.setdefault(view, {})[method] = json.loads(qc_fast(*cmd))
@@ -161,7 +172,8 @@ def curve_point(folder: Path, views: list[str], train_on: list[str], test: list[
 
 
 def learning_curve(folder: Path, part: str, split: dict, views: list[str]) -> dict:
-    """{view: {k: {method: [dimension macro F1, code micro F1]}}}, means over the folds."""
+    """{view: {k: {method: [dimension macro F1, code micro F1]}}}, means over the folds; with one
+    fold (held-out), also {view: {k: {"interval": paired 95% interval of both - lexicon}}}."""
     tune = split["tune"]
     if part == "heldout":
         folds = [(split["heldout"], tune)]
@@ -175,16 +187,21 @@ def learning_curve(folder: Path, part: str, split: dict, views: list[str]) -> di
                     row = sums.setdefault(view, {}).setdefault(k, {}).setdefault(method, [0, 0])
                     row[0] += (rep["dimension_macro_f1"] or 0.0) / len(folds)
                     row[1] += (rep["overall"]["f1"] or 0.0) / len(folds)
+                    if method == "both" and len(folds) == 1:
+                        sums[view][k]["interval"] = rep["comparison"]["difference_interval"]
     return sums
 
 
 def print_curve(title: str, curve: dict) -> None:
     print(f"\n## Learning curve, {title}")
     print("dimension-level macro F1 (code-level micro F1) after coding k tuning files")
-    print(f"{'k':>3}  " + "  ".join(f"{m:>15}" for m in CURVE_METHODS) + "  both - lexicon")
+    print(f"{'k':>3}  " + "  ".join(f"{m:>15}" for m in CURVE_METHODS) + "  both - lexicon"
+          "  (paired 95% CI, sentences)")
     for k, row in sorted(curve.items()):
         cells = "  ".join(f"{row[m][0]:6.3f} ({row[m][1]:5.3f})" for m in CURVE_METHODS)
-        print(f"{k:>3}  {cells}  {row['both'][0] - row['lexicon'][0]:+.3f}")
+        span = row.get("interval")
+        ci = f"  ({span['low']:+.3f} to {span['high']:+.3f})" if span else ""
+        print(f"{k:>3}  {cells}  {row['both'][0] - row['lexicon'][0]:+.3f}{ci}")
 
 
 def human_agreement(folder: Path, split: dict, part: str) -> None:
@@ -208,7 +225,7 @@ def human_agreement(folder: Path, split: dict, part: str) -> None:
     for doc in docs:
         args += ["--document", doc]
     pair = json.loads(qc(*args))
-    lexicon = evaluate(folder, "gold", docs, "lexicon")
+    lexicon = evaluate(folder, "gold", docs, "lexicon", ci_by=None)
     lex = {d["name"]: d for d in lexicon["dimensions"]}
     print(f"\n## Two labellers against each other: {first} vs second on {len(docs)} {part} "
           f"files ({pair['dimensions'][0]['units']} sentences), beside the lexicon vs gold")
@@ -235,18 +252,31 @@ def fmt(x) -> str:
     return "   -" if x is None else f"{x:.2f}"
 
 
-def print_report(title: str, report: dict) -> None:
+def fmt_ci(span) -> str:
+    return "         -" if not span else f"{span['low']:.2f}-{span['high']:.2f}"
+
+
+def print_report(title: str, report: dict, by_document: dict | None = None) -> None:
     print(f"\n## {title}: {report['method']}, {report['sentences']} sentences, "
           f"{report['documents']} documents")
-    print(f"{'':34} {'gold':>5} {'sugg':>5} {'both':>5}   P     R     F1   kappa")
+    print(f"{'':34} {'gold':>5} {'sugg':>5} {'both':>5}   P     R     F1   kappa   F1 95% CI")
     rows = [*report["dimensions"], report["overall"], None, *report["codes"]]
     for s in rows:
         if s is None:
             print()
             continue
         print(f"{s['name'][:34]:34} {s['gold']:5} {s['predicted']:5} {s['true_positive']:5}  "
-              f"{fmt(s['precision'])}  {fmt(s['recall'])}  {fmt(s['f1'])}  {fmt(s['kappa'])}")
-    print(f"dimension-level macro F1: {fmt(report.get('dimension_macro_f1'))}")
+              f"{fmt(s['precision'])}  {fmt(s['recall'])}  {fmt(s['f1'])}  {fmt(s['kappa'])}"
+              + (f"   {fmt_ci(s.get('f1_interval'))}" if s.get("f1_interval") else ""))
+    line = f"dimension-level macro F1: {fmt(report.get('dimension_macro_f1'))}"
+    if report.get("intervals"):
+        info = report["intervals"]
+        line += (f" (95% CI {fmt_ci(report['dimension_macro_f1_interval'])}, "
+                 f"{info['resamples']} resamples of {info['by']}s)")
+    print(line)
+    if by_document:
+        print(f"  the same, resampling whole documents: 95% CI "
+              f"{fmt_ci(by_document['dimension_macro_f1_interval'])}")
     rows = report.get("by_min_score") or []
     if rows:
         print(f"\nlexicon by --min-score (used above: {report.get('min_score')}):")
@@ -278,7 +308,8 @@ def main() -> None:
     for method in () if args.curve_only else METHODS:
         for coder, view in (("sample", "the labelling sample"), ("gold", "all sentences")):
             report = evaluate(folder, coder, documents, method)
-            print_report(f"Real transcripts, {args.part} files, {view}", report)
+            print_report(f"Real transcripts, {args.part} files, {view}", report,
+                         evaluate(folder, coder, documents, method, ci_by="document"))
     if args.part == "heldout" and not args.curve_only:
         # learned and both in full, the model trained on every tuning file's gold coding
         curve_point(folder, [], split["tune"], [])

@@ -79,23 +79,56 @@ def _two_places(x: float | None) -> str:
     return "-" if x is None else f"{x:.2f}".replace("-0.00", "0.00")
 
 
+def _span(interval) -> str:
+    return "-" if interval is None else f"{_two_places(interval.low)}-{_two_places(interval.high)}"
+
+
 def _score_table(title: str, scores) -> Table:
     table = Table(title=title)
     for col in ("", "gold", "suggested", "both", "precision", "recall", "F1", "kappa"):
         table.add_column(col, justify="left" if col == "" else "right", no_wrap=col == "")
 
     for s in scores:
-        table.add_row(
-            s.name,
-            str(s.gold),
-            str(s.predicted),
-            str(s.true_positive),
-            _two_places(s.precision),
-            _two_places(s.recall),
-            _two_places(s.f1),
-            _two_places(s.kappa),
-        )
+        table.add_row(s.name, str(s.gold), str(s.predicted), str(s.true_positive),
+                      *map(_two_places, (s.precision, s.recall, s.f1, s.kappa)))
     return table
+
+
+def _interval_table(report) -> Table:
+    """Each F1 beside its bootstrap interval: a table of its own, so both fit 80 columns."""
+    info = report.intervals
+    table = Table(title="F1 with 95% bootstrap intervals", caption_justify="left",
+                  caption=f"from {_resampled(info)} (seed {info['seed']})")
+    for col in ("", "gold", "F1", "95% CI"):
+        table.add_column(col, justify="left" if col == "" else "right", no_wrap=col == "")
+    for s in [*report.dimensions, report.overall]:
+        table.add_row(s.name, str(s.gold), _two_places(s.f1), _span(s.f1_interval))
+    table.add_row("dimension macro F1", "", _two_places(report.dimension_macro_f1),
+                  _span(report.dimension_macro_f1_interval), style="bold")
+    return table
+
+
+def _resampled(info: dict) -> str:
+    return f"{info['resamples']:,} resamples of {info['by']}s"
+
+
+def _signed(x: float) -> str:
+    return f"{x:+.2f}".replace("-0.00", "+0.00")
+
+
+def _comparison_line(report) -> str:
+    c = report.comparison
+    line = (f"{report.method} against {c.method}: dimension macro F1 "
+            f"{_two_places(report.dimension_macro_f1)} against "
+            f"{_two_places(c.dimension_macro_f1)}")
+    if c.difference is None:
+        return line + "."
+    line += f", difference {_signed(c.difference)}"
+    if c.difference_interval is not None:
+        span = c.difference_interval
+        line += (f" (95% CI {_signed(span.low)} to {_signed(span.high)}, paired, "
+                 f"{_resampled({'resamples': c.resamples, 'by': c.by})})")
+    return line + "."
 
 
 def _ceiling_table(side) -> Table:
@@ -162,6 +195,26 @@ def evaluate(
                      "on the documents both coded: the ceiling to read the suggestions' F1 "
                      "against."),
     ] = None,
+    ci: Annotated[
+        bool,
+        typer.Option("--ci", help="Also a 95% bootstrap interval for each F1 and the macro F1: "
+                     "how much the figures could move with other sentences of the same kind."),
+    ] = False,
+    ci_by: Annotated[
+        str,
+        typer.Option("--ci-by", help="Resample sentences, or whole documents (wider, and "
+                     "honest when sentences of one interview resemble each other; needs "
+                     "several documents)."),
+    ] = "sentence",
+    resamples: Annotated[
+        int, typer.Option("--resamples", help="Bootstrap resamples (seeded by --seed).")
+    ] = 1000,
+    compare: Annotated[
+        str | None,
+        typer.Option("--compare", help="Also score this method on the same sentences and give "
+                     "the difference in macro F1 with a paired bootstrap interval: e.g. "
+                     "`--method both --compare lexicon`, has learning started to help?"),
+    ] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Score the suggester as if it were a second coder: precision, recall, F1, Cohen's kappa."""
@@ -170,7 +223,8 @@ def evaluate(
     options = dict(method=method, threshold=threshold, min_score=min_score, folds=folds,
                    seed=seed, trained=trained)
     with project_session(ctx, write=False) as session:
-        report = run(session, against=against, documents=documents, **options)
+        report = run(session, against=against, documents=documents, compare=compare,
+                     resamples=resamples if ci else None, resample_by=ci_by, **options)
         side = None
         if beside:
             from qualcode.services.ceiling import ceiling
@@ -187,6 +241,10 @@ def evaluate(
     console.print(_score_table("Per dimension", [*report.dimensions, report.overall]))
     if report.dimension_macro_f1 is not None:
         console.print(f"Dimension-level macro F1: {report.dimension_macro_f1:.2f}")
+    if report.intervals is not None:
+        console.print(_interval_table(report))
+    if report.comparison is not None:
+        console.print(_comparison_line(report))
     if len(report.languages) > 1:
         for part in report.languages:
             console.print(_score_table(

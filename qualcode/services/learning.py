@@ -13,9 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qualcode import reliability
+from qualcode.bootstrap import BY as RESAMPLE_BY
+from qualcode.bootstrap import DEFAULT_RESAMPLES, Interval
 from qualcode.domain import Codebook
 from qualcode.errors import QualcodeError
-from qualcode.services import events, lookup
+from qualcode.services import events, lookup, uncertainty
 from qualcode.services.codebook import live_codebook
 from qualcode.services.suggest import (
     by_language,
@@ -388,6 +390,20 @@ class Score:
     recall: float | None
     f1: float | None
     kappa: float | None
+    f1_interval: Interval | None = None  # with `evaluate --ci`
+
+
+@dataclass
+class Comparison:
+    """Another method scored on the same sentences, and the paired bootstrap interval of the
+    difference in dimension macro F1 (this report's method minus the other)."""
+
+    method: str
+    dimension_macro_f1: float | None
+    difference: float | None
+    difference_interval: Interval | None
+    resamples: int
+    by: str
 
 
 @dataclass
@@ -431,6 +447,10 @@ class EvaluationReport:
     # The lexicon's precision and recall at several --min-score values (PR_THRESHOLDS).
     by_min_score: list[ThresholdRow] = field(default_factory=list)
     min_score: float = 0.0  # the lexicon's cut used for the figures above
+    # with `--ci`: the macro F1's interval and how it was resampled (None without)
+    dimension_macro_f1_interval: Interval | None = None
+    intervals: dict | None = None  # {"resamples", "by", "level", "seed"}
+    comparison: Comparison | None = None
 
 
 def _score(name: str, gold: list[bool], pred: list[bool]) -> Score:
@@ -475,6 +495,9 @@ def evaluate(
     progress: Callable[[str], None] | None = None,
     documents: Sequence[str] | None = None,
     trained: bool = False,
+    resamples: int | None = None,
+    resample_by: str = "sentence",
+    compare: str | None = None,
 ) -> EvaluationReport:
     """Precision, recall, F1 and Cohen's kappa of the suggester against one coder, per code, per
     dimension and overall (micro), at sentence level over the coder's documents (or `documents`);
@@ -482,9 +505,21 @@ def evaluate(
     method is scored by document-wise cross-validation (it never sees the document it predicts,
     and also learns from the codebook's own words, as `train` does), or with `trained` by the
     project's latest model from `train` (a note says if it learned from evaluated documents).
-    `both` counts what either method suggests (their union, as `suggest --method both`)."""
-    if method not in ("lexicon", "learned", "both"):
-        raise QualcodeError(f"unknown method {method!r}", hint="lexicon, learned or both")
+    `both` counts what either method suggests (their union, as `suggest --method both`).
+    With `resamples`, bootstrap intervals (by sentence or by document) of each dimension's F1,
+    the codes' micro F1 and the macro F1; with `compare`, that method is scored on the same
+    sentences and the difference in macro F1 gets a paired interval."""
+    for name in (method, compare):
+        if name is not None and name not in ("lexicon", "learned", "both"):
+            raise QualcodeError(f"unknown method {name!r}", hint="lexicon, learned or both")
+    if compare == method:
+        raise QualcodeError(f"--compare {compare} is the method being evaluated",
+                            hint="compare with another method: lexicon, learned or both")
+    if resample_by not in RESAMPLE_BY:
+        raise QualcodeError(f"unknown resampling unit {resample_by!r}", hint="sentence or document")
+    if resamples is not None and resamples < 1:
+        raise QualcodeError(f"--resamples {resamples}: a bootstrap needs 1 or more resamples",
+                            hint="1,000 (the default) is usual; more for steadier ends")
     if folds < 2:
         raise QualcodeError("--folds must be 2 or more: a model cannot be tested on what it "
                             "was trained on")
@@ -512,13 +547,98 @@ def evaluate(
     _label(sents, gold_spans, 1.0)
     gold = [{c for c, v in s.labels.items() if v == 1.0} for s in sents]
     index = {(s.document_id, s.start, s.end): i for i, s in enumerate(sents)}
-    predicted: list[set[str]] = [set() for _ in sents]
     notes: list[str] = []
     if judged:
         notes.append(
             f"units: the {len(sents)} sentences {coder_row.name} judged (listed with their codes "
             "or none)"
         )
+    options = dict(lang=lang, min_score=min_score, model=model, trained=trained, folds=folds,
+                   seed=seed, epochs=epochs, min_positives=min_positives, progress=progress)
+    predicted, lexicon_hits, method_notes, used_folds = _predict(
+        session, method, sents, index, doc_ids, gold_spans, threshold=threshold, **options)
+    notes.extend(method_notes)
+    roots = list(
+        session.scalars(
+            select(Code.key).where(Code.is_dimension.is_(True)).order_by(Code.sort_order, Code.id)
+        )
+    )
+    dims = dict(session.execute(select(Code.key, Code.dimension)).all())
+    # A label on a dimension itself counts at dimension level only, never as a code.
+    seen = {c for g in gold for c in g} | {c for p in predicted for c in p}
+    codes = sorted(c for c in seen if c not in roots)
+    code_scores = [_score(c, [c in g for g in gold], [c in p for p in predicted]) for c in codes]
+    dim_scores, overall, macro = _dimension_scores(codes, roots, dims, gold, predicted)
+    spread = {}
+    if resamples is not None or compare:
+        spread = dict(roots=roots, dims=dims, codes=codes,
+                      documents=[x.document_id for x in sents], by=resample_by,
+                      resamples=resamples or DEFAULT_RESAMPLES, seed=seed)
+    interval_info = macro_interval = None
+    if resamples is not None:
+        found = uncertainty.intervals(gold, predicted, **spread)
+        for score, span in zip(dim_scores, found.dimensions, strict=True):
+            score.f1_interval = span
+        overall.f1_interval = found.codes_micro
+        macro_interval = found.macro
+        interval_info = {"resamples": found.resamples, "by": found.by, "level": found.level,
+                         "seed": seed}
+    comparison = None
+    if compare:
+        other, _, other_notes, _ = _predict(
+            session, compare, sents, index, doc_ids, gold_spans,
+            threshold=default_threshold(compare), **options)
+        notes.extend(f"compared: {n}" for n in other_notes)
+        *_, other_macro = _dimension_scores(codes, roots, dims, gold, other)
+        comparison = Comparison(
+            method=compare, dimension_macro_f1=other_macro,
+            difference=(None if macro is None or other_macro is None
+                        else round(macro - other_macro, 4)),
+            difference_interval=uncertainty.macro_difference(gold, predicted, other, **spread),
+            resamples=spread["resamples"], by=resample_by)
+    by_min_score = []
+    if method in ("lexicon", "both"):
+        by_min_score = _threshold_rows(lexicon_hits, sents, index, gold, roots, dims)
+    languages = []
+    for language in sorted({s.language or lang for s in sents}):
+        keep = [i for i, s in enumerate(sents) if (s.language or lang) == language]
+        l_dims, l_overall, l_macro = _dimension_scores(
+            codes, roots, dims, [gold[i] for i in keep], [predicted[i] for i in keep])
+        languages.append(LanguageScores(
+            language=language, sentences=len(keep),
+            documents=len({sents[i].document_id for i in keep}),
+            dimensions=l_dims, overall=l_overall, dimension_macro_f1=l_macro))
+    return EvaluationReport(
+        method=method,
+        against=coder_row.name,
+        sentences=len(sents),
+        documents=len(doc_ids),
+        threshold=threshold,
+        folds=used_folds,
+        codes=code_scores,
+        dimensions=dim_scores,
+        overall=overall,
+        dimension_macro_f1=macro,
+        notes=notes,
+        languages=languages,
+        by_min_score=by_min_score,
+        min_score=min_score,
+        dimension_macro_f1_interval=macro_interval,
+        intervals=interval_info,
+        comparison=comparison,
+    )
+
+
+def _predict(session: Session, method: str, sents: list[Sentence], index: dict,
+             doc_ids: set[int], gold_spans: dict, *, lang: str, threshold: float | None,
+             min_score: float, model: str | None, trained: bool, folds: int, seed: int,
+             epochs: int, min_positives: int, progress: Callable[[str], None] | None,
+             ) -> tuple[list[set[str]], list, list[str], int | None]:
+    """What `method` suggests for each sentence: (codes per sentence, the lexicon's hits as
+    (document, start, end, code, score) when it ran, notes, cross-validation folds used)."""
+    predicted: list[set[str]] = [set() for _ in sents]
+    notes: list[str] = []
+    lexicon_hits: list = []
     used_folds = None
     dimension_of = _dimension_of(session)
     if method in ("lexicon", "both"):
@@ -557,45 +677,7 @@ def evaluate(
             extra, _with_dimensions(session, gold_spans), verify, index,
         )
         notes.append(f"learned: {used_folds}-fold cross-validation by document")
-    roots = list(
-        session.scalars(
-            select(Code.key).where(Code.is_dimension.is_(True)).order_by(Code.sort_order, Code.id)
-        )
-    )
-    dims = dict(session.execute(select(Code.key, Code.dimension)).all())
-    # A label on a dimension itself counts at dimension level only, never as a code.
-    seen = {c for g in gold for c in g} | {c for p in predicted for c in p}
-    codes = sorted(c for c in seen if c not in roots)
-    code_scores = [_score(c, [c in g for g in gold], [c in p for p in predicted]) for c in codes]
-    dim_scores, overall, macro = _dimension_scores(codes, roots, dims, gold, predicted)
-    by_min_score = []
-    if method in ("lexicon", "both"):
-        by_min_score = _threshold_rows(lexicon_hits, sents, index, gold, roots, dims)
-    languages = []
-    for language in sorted({s.language or lang for s in sents}):
-        keep = [i for i, s in enumerate(sents) if (s.language or lang) == language]
-        l_dims, l_overall, l_macro = _dimension_scores(
-            codes, roots, dims, [gold[i] for i in keep], [predicted[i] for i in keep])
-        languages.append(LanguageScores(
-            language=language, sentences=len(keep),
-            documents=len({sents[i].document_id for i in keep}),
-            dimensions=l_dims, overall=l_overall, dimension_macro_f1=l_macro))
-    return EvaluationReport(
-        method=method,
-        against=coder_row.name,
-        sentences=len(sents),
-        documents=len(doc_ids),
-        threshold=threshold,
-        folds=used_folds,
-        codes=code_scores,
-        dimensions=dim_scores,
-        overall=overall,
-        dimension_macro_f1=macro,
-        notes=notes,
-        languages=languages,
-        by_min_score=by_min_score,
-        min_score=min_score,
-    )
+    return predicted, lexicon_hits, notes, used_folds
 
 
 def _threshold_rows(hits, sents, index, gold, roots, dims) -> list[ThresholdRow]:
