@@ -83,8 +83,8 @@ def test_resampling_documents_draws_whole_interviews(two_coders: Project, tmp_pa
     assert dims["policy"]["f1_interval"]["high"] == 1.0
 
 
-def test_compare_gives_the_paired_difference_of_two_methods(two_coders: Project,
-                                                            tmp_path: Path):  # noqa: F811
+def test_compare_gives_the_paired_difference_of_two_methods(
+        two_coders: Project, tmp_path: Path):  # noqa: F811
     other = tmp_path / "other.txt"
     other.write_text(OTHER, encoding="utf-8")
     two_coders.ok("import", str(other))
