@@ -132,17 +132,39 @@ def _comparison_line(report) -> str:
 
 
 def _ceiling_table(side) -> Table:
+    spread = side.intervals is not None
     table = Table(caption_justify="left")
-    for col in ("dimension", f"{side.coder} F1", f"{side.method} F1"):
+    columns = ["dimension", f"{side.coder} F1", f"{side.method} F1"]
+    if spread:
+        columns[2:2] = ["95% CI"]
+        columns.append("95% CI")
+    for col in columns:
         table.add_column(col, justify="left" if col == "dimension" else "right")
 
+    def cells(coder, coder_span, mine, mine_span) -> list[str]:
+        out = [_two_places(coder), _two_places(mine)]
+        if spread:
+            out[1:1] = [_span(coder_span)]
+            out.append(_span(mine_span))
+        return out
+
     for row in side.dimensions:
-        table.add_row(row.name, _two_places(row.coder_f1), _two_places(row.suggester_f1))
-    table.add_row("macro F1", _two_places(side.coder_macro_f1),
-                  _two_places(side.suggester_macro_f1), style="bold")
+        table.add_row(row.name, *cells(row.coder_f1, row.coder_f1_interval, row.suggester_f1,
+                                       row.suggester_f1_interval))
+    table.add_row("macro F1", *cells(side.coder_macro_f1, side.coder_macro_f1_interval,
+                                     side.suggester_macro_f1, side.suggester_macro_f1_interval),
+                  style="bold")
     table.caption = (f"{side.coder} F1: positive agreement with {side.against} (either one's F1 "
                      "against the other), by respondent sentence")
+    if spread:
+        table.caption += f"; intervals from {_resampled(side.intervals)}"
     return table
+
+
+def _ceiling_gap(side) -> str:
+    span = side.difference_interval
+    return (f"{side.method} minus {side.coder}: macro F1 {_signed(side.difference)} (95% CI "
+            f"{_signed(span.low)} to {_signed(span.high)}, paired, on the same resamples).")
 
 
 def _threshold_table(rows, chosen: float) -> Table:
@@ -221,10 +243,10 @@ def evaluate(
     from qualcode.services.learning import evaluate as run
 
     options = dict(method=method, threshold=threshold, min_score=min_score, folds=folds,
-                   seed=seed, trained=trained)
+                   seed=seed, trained=trained, resamples=resamples if ci else None,
+                   resample_by=ci_by)
     with project_session(ctx, write=False) as session:
-        report = run(session, against=against, documents=documents, compare=compare,
-                     resamples=resamples if ci else None, resample_by=ci_by, **options)
+        report = run(session, against=against, documents=documents, compare=compare, **options)
         side = None
         if beside:
             from qualcode.services.ceiling import ceiling
@@ -259,3 +281,5 @@ def evaluate(
         console.print(f"Beside a second coder: {side.coder} against {side.against}, on the "
                       f"{len(side.documents)} document(s) both coded:")
         console.print(_ceiling_table(side))
+        if side.difference is not None and side.difference_interval is not None:
+            console.print(_ceiling_gap(side))

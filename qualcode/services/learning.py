@@ -407,6 +407,20 @@ class Comparison:
 
 
 @dataclass
+class SecondCoder:
+    """A second human coder scored like the suggester against the same coder, on the same
+    sentences (`evaluate --beside`): the ceiling, with intervals and the paired difference
+    (the suggester's macro F1 minus this coder's) when resampled."""
+
+    coder: str
+    dimensions: list[Score]
+    dimension_macro_f1: float | None
+    dimension_macro_f1_interval: Interval | None = None
+    difference: float | None = None  # suggester minus this coder, dimension macro F1
+    difference_interval: Interval | None = None
+
+
+@dataclass
 class ThresholdRow:
     """Lexicon suggestions counted only from `min_score` up: how precision trades for recall."""
 
@@ -451,6 +465,7 @@ class EvaluationReport:
     dimension_macro_f1_interval: Interval | None = None
     intervals: dict | None = None  # {"resamples", "by", "level", "seed"}
     comparison: Comparison | None = None
+    second_coder: SecondCoder | None = None
 
 
 def _score(name: str, gold: list[bool], pred: list[bool]) -> Score:
@@ -498,6 +513,7 @@ def evaluate(
     resamples: int | None = None,
     resample_by: str = "sentence",
     compare: str | None = None,
+    beside: str | None = None,
 ) -> EvaluationReport:
     """Precision, recall, F1 and Cohen's kappa of the suggester against one coder, per code, per
     dimension and overall (micro), at sentence level over the coder's documents (or `documents`);
@@ -596,6 +612,21 @@ def evaluate(
                         else round(macro - other_macro, 4)),
             difference_interval=uncertainty.macro_difference(gold, predicted, other, **spread),
             resamples=spread["resamples"], by=resample_by)
+    second_coder = None
+    if beside is not None:
+        second = _coded_sets(sents, human_codings(session, beside, doc_ids,
+                                                  include_dimensions=True))
+        s_dims, _, s_macro = _dimension_scores(codes, roots, dims, gold, second)
+        second_coder = SecondCoder(coder=beside, dimensions=s_dims, dimension_macro_f1=s_macro)
+        if resamples is not None:
+            found = uncertainty.intervals(gold, second, **spread)
+            for score, span in zip(s_dims, found.dimensions, strict=True):
+                score.f1_interval = span
+            second_coder.dimension_macro_f1_interval = found.macro
+            if macro is not None and s_macro is not None:
+                second_coder.difference = round(macro - s_macro, 4)
+            second_coder.difference_interval = uncertainty.macro_difference(
+                gold, predicted, second, **spread)
     by_min_score = []
     if method in ("lexicon", "both"):
         by_min_score = _threshold_rows(lexicon_hits, sents, index, gold, roots, dims)
@@ -626,6 +657,7 @@ def evaluate(
         dimension_macro_f1_interval=macro_interval,
         intervals=interval_info,
         comparison=comparison,
+        second_coder=second_coder,
     )
 
 
@@ -746,6 +778,21 @@ def _is_judged(sentence: Sentence, spans: list[tuple[int, int]]) -> bool:
     little from the sentencizer's)."""
     inside = sum(max(0, min(e, sentence.end) - max(s, sentence.start)) for s, e in spans)
     return 2 * inside >= sentence.end - sentence.start
+
+
+def _coded_sets(sents: list[Sentence], spans: dict[int, list[tuple[int, int, str]]]
+                ) -> list[set[str]]:
+    """The codes a coder put on each sentence (any overlap counts, as for the gold coder)."""
+    out: list[set[str]] = [set() for _ in sents]
+    by_doc: dict[int, list[int]] = defaultdict(list)
+    for i, s in enumerate(sents):
+        by_doc[s.document_id].append(i)
+    for doc_id, items in spans.items():
+        for start, end, code in items:
+            for i in by_doc.get(doc_id, ()):
+                if sents[i].start < end and sents[i].end > start:
+                    out[i].add(code)
+    return out
 
 
 def _mark(predicted, sents, index, doc_id, start, end, code) -> None:
