@@ -246,6 +246,19 @@ def human_agreement(folder: Path, split: dict, part: str) -> None:
           f"{fmt(lexicon['dimension_macro_f1']):>10}")
     print(f"labellers F1: positive agreement 2a/(2a+b+c), the second's F1 against {first} "
           f"(symmetric); lexicon F1: against gold{' (adjudicated)' if first == 'first' else ''}")
+    args = ["-p", str(folder), "evaluate", "--against", first, "--beside", "second", "--ci",
+            "--json"]
+    for doc in docs:
+        args += ["-d", doc]
+    side = json.loads(qc(*args))["beside"]
+    print(f"95% CI (1,000 resamples of sentences): labellers' macro F1 "
+          f"{fmt_ci(side['coder_macro_f1_interval'])}", end="")
+    if first == "gold":  # the lexicon against the same coder: the gap is meaningful
+        span = side["difference_interval"]
+        print(f"; lexicon minus second {side['difference']:+.2f} (paired, {span['low']:+.2f} "
+              f"to {span['high']:+.2f})")
+    else:
+        print()
 
 
 def fmt(x) -> str:
