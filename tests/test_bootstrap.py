@@ -7,6 +7,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from qualcode import bootstrap
 from qualcode.errors import QualcodeError
@@ -122,3 +124,42 @@ def test_bad_arguments_are_refused():
         bootstrap.resample_weights(4, groups=["a", "b", "a"])
     with pytest.raises(QualcodeError, match="differ in shape"):
         bootstrap.counts([[True]], [[True, False]])
+
+
+# --------------------------------------------------------------------------- properties
+
+_tables = st.integers(1, 4).flatmap(lambda d: st.lists(
+    st.tuples(st.lists(st.booleans(), min_size=d, max_size=d),
+              st.lists(st.booleans(), min_size=d, max_size=d)), min_size=1, max_size=40))
+
+
+@settings(max_examples=60, deadline=None)
+@given(_tables, st.integers(0, 2**16))
+def test_intervals_are_ordered_f1_values_and_a_method_equals_itself(rows, seed):
+    gold = [g for g, _ in rows]
+    pred = [p for _, p in rows]
+    tallies = bootstrap.counts(gold, pred)
+    weights = bootstrap.resample_weights(len(rows), resamples=200, seed=seed)
+    per_column, macro = bootstrap.f1_intervals(tallies, weights, range(len(gold[0])))
+    for j, span in enumerate(per_column):
+        marked = any(g[j] or p[j] for g, p in rows)
+        assert (span is None) == (not marked)  # undefined only where nothing is marked
+        if span is not None:
+            assert 0.0 <= span.low <= span.high <= 1.0
+    assert (macro is None) == all(s is None for s in per_column)
+    same = bootstrap.macro_difference(tallies, tallies, weights)
+    assert same is None or same == bootstrap.Interval(0.0, 0.0)
+    perfect, _ = bootstrap.f1_intervals(bootstrap.counts(gold, gold), weights,
+                                        range(len(gold[0])))
+    assert all(s is None or s == bootstrap.Interval(1.0, 1.0) for s in perfect)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from("abcde"), min_size=1, max_size=30), st.integers(0, 2**16))
+def test_resampling_by_group_weighs_a_groups_units_alike(groups, seed):
+    weights = bootstrap.resample_weights(len(groups), groups=groups, resamples=50, seed=seed)
+    for row in weights:
+        drawn = {}
+        for g, w in zip(groups, row, strict=True):
+            assert drawn.setdefault(g, w) == w  # every unit of a group: its group's draws
+        assert sum(drawn.values()) == len(set(groups))  # as many draws as groups
