@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -39,6 +40,9 @@ from qualcode.storage.models import (
 
 # A code needs this many positive sentences before the classifier learns it.
 MIN_POSITIVES = 3
+# Below this many documents a document bootstrap has few distinct resamples (C(2n-1, n): 35 for
+# four documents, 92,378 for ten) and `evaluate` says its intervals are coarse.
+FEW_DOCUMENTS = 10
 
 Examples = list[tuple[str, dict[str, float]]]
 
@@ -599,6 +603,12 @@ def evaluate(
         macro_interval = found.macro
         interval_info = {"resamples": found.resamples, "by": found.by, "level": found.level,
                          "seed": seed}
+        n_docs = len(doc_ids)
+        if resample_by == "document" and n_docs < FEW_DOCUMENTS:
+            notes.append(
+                f"intervals: {n_docs} documents allow only {math.comb(2 * n_docs - 1, n_docs)} "
+                "different resamples, so the document intervals are coarse; read them beside "
+                "--ci-by sentence")
     comparison = None
     if compare:
         other, _, other_notes, _ = _predict(

@@ -34,6 +34,7 @@ def test_intervals_follow_from_which_sentences_a_resample_holds(two_coders: Proj
     assert report["dimension_macro_f1_interval"] == {"low": 0.0, "high": 1.0}
     assert report["intervals"] == {"resamples": 1000, "by": "sentence", "level": 0.95,
                                    "seed": 0}
+    assert not any(n.startswith("intervals:") for n in report["notes"])
     # codes pooled: 3 of wei's 3 found, 1 wrong (relocation): F1 6/7; a resample without S2
     # scores 1, and it lacks S2 a third of the time
     assert report["overall"]["f1"] == pytest.approx(6 / 7, abs=1e-4)
@@ -75,6 +76,9 @@ def test_resampling_documents_draws_whole_interviews(two_coders: Project, tmp_pa
     assert runs[0] == runs[1]
     report = runs[0]
     assert report["intervals"]["by"] == "document"
+    # two documents drawn twice: {li, li}, {li, other}, {other, other}, and the report says so
+    assert any(n.startswith("intervals: 2 documents allow only 3 different resamples")
+               for n in report["notes"])
     # two documents, drawn twice: {li, li}, {li, other} or {other, other}. Policy: on `other`
     # wei's land sentence is not found (the lexicon wants "cheap land"), so F1 there is 0, and
     # on li alone 1: the interval spans the extremes.
