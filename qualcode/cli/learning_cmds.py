@@ -240,7 +240,7 @@ def evaluate(
     json_out: JsonOpt = False,
 ) -> None:
     """Score the suggester as if it were a second coder: precision, recall, F1, Cohen's kappa."""
-    from qualcode.services.learning import evaluate as run
+    from qualcode.services.evaluation import evaluate as run
 
     options = dict(method=method, threshold=threshold, min_score=min_score, folds=folds,
                    seed=seed, trained=trained, resamples=resamples if ci else None,

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from qualcode.bootstrap import Interval
 from qualcode.errors import QualcodeError
 from qualcode.services.agreement import agreement
-from qualcode.services.learning import evaluate
+from qualcode.services.evaluation import evaluate
 
 
 @dataclass
