@@ -21,12 +21,12 @@ def main() -> None:
     from qualcode.services import lookup
     from qualcode.services.codebook import live_codebook
     from qualcode.services.learning import (
-        _fit,
-        _is_judged,
-        _label,
         codebook_examples,
+        fit_classifier,
         human_codings,
+        is_judged,
         judged_spans,
+        label_sentences,
         respondent_sentences,
         training_set,
     )
@@ -53,8 +53,8 @@ def main() -> None:
                 spans = human_codings(session, coder, {doc_id}, include_dimensions=True)
                 judged = judged_spans(session, row.id, {doc_id})
                 sents = [s for s in respondent_sentences(session, {doc_id})
-                         if doc_id not in judged or _is_judged(s, judged[doc_id])]
-                _label(sents, spans, 1.0)
+                         if doc_id not in judged or is_judged(s, judged[doc_id])]
+                label_sentences(sents, spans, 1.0)
                 views[coder] = sents
             units, _ = text_units(session, documents=[test])
             hits, _, _ = generate_hits(session, units, method="lexicon", unit="sentence",
@@ -75,7 +75,7 @@ def main() -> None:
             pool = [d for d in tune if d != test]
             for k in (0, 1, 2, 4):
                 train_s = training_set(session, coder="gold", documents=pool[:k]) if k else []
-                clf, *_ = _fit(train_s, book.language, 0, 10, 3, extra)
+                clf, *_ = fit_classifier(train_s, book.language, 0, 10, 3, extra)
                 probs = clf.predict([s["text"] for s in fold["sentences"]])
                 for s, p in zip(fold["sentences"], probs, strict=True):
                     s["p"][str(k)] = {c: round(v, 4) for c, v in p.items()}

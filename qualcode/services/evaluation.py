@@ -23,19 +23,19 @@ from qualcode.services.codebook import live_codebook
 from qualcode.services.learning import (
     MIN_POSITIVES,
     Sentence,
-    _dimension_of,
-    _fit,
-    _hits_by_sentence,
-    _is_judged,
-    _label,
-    _sentences_of,
-    _text_of,
-    _with_dimensions,
     codebook_examples,
+    dimension_of_codes,
+    fit_classifier,
+    hits_by_sentence,
     human_codings,
+    is_judged,
     judged_spans,
+    label_sentences,
     respondent_sentences,
+    sentences_of,
+    text_lookup,
     verifier_rows,
+    with_dimensions,
 )
 from qualcode.services.suggest import generate_hits, latest_model, passage_text, text_units
 from qualcode.storage.models import Code, Document, TrainedModel
@@ -222,10 +222,10 @@ def evaluate(
     sents = [
         s
         for s in respondent_sentences(session, doc_ids, model)
-        if s.document_id not in judged or _is_judged(s, judged[s.document_id])
+        if s.document_id not in judged or is_judged(s, judged[s.document_id])
     ]
     lang = live_codebook(session).language
-    _label(sents, gold_spans, 1.0)
+    label_sentences(sents, gold_spans, 1.0)
     gold = [{c for c, v in s.labels.items() if v == 1.0} for s in sents]
     index = {(s.document_id, s.start, s.end): i for i, s in enumerate(sents)}
     notes: list[str] = []
@@ -343,7 +343,7 @@ def _predict(session: Session, method: str, sents: list[Sentence], index: dict,
     notes: list[str] = []
     lexicon_hits: list = []
     used_folds = None
-    dimension_of = _dimension_of(session)
+    dimension_of = dimension_of_codes(session)
     if method in ("lexicon", "both"):
         units, _ = text_units(session)
         units = [u for u in units if u.document_id in doc_ids]
@@ -373,11 +373,11 @@ def _predict(session: Session, method: str, sents: list[Sentence], index: dict,
         extra = codebook_examples(live_codebook(session))
         verify = None
         if method == "both":
-            verify = (_hits_by_sentence(sents, [h for h in hit_list if h.score >= min_score]),
+            verify = (hits_by_sentence(sents, [h for h in hit_list if h.score >= min_score]),
                       dimension_of)
         used_folds = _cross_validate(
             sents, predicted, lang, folds, seed, epochs, threshold, min_positives, progress,
-            extra, _with_dimensions(session, gold_spans), verify, index,
+            extra, with_dimensions(session, gold_spans), verify, index,
         )
         notes.append(f"learned: {used_folds}-fold cross-validation by document")
     return predicted, lexicon_hits, notes, used_folds
@@ -389,7 +389,7 @@ def _threshold_rows(hits, sents, index, gold, roots, dims) -> list[ThresholdRow]
 
     marked: list[tuple[int, str, float]] = []  # (sentence, code, score)
     for doc_id, start, end, code, score in hits:
-        marked.extend((i, code, score) for i in _sentences_of(sents, index, doc_id, start, end))
+        marked.extend((i, code, score) for i in sentences_of(sents, index, doc_id, start, end))
     rows = []
     for cut in PR_THRESHOLDS:
         predicted: list[set[str]] = [set() for _ in sents]
@@ -446,7 +446,7 @@ def _coded_sets(sents: list[Sentence], spans: dict[int, list[tuple[int, int, str
 
 
 def _mark(predicted, sents, index, doc_id, start, end, code) -> None:
-    for i in _sentences_of(sents, index, doc_id, start, end):
+    for i in sentences_of(sents, index, doc_id, start, end):
         predicted[i].add(code)
 
 
@@ -492,10 +492,11 @@ def _cross_validate(
         if spans is not None:  # also learn each code's dimension, as `train` does
             train_s = [Sentence(s.document_id, s.start, s.end, s.text, dict(s.labels),
                                 s.language) for s in train_s]
-            _label(train_s, {d: v for d, v in spans.items() if fold_of.get(d) != fold}, 1.0)
+            label_sentences(
+                train_s, {d: v for d, v in spans.items() if fold_of.get(d) != fold}, 1.0)
         test_idx = [i for i, s in enumerate(sents) if fold_of[s.document_id] == fold]
         try:
-            clf, *_ = _fit(train_s, lang, seed, epochs, min_positives, extra)
+            clf, *_ = fit_classifier(train_s, lang, seed, epochs, min_positives, extra)
         except QualcodeError:
             clf = None
         if verify is not None:
@@ -506,7 +507,7 @@ def _cross_validate(
                               if fold_of[s.document_id] != fold for h in by_sentence.get(i, ())}
                 clf.train_verifier(verifier_rows(train_s, list(train_hits.values()),
                                                  dimension_of), seed=seed, epochs=epochs)
-                test_hits = list(verify_hits(clf, test_hits, _text_of(sents), dimension_of))
+                test_hits = list(verify_hits(clf, test_hits, text_lookup(sents), dimension_of))
             for h in test_hits:
                 _mark(predicted, sents, index, h.document_id, h.start, h.end, h.code)
         if clf is None or threshold is None:

@@ -77,7 +77,7 @@ def respondent_sentences(session: Session, doc_ids: set[int], model: str | None 
     return sorted(out, key=lambda s: (s.document_id, s.start))
 
 
-def _label(
+def label_sentences(
     sents: list[Sentence],
     spans: dict[int, list[tuple[int, int, str]]],
     value: float,
@@ -145,17 +145,17 @@ def training_set(
     for doc_id, spans in judged_spans(session, coder_id, scope).items():
         judged[doc_id] += spans
     sents = respondent_sentences(session, set(positives) | set(rejected))
-    _label(sents, _with_dimensions(session, positives), 1.0)
-    _label(sents, rejected, 0.0, keep_positive=True)
+    label_sentences(sents, with_dimensions(session, positives), 1.0)
+    label_sentences(sents, rejected, 0.0, keep_positive=True)
     return [
         s for s in sents
         if s.labels
         or (s.document_id in positives
-            and (s.document_id not in judged or _is_judged(s, judged[s.document_id])))
+            and (s.document_id not in judged or is_judged(s, judged[s.document_id])))
     ]
 
 
-def _with_dimensions(session: Session, spans: dict[int, list[tuple[int, int, str]]]
+def with_dimensions(session: Session, spans: dict[int, list[tuple[int, int, str]]]
                      ) -> dict[int, list[tuple[int, int, str]]]:
     """The coded spans plus, for each code, the same span labelled with the code's dimension:
     the classifier also learns each dimension as a whole."""
@@ -164,7 +164,7 @@ def _with_dimensions(session: Session, spans: dict[int, list[tuple[int, int, str
             for doc_id, items in spans.items()}
 
 
-def _dimension_of(session: Session) -> dict[str, str]:
+def dimension_of_codes(session: Session) -> dict[str, str]:
     return dict(session.execute(select(Code.key, Code.dimension)).all())
 
 
@@ -185,7 +185,7 @@ def verifier_rows(sents: list[Sentence], hits: list, dimension_of: dict[str, str
     from qualcode.nlp.learned import hit_markers
 
     coded = {s.document_id for s in sents if any(v == 1.0 for v in s.labels.values())}
-    by_sentence = _hits_by_sentence(sents, hits)
+    by_sentence = hits_by_sentence(sents, hits)
     rows = []
     for i, items in sorted(by_sentence.items()):
         s = sents[i]
@@ -201,16 +201,16 @@ def verifier_rows(sents: list[Sentence], hits: list, dimension_of: dict[str, str
     return rows
 
 
-def _text_of(sents: list[Sentence]):
+def text_lookup(sents: list[Sentence]):
     texts = {(s.document_id, s.start, s.end): s.text for s in sents}
     return lambda document_id, start, end: texts.get((document_id, start, end), "")
 
 
-def _hits_by_sentence(sents: list[Sentence], hits: list) -> dict[int, list]:
+def hits_by_sentence(sents: list[Sentence], hits: list) -> dict[int, list]:
     index = {(s.document_id, s.start, s.end): i for i, s in enumerate(sents)}
     out: dict[int, list] = defaultdict(list)
     for h in hits:
-        for i in _sentences_of(sents, index, h.document_id, h.start, h.end):
+        for i in sentences_of(sents, index, h.document_id, h.start, h.end):
             out[i].append(h)
     return out
 
@@ -243,8 +243,8 @@ def codebook_examples(codebook: Codebook) -> Examples:
     return rows
 
 
-def _fit(sents: list[Sentence], lang: str, seed: int, epochs: int, min_positives: int,
-         extra: Examples = ()):
+def fit_classifier(sents: list[Sentence], lang: str, seed: int, epochs: int,
+                   min_positives: int, extra: Examples = ()):
     from qualcode.nlp.learned import train_classifier
 
     counts: dict[str, int] = defaultdict(int)
@@ -323,11 +323,11 @@ def train(
             coded_sentences=len(sents),
             codebook_examples=len(extra),
         )
-    clf, examples, labels, counts, skipped = _fit(sents, lang, seed, epochs, min_positives,
-                                                  extra)
+    clf, examples, labels, counts, skipped = fit_classifier(sents, lang, seed, epochs,
+                                                            min_positives, extra)
     if sents:  # the lexicon's verifier learns from the lexicon's hits in the coded sentences
         hits = _lexicon_hits(session, {s.document_id for s in sents})
-        clf.train_verifier(verifier_rows(sents, hits, _dimension_of(session)), seed=seed,
+        clf.train_verifier(verifier_rows(sents, hits, dimension_of_codes(session)), seed=seed,
                            epochs=epochs)
     seconds = time.perf_counter() - started
     trained_on = sorted({s.document_id for s in sents})
@@ -384,14 +384,14 @@ def judged_spans(
     return out
 
 
-def _is_judged(sentence: Sentence, spans: list[tuple[int, int]]) -> bool:
+def is_judged(sentence: Sentence, spans: list[tuple[int, int]]) -> bool:
     """Most of the sentence lies in what the coder judged (their sentence bounds may differ a
     little from the sentencizer's)."""
     inside = sum(max(0, min(e, sentence.end) - max(s, sentence.start)) for s, e in spans)
     return 2 * inside >= sentence.end - sentence.start
 
 
-def _sentences_of(sents, index, doc_id, start, end) -> list[int]:
+def sentences_of(sents, index, doc_id, start, end) -> list[int]:
     i = index.get((doc_id, start, end))
     if i is not None:
         return [i]
