@@ -83,13 +83,28 @@ def _span(interval) -> str:
     return "-" if interval is None else f"{_two_places(interval.low)}-{_two_places(interval.high)}"
 
 
-def _score_table(title: str, scores) -> Table:
-    table = Table(title=title)
-    for col in ("", "gold", "suggested", "both", "precision", "recall", "F1", "kappa"):
-        table.add_column(col, justify="left" if col == "" else "right", no_wrap=col == "")
+SCORE_CAPTION = ("gold: sentences the coder gave it; sugg: sentences suggested; both: in "
+                 "both; P precision, R recall")
 
+
+def _score_table(title: str, scores, by_dimension: bool = False) -> Table:
+    """Names fold rather than numbers being cut at 80 columns; `by_dimension` sets codes under
+    their dimension's name (a row of its own) so that the names are short."""
+    table = Table(title=title, caption=SCORE_CAPTION, caption_justify="left")
+    table.add_column("", justify="left", overflow="fold")
+    for col in ("gold", "sugg", "both", "P", "R", "F1", "kappa"):
+        table.add_column(col, justify="right", no_wrap=True, min_width=max(len(col), 4))
+
+    heading = None
     for s in scores:
-        table.add_row(s.name, str(s.gold), str(s.predicted), str(s.true_positive),
+        name = s.name
+        if by_dimension and "." in name:
+            dimension, name = name.split(".", 1)
+            if dimension != heading:
+                table.add_row(Text(dimension, style="bold"))
+                heading = dimension
+            name = " " + name
+        table.add_row(name, str(s.gold), str(s.predicted), str(s.true_positive),
                       *map(_two_places, (s.precision, s.recall, s.f1, s.kappa)))
     return table
 
@@ -168,10 +183,11 @@ def _ceiling_gap(side) -> str:
 
 
 def _threshold_table(rows, chosen: float) -> Table:
-    table = Table(title="Lexicon precision and recall by --min-score (* the one used above)")
-    for col in ("--min-score", "dimension P", "dimension R", "dimension macro F1", "code P",
-                "code R"):
-        table.add_column(col, justify="right")
+    table = Table(title="Lexicon precision and recall by --min-score (* the one used above)",
+                  caption="dim: at dimension level (macro F1 over the dimensions); code: over "
+                  "the codes", caption_justify="left")
+    for col in ("--min-score", "dim P", "dim R", "dim macro F1", "code P", "code R"):
+        table.add_column(col, justify="right", no_wrap=True)
 
     for r in rows:
         mark = "*" if abs(r.min_score - chosen) < 1e-9 else ""
@@ -272,7 +288,7 @@ def evaluate(
             console.print(_score_table(
                 f"Per dimension, language {part.language} ({part.sentences} sentences in "
                 f"{part.documents} documents)", [*part.dimensions, part.overall]))
-    console.print(_score_table("Per code", report.codes))
+    console.print(_score_table("Per code", report.codes, by_dimension=True))
     if report.by_min_score:
         console.print(_threshold_table(report.by_min_score, report.min_score))
     for note in report.notes:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -124,3 +125,49 @@ def test_bad_interval_options_are_one_line_and_change_nothing(two_coders: Projec
     assert message in err
     assert len(err.strip().splitlines()) == 1
     assert two_coders.ok("codings", "list", "--json") == before
+
+
+LONG = """\
+codebook: {name: long, version: "1", language: en}
+innovation:
+  definition: Technology.
+  codes:
+    cell-design:
+      definition: Cell design.
+      codes:
+        own-research-and-development-programme:
+          definition: The firm's own research programme on cell design.
+          patterns:
+            - lemma: [laboratory]
+"""
+
+
+def test_the_tables_keep_their_numbers_whole_at_80_columns(project: Project, tmp_path: Path):
+    # A code name of 60 characters: the numbers stay whole, the name is set under its
+    # dimension without the prefix and folds; every header is spelled out (no "…").
+    book = tmp_path / "long.yaml"
+    book.write_text(LONG, encoding="utf-8")
+    project.ok("codebook", "load", str(book))
+    doc = tmp_path / "lab.txt"
+    doc.write_text("Interviewer: Research?\n\nMs. Wu: Our laboratory works on cells. We sell "
+                   "cells.\n", encoding="utf-8")
+    project.ok("import", str(doc))
+    code = "innovation.cell-design.own-research-and-development-programme"
+    project.ok("code", "add", "lab", code, "--quote", "Our laboratory works on cells.",
+               "--coder", "wei")
+    res = project.run("evaluate", "--against", "wei", "--ci", columns=80)
+    assert res.exit_code == 0
+    out = res.stdout
+    assert "…" not in out
+    assert max(map(len, out.splitlines())) <= 80
+    per_code = out[out.index("Per code"):]
+    rows = per_code.splitlines()
+    heading = next(i for i, line in enumerate(rows) if line.startswith("│ innovation "))
+    # the code's row: its name without "innovation.", and gold 1, sugg 1, both 1, P R F1 1.00
+    first = rows[heading + 1]
+    assert first.startswith("│  cell-design.own-research")
+    assert re.search(r"│\s+1 │\s+1 │\s+1 │ 1\.00 │ 1\.00 │ 1\.00 │\s+[-\d.]+ │$", first)
+    body = [line for line in rows[heading + 1:heading + 4] if line.startswith("│")]
+    folded = "".join(line.split("│")[1].strip() for line in body)
+    assert folded == "cell-design.own-research-and-development-programme"
+    assert "P precision, R recall" in " ".join(out.split())
