@@ -213,7 +213,8 @@ def evaluate(
                      "(default: the threshold chosen on the tuning files, see `evaluate` output)."),
     ] = None,
     folds: Annotated[int, typer.Option("--folds", help="Cross-validation folds (learned).")] = 5,
-    seed: Annotated[int, typer.Option("--seed")] = 0,
+    seed: Annotated[int, typer.Option("--seed", help="Seeds the learned model's training and "
+                                      "the bootstrap's resamples: same seed, same figures.")] = 0,
     documents: Annotated[
         list[str] | None,
         typer.Option(
@@ -241,8 +242,8 @@ def evaluate(
     ci_by: Annotated[
         str,
         typer.Option("--ci-by", help="Resample sentences, or whole documents (wider, and "
-                     "honest when sentences of one interview resemble each other; needs "
-                     "several documents)."),
+                     "honest when sentences of one interview resemble each other; coarse "
+                     "below ten documents)."),
     ] = "sentence",
     resamples: Annotated[
         int, typer.Option("--resamples", help="Bootstrap resamples (seeded by --seed).")
