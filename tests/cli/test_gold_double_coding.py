@@ -1,8 +1,8 @@
 """The double-coded files of the real-text gold standard (issue 7): the second labeller's labels
-(second/) list exactly the gold file's sentences; the adjudicated tuning files keep the first
-labeller's labels as they were before (first/), the held-out files were not adjudicated; and
-`agreement first second` reads them as the same sentence units, its positive agreement per
-dimension being the one computed here from the files."""
+(second/) list exactly the gold file's sentences; every double-coded file, tuning and held-out,
+was adjudicated and keeps the first labeller's labels as they were before (first/), listing the
+same sentences; and `agreement first second` reads them as the same sentence units, its positive
+agreement per dimension being the one computed here from the files."""
 
 from __future__ import annotations
 
@@ -34,12 +34,10 @@ def test_double_coded_files_list_the_gold_sentences():
     tune, heldout = _double_coded("tune"), _double_coded("heldout")
     assert len(tune) >= 3 and heldout == sorted(split["heldout"])
     adjudicated = sorted(_load(p)["document"] for p in (GOLD / "first").glob("*.yaml"))
-    assert adjudicated == tune  # every double-coded tuning file, no held-out one
+    assert adjudicated == sorted(tune + heldout)  # every double-coded file, tuning and held-out
     for doc in tune + heldout:
         gold = [s["quote"] for s in _load(GOLD / f"{doc}.yaml")["sentences"]]
-        folders = (("second", "second"), ("first", "first")) if doc in tune else (
-            ("second", "second"),)
-        for folder, coder in folders:
+        for folder, coder in (("second", "second"), ("first", "first")):
             data = _load(GOLD / folder / f"{doc}.yaml")
             assert data["coder"] == coder and data["document"] == doc
             assert [s["quote"] for s in data["sentences"]] == gold, (folder, doc)
