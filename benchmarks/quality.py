@@ -208,9 +208,10 @@ def human_agreement(folder: Path, split: dict, part: str) -> None:
     """The labelling's own ceiling: on the files of `part` a second person labelled independently
     (transcripts/public-domain-gold/second/), how far the two labellers agree per dimension
     (`agreement`'s positive agreement, which for two coders is one's F1 against the other, and
-    kappa), beside the lexicon's F1 against gold on the same files and sentences. Tuning files
-    that were adjudicated after double coding compare the first labeller's labels as they were
-    before (first/); the held-out files were not adjudicated, so there gold is the first."""
+    kappa), beside the lexicon's F1 against gold on the same files and sentences. Files
+    that were adjudicated after double coding (the tuning files 03, 07, 12 and, since the evening
+    of 2026-12-03, all four held-out files) compare the first labeller's labels as they were
+    before (first/), so that two independent labellings are compared."""
     docs = [d for d in (yaml.safe_load(p.read_text(encoding="utf-8"))["document"]
                         for p in sorted(SECOND.glob("*.yaml"))) if d in split[part]]
     if not docs:
