@@ -22,26 +22,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks import lofo_combine as lofo  # noqa: E402
-from benchmarks.lofo_verify import hits_of  # noqa: E402
+from benchmarks.lofo_verify import hits_of, rows_of  # noqa: E402
 
 STEPS = (2, 3, 4)
-
-
-def rows_of(names: list[str], dims: dict, keep: set[str] | None = None) -> list:
-    from qualcode.nlp.learned import hit_markers
-
-    rows = []
-    for name in names:
-        for s in lofo.fold_of(name)["sentences"]:
-            found = hits_of(s, 0)
-            if not found:
-                continue
-            gold_dims = {dims.get(c) for c in s["gold"]}
-            cats = {dims[h.code]: float(dims[h.code] in gold_dims) for h in found
-                    if keep is None or dims[h.code] in keep}
-            if cats:
-                rows.append((s["text"], hit_markers(found, dims), cats))
-    return rows
 
 
 def verified(rows: list, sents: list[dict], dims: dict) -> list[set[str]]:

@@ -32,8 +32,28 @@ def hits_of(sentence: dict, start: int):
                           evidence=[{"rule": r} for r in h["rules"]]) for h in sentence["lexicon"]]
 
 
+def rows_of(names: list[str], dims: dict, keep: set[str] | None = None) -> list:
+    """What the verifier learns from in these files' gold coding: per sentence with lexicon hits,
+    its text, the hits' markers and, per hit dimension (only those in `keep` when given), 1.0
+    where the gold gives the sentence that dimension, else 0.0."""
+    from qualcode.nlp.learned import hit_markers
+
+    rows = []
+    for name in names:
+        for s in lofo.fold_of(name)["sentences"]:
+            found = hits_of(s, 0)
+            if not found:
+                continue
+            gold_dims = {dims.get(c) for c in s["gold"]}
+            cats = {dims[h.code]: float(dims[h.code] in gold_dims) for h in found
+                    if keep is None or dims[h.code] in keep}
+            if cats:
+                rows.append((s["text"], hit_markers(found, dims), cats))
+    return rows
+
+
 def main() -> None:
-    from qualcode.nlp.learned import TrainedClassifier, _classifier_nlp, hit_markers, verify_hits
+    from qualcode.nlp.learned import TrainedClassifier, _classifier_nlp, verify_hits
 
     folds = lofo.DATA["folds"]
     dims = lofo.DIMS
@@ -45,15 +65,7 @@ def main() -> None:
             kept: dict[tuple[str, float], list[list[set[str]]]] = {}
             for fold in folds:
                 pool = [d for d in lofo.TUNE if d != fold["test"]][:k]
-                rows = []
-                for name in pool:
-                    for s in lofo.fold_of(name)["sentences"]:
-                        found = hits_of(s, 0)
-                        if not found:
-                            continue
-                        gold_dims = {dims.get(c) for c in s["gold"]}
-                        cats = {dims[h.code]: float(dims[h.code] in gold_dims) for h in found}
-                        rows.append((s["text"], hit_markers(found, dims), cats))
+                rows = rows_of(pool, dims)
                 clf = TrainedClassifier(_classifier_nlp("en", ["-"]), "en", ["-"], "")
                 clf.train_verifier(rows, min_examples=minimum)
                 sents = fold["sentences"]

@@ -15,7 +15,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qualcode import reliability
-from qualcode.bootstrap import BY as RESAMPLE_BY
 from qualcode.bootstrap import DEFAULT_RESAMPLES, Interval
 from qualcode.errors import QualcodeError
 from qualcode.services import lookup, uncertainty
@@ -196,8 +195,7 @@ def evaluate(
     if compare == method:
         raise QualcodeError(f"--compare {compare} is the method being evaluated",
                             hint="compare with another method: lexicon, learned or both")
-    if resample_by not in RESAMPLE_BY:
-        raise QualcodeError(f"unknown resampling unit {resample_by!r}", hint="sentence or document")
+    uncertainty.check_unit(resample_by)
     if resamples is not None and resamples < 1:
         raise QualcodeError(f"--resamples {resamples}: a bootstrap needs 1 or more resamples",
                             hint="1,000 (the default) is usual; more for steadier ends")

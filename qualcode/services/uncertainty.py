@@ -35,9 +35,14 @@ def _tallies(gold: Sequence[set[str]], predicted: Sequence[set[str]], roots: Seq
     return bootstrap.as_tallies(rows)
 
 
-def _weights(documents: Sequence[int], by: str, resamples: int, seed: int):
+def check_unit(by: str) -> None:
+    """Refuse an unknown resampling unit (evaluate asks before it scores anything)."""
     if by not in bootstrap.BY:
         raise QualcodeError(f"unknown resampling unit {by!r}", hint="sentence or document")
+
+
+def _weights(documents: Sequence[int], by: str, resamples: int, seed: int):
+    check_unit(by)
     if by == "document" and len(set(documents)) < 2:
         raise QualcodeError("resampling by document needs at least two documents",
                             hint="use --ci-by sentence")
