@@ -108,16 +108,19 @@ def _dots(n: int, dot: str) -> str:
     is three dots, so '....' is '.…', '….' or four dots). The ways grow fast (60 for twelve
     dots); past MAX_DOT_RUN dots, which nobody types, the run is read as ellipses (or three
     dots each) first, then single dots. `dot` is the class of
-    one '.' (with its full-width form where the text may hold one)."""
+    one '.' (with its full-width form where the text may hold one). Whitespace may stand
+    between the pieces ('. …' folds to '....', as fold() drops whitespace beside a full stop)."""
+    gap = r"\s*"
     if n > MAX_DOT_RUN:
-        return f"(?:{dot * 3}|{ELLIPSIS})" * (n // 3) + dot * (n % 3)
+        three = gap.join([dot] * 3)
+        return gap.join([f"(?:{three}|{ELLIPSIS})"] * (n // 3) + [dot] * (n % 3))
 
     def ways(k: int) -> list[str]:
         if k == 0:
             return [""]
-        out = [dot + w for w in ways(k - 1)]
+        out = [dot + (gap + w if w else "") for w in ways(k - 1)]
         if k >= 3:
-            out += [ELLIPSIS + w for w in ways(k - 3)]
+            out += [ELLIPSIS + (gap + w if w else "") for w in ways(k - 3)]
         return out
 
     options = ways(n)

@@ -45,9 +45,12 @@ def test_typed_quotes_find_the_typeset_text(quote, expected):
 
 
 @pytest.mark.parametrize("text", ["cheaper.\u2026 yes", "cheaper\u2026. yes",
-                                  "cheaper.... yes", "cheaper\uff0e\u2026 yes"])
+                                  "cheaper.... yes", "cheaper\uff0e\u2026 yes",
+                                  "cheaper. \u2026 yes", "cheaper. . . . yes"])
 def test_a_run_of_dots_matches_however_stops_and_ellipses_are_mixed(text):
-    # one ellipsis is three dots: four typed dots are a stop and an ellipsis in either order
+    # one ellipsis is three dots: four typed dots are a stop and an ellipsis in either order;
+    # whitespace beside a stop is optional (fold drops it), inside a run of dots too (the fuzz
+    # test below found 'Z. \u2026' missed when typed 'Z. ...')
     assert _find("cheaper.... yes", text) == [text]
     assert _find("cheaper... yes", text) == [] and _find("cheaper..... yes", text) == []
 
