@@ -88,27 +88,25 @@ def import_files(
     # Document names and the words of case names are kept whole where the width allows: Rich
     # would otherwise fold "interview-01" into "interview-0 / 1" at 80 columns while the other
     # columns keep their room. A detected language or encoding is starred, not spelled out, so
-    # those columns stay narrow.
-    others = 5 + 6 + 8 + 8 + 8  # turns, words, language, encoding, status at their narrowest
+    # those columns stay narrow. Each narrow column needs its header or its longest value,
+    # whichever is wider; reserving less made the table wider than the terminal, which then
+    # cut off the status column.
+    rows = [_import_row(f) for f in report.files]
+    columns = ("document", "case", "turns", "words", "language", "encoding", "status")
+    others = sum(max([len(col)] + [len(row[i]) for row in rows]) for i, col in enumerate(columns)
+                 if i >= 2)
     room = max(0, console.width - 22 - others)  # 22: borders and padding of seven columns
-    longest_case = max((len(w) for f in report.files for w in (f.case or "-").split()),
-                       default=1)
-    doc_min = min(max((len(f.document) for f in report.files), default=1),
+    longest_case = max([len("case")] + [len(w) for row in rows for w in row[1].split()])
+    doc_min = min(max((len(row[0]) for row in rows), default=1),
                   max(8, room - min(longest_case, room // 2)))
     keep = ({"document": doc_min, "case": min(longest_case, max(4, room - doc_min))}
             if room >= 16 else {})  # a very narrow terminal: Rich folds every column
-    for col in ("document", "case", "turns", "words", "language", "encoding", "status"):
+    for col in columns:
         table.add_column(col, justify="right" if col in ("turns", "words") else "left",
                          overflow="fold", min_width=keep.get(col))
-    starred = False
-    for f in report.files:
-        enc = f.encoding + ("*" if f.encoding_detected else "")
-        # The file name only when it differs from the document name it became.
-        name = f.document if Path(f.path).stem == f.document else f"{f.document} ({f.path})"
-        language = f.language + ("*" if f.language_detected else "")
-        starred = starred or f.encoding_detected or f.language_detected
-        table.add_row(name, f.case or "-", str(f.turns), f"{f.words:,}", language, enc,
-                      f.status)
+    starred = any(f.encoding_detected or f.language_detected for f in report.files)
+    for row in rows:
+        table.add_row(*row)
     if starred:
         table.caption = "* detected, not declared in the file"
     console.print(table)
@@ -124,6 +122,15 @@ def import_files(
     for f in report.files:
         if f.revision is not None:
             _print_revision(f.revision)
+
+
+def _import_row(f) -> tuple[str, ...]:
+    """One file's cells; a detected language or encoding is starred."""
+    # The file name only when it differs from the document name it became.
+    name = f.document if Path(f.path).stem == f.document else f"{f.document} ({f.path})"
+    return (name, f.case or "-", str(f.turns), f"{f.words:,}",
+            f.language + ("*" if f.language_detected else ""),
+            f.encoding + ("*" if f.encoding_detected else ""), f.status)
 
 
 def _short(text: str, width: int = 70) -> str:

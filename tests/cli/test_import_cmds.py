@@ -155,3 +155,21 @@ def test_the_import_table_keeps_document_and_case_names_whole_at_80_columns(proj
     assert any("│ Association " in line for line in lines)
     assert any("gb18030*" in line for line in lines)
     assert "* detected, not declared in the file" in res.stdout
+
+
+def test_the_import_table_fits_80_columns_with_long_names_and_no_case(project: Project, tmp_path):
+    """A long file name with no case: the narrow columns need their headers' width ("case" is
+    wider than "-"); reserving only the values' width made the table 83 columns wide, which cut
+    off the status column."""
+    name = "01_wh_2022-10-19_battery_supply_chain_grantees_roundtable"
+    (tmp_path / f"{name}.txt").write_text("Interviewer: Why here?\nMs. Li: The port.\n",
+                                          encoding="utf-8")
+    res = project.run("import", str(tmp_path / f"{name}.txt"), columns=80)
+    assert res.exit_code == 0, res.stderr
+    lines = res.stdout.splitlines()
+    assert max(map(len, lines)) <= 80
+    assert all(line.rstrip().endswith(("│", "┓", "┃", "┩", "┘")) for line in lines
+               if line.startswith(("│", "┏", "┃", "┡", "└")))
+    assert any(line.rstrip().endswith("│ imported │") for line in lines)
+    assert "".join(line.split("│")[1].strip() for line in lines
+                   if line.startswith("│")) == name  # the name folds, whole, in its column
