@@ -26,6 +26,8 @@ MAX_TERMINAL_COLUMNS = 8
 # MIN_LABEL.
 MAX_LABEL = 40
 MIN_LABEL = 12
+# The label of a dimension's own row when codes run down the side, under the dimension's heading.
+ALL_OF_DIMENSION = "(whole dimension)"
 # Width a column costs beyond its content: a padding space each side and a border.
 COLUMN_COST = 3
 
@@ -42,7 +44,8 @@ def cell_text(value: int | float, kind: str) -> Text:
 
 def tree_labels(keys: list[str]) -> list[tuple[str | None, str]]:
     """Code keys shown as a tree under dimension headings: (a new dimension or None, label),
-    "innovation.cell-design.dependence" -> "  dependence" under "cell-design"."""
+    "innovation.cell-design.dependence" -> "  dependence" under "cell-design", the dimension's
+    own key "innovation" -> "(whole dimension)"."""
     out: list[tuple[str | None, str]] = []
     current = None
     for key in keys:
@@ -50,7 +53,9 @@ def tree_labels(keys: list[str]) -> list[tuple[str | None, str]]:
         heading = parts[0] if parts[0] != current else None
         current = parts[0]
         depth = max(len(parts) - 2, 0)
-        out.append((heading, "  " * depth + (parts[-1] if len(parts) > 1 else key)))
+        # A dimension's own column counts every coding in it; under its own heading its name
+        # again read as a second, unexplained "strategy".
+        out.append((heading, "  " * depth + (parts[-1] if len(parts) > 1 else ALL_OF_DIMENSION)))
     return out
 
 

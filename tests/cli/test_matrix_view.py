@@ -112,3 +112,16 @@ def test_matrix_command_on_the_demo_at_80_and_200_columns(coded_project: Project
     else:
         assert "1 Association I" in " ".join(text.split())  # numbered, with the legend
         assert "page" not in text  # labels fold a little rather than a page for one column
+
+
+def test_a_dimensions_own_row_is_named_for_what_it_counts_when_codes_run_down_the_side():
+    """Turned, codes go under their dimension's heading; the dimension's own column (every coding
+    in it) used to be labelled with the dimension's name again, a second "strategy"."""
+    codes = ["strategy", "strategy.relocation", "strategy.capital-investment", "policy",
+             "policy.subsidies"]
+    m = Matrix(rows="case", cols="code", value="count", row_header="case",
+               row_labels=["(no case)"], col_labels=codes, cells=[[20, 1, 17, 5, 4]])
+    text = _render(m, 60)
+    assert _shown(text, "(whole dimension)") == ["20", "5"]
+    assert _shown(text, "capital-investment") == ["17"]
+    assert [line.strip("│┃ ") for line in text.splitlines()].count("strategy") == 1
