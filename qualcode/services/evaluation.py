@@ -245,7 +245,10 @@ def evaluate(
     dims = dict(session.execute(select(Code.key, Code.dimension)).all())
     # A label on a dimension itself counts at dimension level only, never as a code.
     seen = {c for g in gold for c in g} | {c for p in predicted for c in p}
-    codes = sorted(c for c in seen if c not in roots)
+    # Codes under their dimensions in the codebook's order, as the per-dimension table has them.
+    place = {root: i for i, root in enumerate(roots)}
+    codes = sorted((c for c in seen if c not in roots),
+                   key=lambda c: (place.get(dims.get(c), len(roots)), c))
     code_scores = [_score(c, [c in g for g in gold], [c in p for p in predicted]) for c in codes]
     dim_scores, overall, macro = _dimension_scores(codes, roots, dims, gold, predicted)
     spread = {}

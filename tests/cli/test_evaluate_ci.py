@@ -171,3 +171,18 @@ def test_the_tables_keep_their_numbers_whole_at_80_columns(project: Project, tmp
     folded = "".join(line.split("│")[1].strip() for line in body)
     assert folded == "cell-design.own-research-and-development-programme"
     assert "P precision, R recall" in " ".join(out.split())
+
+
+def test_codes_are_listed_under_their_dimensions_in_the_codebooks_order(
+        coded_project: Project):
+    # The per-dimension table follows the codebook (strategy first, policy last); the per-code
+    # table used to sort by key, which put innovation first and strategy last.
+    report = json.loads(coded_project.ok("evaluate", "--against", "wei", "--json"))
+    dims = [d["name"] for d in report["dimensions"]]
+    assert dims == ["strategy", "organization", "innovation", "market-position", "policy"]
+    order = [dims.index(c["name"].split(".")[0]) for c in report["codes"]]
+    assert order == sorted(order) and len(set(order)) == 5
+    names = [c["name"] for c in report["codes"]]
+    for d in dims:  # alphabetical within a dimension
+        inside = [n for n in names if n.startswith(d + ".")]
+        assert inside == sorted(inside)
