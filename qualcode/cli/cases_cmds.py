@@ -100,7 +100,8 @@ def _print_detail(detail) -> None:
     if detail.documents:
         docs = Table(title="Interviews")
         for col in ("document", "interviewee", "date", "words", "turns", "codings"):
-            docs.add_column(col)
+            docs.add_column(col, justify="right" if col in ("words", "turns", "codings")
+                            else "left")
         for d in detail.documents:
             docs.add_row(
                 d["name"],
@@ -114,7 +115,7 @@ def _print_detail(detail) -> None:
     if detail.codings_by_dimension:
         console.print(
             "Codings by dimension: "
-            + ", ".join(f"{k} {v}" for k, v in sorted(detail.codings_by_dimension.items()))
+            + ", ".join(f"{k} {v}" for k, v in detail.codings_by_dimension.items())
         )
 
 

@@ -125,7 +125,7 @@ def stats(ctx: typer.Context, no_pager: NoPagerOpt = False, json_out: JsonOpt = 
     lines = ["Project"] + [f"  {k.replace('_', ' '):<14}{data[k]:>12,}" for k in keys]
     if data["codings_by_dimension"]:
         lines.append("Codings by dimension")
-        lines += [f"  {dim:<24}{n:>10,}" for dim, n in sorted(data["codings_by_dimension"].items())]
+        lines += [f"  {dim:<24}{n:>10,}" for dim, n in data["codings_by_dimension"].items()]
     typer.echo("\n".join(lines))
     if data["document_list"]:
         typer.echo("Documents")

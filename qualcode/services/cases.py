@@ -97,7 +97,7 @@ def show_case(session: Session, name: str) -> CaseDetail:
         attributes=case_attributes(case),
         attribute_types={v.attribute.name: v.attribute.type for v in case.values},
         documents=documents,
-        codings_by_dimension=by_dim,
+        codings_by_dimension=lookup.in_codebook_order(session, by_dim),
     )
 
 

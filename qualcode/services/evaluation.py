@@ -237,11 +237,7 @@ def evaluate(
     predicted, lexicon_hits, method_notes, used_folds = _predict(
         session, method, sents, index, doc_ids, gold_spans, threshold=threshold, **options)
     notes.extend(method_notes)
-    roots = list(
-        session.scalars(
-            select(Code.key).where(Code.is_dimension.is_(True)).order_by(Code.sort_order, Code.id)
-        )
-    )
+    roots = lookup.dimensions(session)
     dims = dict(session.execute(select(Code.key, Code.dimension)).all())
     # A label on a dimension itself counts at dimension level only, never as a code.
     seen = {c for g in gold for c in g} | {c for p in predicted for c in p}

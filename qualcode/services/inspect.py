@@ -99,6 +99,7 @@ def project_stats(session: Session) -> dict[str, Any]:
     for code_id, n in session.execute(
             select(Coding.code_id, func.count()).group_by(Coding.code_id)):
         by_dimension[dims[code_id]] = by_dimension.get(dims[code_id], 0) + n
+    by_dimension = lookup.in_codebook_order(session, by_dimension)
     by_origin: dict[str, int] = {}
     by_coder: dict[str, int] = {}
     for coder_id, origin, n in session.execute(

@@ -1,5 +1,5 @@
 """Finding documents, cases, codes and coders by the names researchers type, with a helpful error
-(close matches) when a name is wrong."""
+(close matches) when a name is wrong; and the dimensions in the codebook's order."""
 
 from __future__ import annotations
 
@@ -10,6 +10,18 @@ from sqlalchemy.orm import Session
 
 from qualcode.errors import NotFoundError, QualcodeError
 from qualcode.storage.models import Case, Code, Coder, Document
+
+
+def dimensions(session: Session) -> list[str]:
+    """The dimensions' keys in the codebook's order (strategy before policy), retired ones too."""
+    return list(session.scalars(select(Code.key).where(Code.is_dimension.is_(True))
+                                .order_by(Code.sort_order, Code.id)))
+
+
+def in_codebook_order(session: Session, by_dimension: dict[str, int]) -> dict[str, int]:
+    """Counts by dimension in the order every table uses, not the order a query met them."""
+    place = {key: i for i, key in enumerate(dimensions(session))}
+    return dict(sorted(by_dimension.items(), key=lambda kv: (place.get(kv[0], len(place)), kv[0])))
 
 
 def _did_you_mean(name: str, options: list[str]) -> str | None:

@@ -159,6 +159,22 @@ def test_stats_counts_what_was_imported(project: Project):
     assert "interview-03" in human and "Firm C" in human
 
 
+def test_counts_by_dimension_follow_the_codebook_order(coded_project: Project):
+    """stats and cases show list the dimensions as the codebook does (strategy first, policy
+    last), as every table does; they were sorted by name (innovation first)."""
+    order = ["strategy", "organization", "innovation", "market-position", "policy"]
+    data = json.loads(coded_project.ok("stats", "--json"))
+    assert list(data["codings_by_dimension"]) == order
+    human = coded_project.ok("stats")
+    block = human[human.index("Codings by dimension"):].splitlines()[1:6]
+    assert [line.split()[0] for line in block] == order
+    assert [int(line.split()[1].replace(",", "")) for line in block] == [
+        data["codings_by_dimension"][d] for d in order]
+    shown = coded_project.ok("cases", "show", "Firm C")
+    line = next(x for x in shown.splitlines() if "strategy " in x and "policy " in x)
+    assert [line.index(d + " ") for d in order] == sorted(line.index(d + " ") for d in order)
+
+
 def test_readme_quick_start_names_the_two_commands():
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     assert "make demo" in readme and "make test" in readme
