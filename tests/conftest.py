@@ -139,13 +139,14 @@ class Project:
         self.folder = folder
         self.url = config.read_project_file(folder)
 
-    def run(self, *args: str, input: str | None = None, columns: int = 120) -> Result:
+    def run(self, *args: str, input: str | None = None, columns: int = 120,
+            lines: int = 40) -> Result:
         runner = CliRunner()
         res = runner.invoke(
             app,
             ["--project", str(self.folder), *args],
             input=input,
-            env={"QUALCODE_CODER": "tester", "COLUMNS": str(columns)},
+            env={"QUALCODE_CODER": "tester", "COLUMNS": str(columns), "LINES": str(lines)},
         )
         if res.exception and not isinstance(res.exception, SystemExit):
             raise res.exception

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
@@ -24,6 +25,7 @@ from qualcode.cli.common import (
     project_session,
     state,
 )
+from qualcode.cli.wrapping import bullets
 from qualcode.errors import QualcodeError
 
 app = typer.Typer(help="Check, load and show the codebook.", no_args_is_help=True)
@@ -133,17 +135,21 @@ def load(
 @app.command("show")
 def show(
     ctx: typer.Context,
+    code: Annotated[str | None, typer.Argument(
+        help="Only this code (or dimension) and the codes below it, each with its definition, "
+             "include and exclude rules and examples.")] = None,
     all_codes: Annotated[bool, typer.Option("--all", help="Include retired codes.")] = False,
     definitions: Annotated[
         bool, typer.Option("--definitions", "-d", help="Show each code's definition.")
     ] = False,
     json_out: JsonOpt = False,
 ) -> None:
-    """The code tree with coding counts (direct / including codes below)."""
+    """The code tree with coding counts (direct / including codes below); `codebook show CODE`
+    shows one code's branch with its rules and examples."""
     from qualcode.services.codebook import code_tree
 
     with project_session(ctx, write=False) as session:
-        nodes = code_tree(session, include_retired=all_codes)
+        nodes = code_tree(session, include_retired=all_codes, under=code)
     if json_out:
         emit_json(nodes)
         return
@@ -169,9 +175,16 @@ def show(
         label.append(counts, style="cyan")
         if node.retired:
             label.append("  (retired)", style="magenta")
-        if definitions and node.definition:
+        if (definitions or code) and node.definition:
             label.append(f"\n{node.definition}", style="italic dim")
-        stack.append(stack[-1].add(label))
+        parts: list = [label]
+        if code:  # one branch asked for: its rules and examples too
+            for title, items, style in (("include", node.include, "green"),
+                                        ("exclude", node.exclude, "red"),
+                                        ("examples", node.examples, "bold")):
+                if items:
+                    parts += [Text(f"{title}:", style=style), bullets(items)]
+        stack.append(stack[-1].add(Group(*parts) if len(parts) > 1 else label))
     console.print(root)
 
 

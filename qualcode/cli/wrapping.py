@@ -11,6 +11,7 @@ from __future__ import annotations
 from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.measure import Measurement
+from rich.table import Table
 from rich.text import Text
 
 # No line may start with these (kinsoku shori) ...
@@ -64,6 +65,21 @@ def line_starts(text: str, width: int) -> list[int]:
     return starts
 
 
+def line_window(text: str, span: tuple[int, int], width: int, budget: int) -> tuple[int, int]:
+    """The text to show around span, as offsets [a, b) on wrapped-line boundaries: the span's own
+    lines always, and around them whole lines, more above than below only where the text ends,
+    up to budget lines in all. A speech's turn runs to hundreds of lines at 80 columns; shown
+    whole, the suggested sentence scrolled out of sight."""
+    starts = [0] + line_starts(text, width)
+    ends = starts[1:] + [len(text)]
+    first = max(i for i, a in enumerate(starts) if a <= span[0])
+    last = max(i for i, a in enumerate(starts) if a < max(span[1], span[0] + 1))
+    room = max(0, budget - (last - first + 1))
+    below = min(len(starts) - 1 - last, room - min(first, room // 2))
+    above = min(first, room - below)
+    return starts[first - above], ends[last + below]
+
+
 class Wrapped:
     """A Rich renderable: styled text wrapped by line_starts at whatever width it is given."""
 
@@ -85,3 +101,13 @@ class Wrapped:
     def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
         widest = max((cell_len(line) for line in self.text.plain.split("\n")), default=0)
         return Measurement(min(4, widest), widest)
+
+
+def bullets(items, indent: int = 2) -> Table:
+    """A bulleted list whose items wrap under their own first word, not under the bullet."""
+    grid = Table.grid(padding=(0, 1, 0, 0))
+    grid.add_column(width=indent + 1, no_wrap=True)
+    grid.add_column()
+    for item in items:
+        grid.add_row(" " * indent + "\u2022", Wrapped(Text(str(item))))
+    return grid

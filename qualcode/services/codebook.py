@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from qualcode.domain import Codebook, CodebookProblem, CodeDef, PatternDef
 from qualcode.errors import CodebookError, QualcodeError
 from qualcode.formats.codebook_yaml import parse_codebook, read_codebook_text
-from qualcode.services import events
+from qualcode.services import events, lookup
 from qualcode.storage.models import Code, CodebookVersion, Coding
 
 # The fields compared when a codebook is loaded again; a difference is reported as "changed".
@@ -269,9 +269,16 @@ class CodeNode:
     codings: int  # coded directly with this code
     total: int  # this code and every code below it
     definition: str
+    include: list[str] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)
+    examples: list[str] = field(default_factory=list)
 
 
-def code_tree(session: Session, *, include_retired: bool = False) -> list[CodeNode]:
+def code_tree(session: Session, *, include_retired: bool = False,
+              under: str | None = None) -> list[CodeNode]:
+    """The codes in the codebook's order, depth first; with under, that code and the codes
+    below it (an unknown key is refused with the nearest keys)."""
+    top = lookup.code(session, under, allow_retired=True) if under else None
     codes = list(session.scalars(select(Code).order_by(Code.sort_order, Code.key)))
     direct = dict(
         session.execute(select(Coding.code_id, func.count()).group_by(Coding.code_id)).all()
@@ -284,27 +291,31 @@ def code_tree(session: Session, *, include_retired: bool = False) -> list[CodeNo
     def total(code: Code) -> int:
         return direct.get(code.id, 0) + sum(total(c) for c in children.get(code.id, []))
 
-    def walk(parent_id: int | None, depth: int) -> None:
-        for code in children.get(parent_id, []):
-            if code.retired and not include_retired:
-                continue
-            nodes.append(
-                CodeNode(
-                    key=code.key,
-                    name=code.name,
-                    dimension=code.dimension,
-                    depth=depth,
-                    colour=code.colour,
-                    retired=code.retired,
-                    is_dimension=code.is_dimension,
-                    codings=direct.get(code.id, 0),
-                    total=total(code),
-                    definition=code.definition,
-                )
+    def add(code: Code, depth: int) -> None:
+        if code.retired and not include_retired and code is not top:
+            return
+        nodes.append(
+            CodeNode(
+                key=code.key,
+                name=code.name,
+                dimension=code.dimension,
+                depth=depth,
+                colour=code.colour,
+                retired=code.retired,
+                is_dimension=code.is_dimension,
+                codings=direct.get(code.id, 0),
+                total=total(code),
+                definition=code.definition,
+                include=list(code.include or ()),
+                exclude=list(code.exclude or ()),
+                examples=list(code.examples or ()),
             )
-            walk(code.id, depth + 1)
+        )
+        for child in children.get(code.id, []):
+            add(child, depth + 1)
 
-    walk(None, 0)
+    for code in [top] if top is not None else children.get(None, []):
+        add(code, 0)
     return nodes
 
 

@@ -168,6 +168,37 @@ def test_show_prints_the_tree_with_rolled_up_counts(project: Project):
     assert "INNOVATION" in text and "dependence" in text
 
 
+def test_show_one_code_gives_its_branch_with_rules_and_examples(project: Project):
+    """`codebook show CODE`: the branch only, each code with its definition, include and exclude
+    rules and examples (review points here when the screen is too short for the rules)."""
+    from qualcode.formats.codebook_yaml import load_codebook
+
+    project.ok("codebook", "load", str(CODEBOOK))
+    book = {c.key: c for c in load_codebook(CODEBOOK).codes}
+    nodes = json.loads(project.ok("codebook", "show", "innovation.cell-design", "--json"))
+    assert [n["key"] for n in nodes] == ["innovation.cell-design",
+                                         "innovation.cell-design.own-research",
+                                         "innovation.cell-design.dependence"]
+    assert [n["depth"] for n in nodes] == [0, 1, 1]
+    for n in nodes:
+        code = book[n["key"]]
+        assert (n["include"], n["exclude"], n["examples"]) == (
+            list(code.include), list(code.exclude), list(code.examples))
+    res = project.run("codebook", "show", "market-position.domestic-oems", columns=80)
+    flat = " ".join(res.stdout.split())
+    code = book["market-position.domestic-oems"]
+    for item in (code.definition, *code.include, *code.exclude, *code.examples):
+        assert " ".join(item.split()) in flat, item
+    assert "competition" not in flat  # nothing outside the branch
+    # a wrapped rule hangs under its first word, not under the bullet
+    lines = res.stdout.splitlines()
+    first = next(i for i, line in enumerate(lines) if "Chinese carmakers" in line)
+    assert lines[first + 1].startswith(" " * (lines[first].index("\u2022") + 2))
+    error = project.fails("codebook", "show", "market-position.domestic-oem")
+    assert "unknown code 'market-position.domestic-oem'" in error
+    assert "market-position.domestic-oems" in error
+
+
 def test_export_writes_the_live_codebook_back_as_yaml(project: Project, tmp_path: Path):
     from qualcode.formats.codebook_yaml import load_codebook
 
