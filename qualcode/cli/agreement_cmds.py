@@ -112,7 +112,7 @@ def _by_dimension(rows) -> list:
             out.append(Text(dim, style="bold"))
             current = dim
         # A coding on the dimension itself is a dimension-level label (gold standards use them).
-        out.append(replace(r, name="  " + (rest or "(on the dimension itself)")))
+        out.append(replace(r, name="  " + (rest or "(dimension level)")))
     return out
 
 

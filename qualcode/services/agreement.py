@@ -196,7 +196,9 @@ def compare(
         coded={d: by_doc[d] for d in keep},
         spans=spans,
         dims=dims,
-        codes=sorted(used, key=lambda k: (dims.get(k, k), order.get(k, 0), k)),
+        # under their dimensions in the codebook's order (strategy first), as other tables are
+        codes=sorted(used, key=lambda k: (order.get(dims.get(k, k), 0), dims.get(k, k),
+                                          order.get(k, 0), k)),
         left_out=left_out,
         judged=[{d: spans for d, spans in per.items() if d in docs} for per in judged],
     )
@@ -331,7 +333,7 @@ def _pattern(codes: list[set[str] | None], has: Callable[[set[str]], bool]) -> t
 def _by_units(comp: Comparison, items: list[tuple[int, list[set[str] | None]]]):
     """Per code, per dimension and pooled statistics from (weight, each coder's codes) items."""
     per_code: dict[str, Counter] = {c: Counter() for c in comp.codes}
-    dim_names = sorted({comp.dims.get(c, c) for c in comp.codes})
+    dim_names = list(dict.fromkeys(comp.dims.get(c, c) for c in comp.codes))  # codebook order
     per_dim: dict[str, Counter] = {d: Counter() for d in dim_names}
     for weight, codes in items:
         for code, counter in per_code.items():
@@ -386,7 +388,7 @@ def _by_span(comp: Comparison):
             combined=combined,
         )
 
-    dim_names = sorted({comp.dims.get(c, c) for c in comp.codes})
+    dim_names = list(dict.fromkeys(comp.dims.get(c, c) for c in comp.codes))  # codebook order
     return (
         [one(c, {c}) for c in comp.codes],
         [one(d, {c for c in comp.codes if comp.dims.get(c, c) == d}) for d in dim_names],

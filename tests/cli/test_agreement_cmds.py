@@ -314,3 +314,30 @@ def test_a_coder_who_recorded_judged_sentences_is_missing_elsewhere(
     passages = json.loads(two_coders.ok("agreement", "wei", "gold", "--disagreements",
                                         "--json"))["passages"]
     assert [p["text"] for p in passages] == [S4]  # S2, S3, S5: gold did not judge them
+
+
+def test_dimensions_and_codes_follow_the_codebook_order(project: Project):
+    # The bundled codebook puts strategy first and policy last; the tables sorted dimensions by
+    # name (innovation first). A dimension-level label is named "(dimension level)", short
+    # enough not to fold at 80 columns.
+    from tests.conftest import CODEBOOK, DEMO
+
+    project.ok("codebook", "load", str(CODEBOOK))
+    project.ok("import", str(DEMO / "interview-03.md"))
+    subsidy = "That is my biggest worry, honestly."
+    design = "we still buy our cell design"
+    plant = "Because the money goes into the plant first."
+    for coder in ("wei", "li"):
+        _code(project, "interview-03", coder, "policy.subsidies", subsidy)
+        _code(project, "interview-03", coder, "innovation.cell-design.dependence", design)
+        _code(project, "interview-03", coder, "strategy" if coder == "wei" else
+              "strategy.capital-investment", plant)
+    report = json.loads(project.ok("agreement", "--coders", "wei,li", "--json"))
+    assert [d["name"] for d in report["dimensions"]] == ["strategy", "innovation", "policy"]
+    assert [c["name"] for c in report["codes"]] == [
+        "strategy", "strategy.capital-investment", "innovation.cell-design.dependence",
+        "policy.subsidies"]
+    out = project.run("agreement", "--coders", "wei,li", columns=80).stdout
+    assert re.search(r"^\s+\(dimension level\)\s+1\s+0\s+0 ", out, re.M)
+    per_code = out[out.index("Per code"):]
+    assert per_code.index(" strategy") < per_code.index(" innovation") < per_code.index(" policy")
