@@ -1,9 +1,11 @@
 """Listings: tab-separated lines when piped, a table when it fits the terminal, a pager when not.
 
 Piped output is for programs: a header line, then one line per row, every field whole (tabs and
-line breaks inside a field become spaces; `--json` keeps the exact text). On a terminal a short
-listing is a Rich table; a long one goes through `$PAGER` (default `less -FRSX`) as aligned
-columns, unless `--no-pager`.
+line breaks inside a field become spaces; `--json` keeps the exact text). On a terminal a listing
+that fits the screen, in height and with every field on one line in width, is a Rich table; any
+other goes through `$PAGER` (default `less -FRSX`) as aligned columns, unless `--no-pager`. (A
+table squeezed into the width folded a sentence into a column six characters wide, one word a
+line: twenty suggestions took 400 lines.)
 """
 
 from __future__ import annotations
@@ -111,15 +113,23 @@ def page_chunks(chunks: Iterator[str], *, title: str | None = None,
     page(lines)
 
 
+def _widths(header: Sequence[str], rows: list[list[str]]) -> list[int]:
+    """Each column's width on one line, in terminal cells (a Chinese character takes two)."""
+    from rich.cells import cell_len  # only on a terminal: piped listings never load Rich
+    widths = [cell_len(h) for h in header]
+    for row in rows:
+        for i, value in enumerate(row):
+            if len(value) > widths[i] or not value.isascii():
+                widths[i] = max(widths[i], cell_len(value))
+    return widths
+
+
 def _aligned(header: Sequence[str], rows: list[list[str]]) -> Iterable[str]:
     """Plain aligned columns; the last column is never padded (nor cut)."""
-    widths = [len(h) for h in header[:-1]]
-    for row in rows:
-        for i, value in enumerate(row[:-1]):
-            if len(value) > widths[i]:
-                widths[i] = len(value)
+    from rich.cells import cell_len
+    widths = _widths(header, rows)[:-1]
     for row in [list(header), *rows]:
-        cells = [v.ljust(w) for v, w in zip(row[:-1], widths, strict=False)]
+        cells = [v + " " * (w - cell_len(v)) for v, w in zip(row[:-1], widths, strict=False)]
         yield "  ".join([*cells, row[-1]]).rstrip() + "\n"
 
 
@@ -171,7 +181,9 @@ def emit_rows(
         console.print(empty)
         return
     height = shutil.get_terminal_size((80, 24)).lines
-    if len(table) + 6 <= height:
+    # a Rich table's borders and padding: three cells a column and one more
+    one_line = sum(_widths(header, table)) + 3 * len(header) + 1
+    if len(table) + 6 <= height and one_line <= console.width:
         from rich.table import Table
 
         rich_table = Table(title=title)

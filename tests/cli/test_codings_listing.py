@@ -245,3 +245,31 @@ def test_a_listing_reads_the_covering_index_never_the_codings_rows(listed: Proje
     for plan in listing_plans:  # one scan, or one search per document
         assert plan.startswith(("SCAN codings USING COVERING INDEX ix_codings_document",
                                 "SEARCH codings USING COVERING INDEX ix_codings_document")), plan
+
+
+def test_a_short_listing_too_wide_for_one_line_a_field_is_paged_not_folded(project: Project,
+                                                                        tmp_path: Path):
+    # Four suggestions fit the 24 lines, but their sentences do not fit 100 columns beside the
+    # other fields: a table then folded each sentence into a narrow column, a word a line. They
+    # go through the pager as aligned columns, each sentence whole on its line.
+    from tests.cli.test_suggest_cmds import MINI, TRANSCRIPT
+
+    (tmp_path / "mini.yaml").write_text(MINI, encoding="utf-8")
+    (tmp_path / "li.txt").write_text(TRANSCRIPT, encoding="utf-8")
+    project.ok("codebook", "load", str(tmp_path / "mini.yaml"))
+    project.ok("import", str(tmp_path / "li.txt"))
+    project.ok("suggest")
+    rows = json.loads(project.ok("suggestions", "list", "--json"))
+    assert 1 < len(rows) < 10
+    shown, paged = _on_a_terminal(project, tmp_path, "suggestions", "list")
+    assert "┏" not in shown and "│" not in shown
+    lines = paged.split("\n")[:-1]
+    header = next(line for line in lines if line.startswith("id "))
+    body = lines[lines.index(header) + 1:]
+    assert len(body) == len(rows)
+    for line, row in zip(body, rows, strict=True):
+        assert line.endswith(row["text"]) and line.split()[0] == str(row["id"])
+    # the documents, one short line each, still make a table on the terminal
+    (tmp_path / "paged.txt").unlink()
+    shown, paged = _on_a_terminal(project, tmp_path, "documents", "list")
+    assert paged == "" and "┏" in shown and "│ li " in shown
