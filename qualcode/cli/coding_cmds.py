@@ -12,7 +12,9 @@ from qualcode.cli.common import (
     BlindOpt,
     CoderOpt,
     JsonOpt,
+    ViewerOpt,
     YesOpt,
+    coder_filter,
     coder_name,
     confirm,
     console,
@@ -185,7 +187,7 @@ def list_(
     ] = False,
     limit: Annotated[int | None, typer.Option("--limit", help="At most this many.")] = None,
     blind: BlindOpt = False,
-    coder: CoderOpt = None,
+    coder: ViewerOpt = None,
     no_pager: NoPagerOpt = False,
     pseudonymise: PseudonymiseOpt = False,
     key: KeyOpt = None,
@@ -200,9 +202,10 @@ def list_(
     passed)."""
     from qualcode.services.coding import iter_codings
 
+    keep, blind_for = coder_filter(ctx, by, coder, blind)
     filters = {"case": case, "document": document, "code": code, "dimension": dimension,
-               "coder": by, "origin": origin, "flagged": flagged, "limit": limit,
-               "blind_for": coder_name(coder) if blind else None}
+               "coder": keep, "origin": origin, "flagged": flagged, "limit": limit,
+               "blind_for": blind_for}
     ex = Export(ctx, pseudonymise=pseudonymise, key=key, manifest=manifest)
     with project_session(ctx, write=False) as session:
         if not ex.active and json_out:

@@ -94,6 +94,34 @@ def command_prefix(ctx: typer.Context) -> str:
     return " ".join(words)
 
 
+# For read commands that also take --by: a typed --coder keeps that coder's codings.
+ViewerOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--coder",
+        envvar="QUALCODE_CODER",
+        help="Only this coder's codings, as --by (matrix and synthesize spell it so); with "
+        "--blind, who is coding (default: $QUALCODE_CODER, else your login name).",
+    ),
+]
+
+
+def coder_filter(ctx: typer.Context, by: str | None, coder: str | None,
+                 blind: bool) -> tuple[str | None, str | None]:
+    """(the coder whose codings to keep, the coder to be blind for). `--coder wei` typed on the
+    command line filters as `--by wei` does: other commands spell the filter --coder, and it
+    was silently ignored here, every coder's codings listed as if filtered. $QUALCODE_CODER
+    alone filters nothing unless --blind."""
+    # by name: Typer may carry a click of its own, whose ParameterSource is another enum
+    typed = getattr(ctx.get_parameter_source("coder"), "name", None) == "COMMANDLINE"
+    if typed and by and by != coder:
+        from qualcode.errors import QualcodeError
+
+        raise QualcodeError(f"--by {by} and --coder {coder} name different coders",
+                            hint="give one of them")
+    return by or (coder if typed else None), coder_name(coder) if blind else None
+
+
 def coder_name(coder: str | None) -> str:
     if coder:
         return coder

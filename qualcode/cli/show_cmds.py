@@ -12,8 +12,9 @@ from rich.text import Text
 
 from qualcode.cli.common import (
     BlindOpt,
-    CoderOpt,
     JsonOpt,
+    ViewerOpt,
+    coder_filter,
     coder_name,
     console,
     emit_json,
@@ -51,7 +52,7 @@ def show(
                      "`agreement --disagreements`, `search`...)."),
     ] = None,
     blind: BlindOpt = False,
-    coder: CoderOpt = None,
+    coder: ViewerOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Print a transcript turn by turn, coded spans highlighted, code names beside them."""
@@ -60,8 +61,8 @@ def show(
     if at is not None and turns:
         raise QualcodeError("give --at or --turns, not both")
     with project_session(ctx, write=False) as session:
-        view = document_view(session, document, coder=by,
-                             blind_for=coder_name(coder) if blind else None)
+        keep, blind_for = coder_filter(ctx, by, coder, blind)
+        view = document_view(session, document, coder=keep, blind_for=blind_for)
         if at is not None:
             number = turn_at(session, document, at)
             turns = str(number)

@@ -341,3 +341,22 @@ def test_dimensions_and_codes_follow_the_codebook_order(project: Project):
     assert re.search(r"^\s+\(dimension level\)\s+1\s+0\s+0 ", out, re.M)
     per_code = out[out.index("Per code"):]
     assert per_code.index(" strategy") < per_code.index(" innovation") < per_code.index(" policy")
+
+
+def test_a_typed_coder_filters_codings_list_and_show_as_by_does(two_coders: Project):
+    # `--coder li` was silently ignored by `codings list` and `show` (it only named who is
+    # coding, for --blind), so every coder's codings came out as if filtered. Typed, it filters
+    # now, as --by and as matrix's --coder do; $QUALCODE_CODER alone (the tests set it to
+    # "tester") filters nothing.
+    def coders(*args: str) -> list[str]:
+        return [r["coder"] for r in json.loads(two_coders.ok("codings", "list", "--json", *args))]
+
+    assert sorted(coders()) == ["li", "li", "li", "wei", "wei", "wei"]
+    assert coders("--coder", "li") == coders("--by", "li") == ["li", "li", "li"]
+    assert coders("--coder", "li", "--by", "li") == ["li", "li", "li"]
+    error = two_coders.fails("codings", "list", "--coder", "li", "--by", "wei")
+    assert "--by wei and --coder li name different coders" in error
+    shown = json.loads(two_coders.ok("show", "li", "--coder", "wei", "--json"))
+    by = json.loads(two_coders.ok("show", "li", "--by", "wei", "--json"))
+    everyone = json.loads(two_coders.ok("show", "li", "--json"))
+    assert shown == by != everyone
