@@ -112,6 +112,8 @@ def coder_filter(ctx: typer.Context, by: str | None, coder: str | None,
     command line filters as `--by wei` does: other commands spell the filter --coder, and it
     was silently ignored here, every coder's codings listed as if filtered. $QUALCODE_CODER
     alone filters nothing unless --blind."""
+    if blind:  # only the coder's own codings already (the service refuses another --by)
+        return by, coder_name(coder)
     # by name: Typer may carry a click of its own, whose ParameterSource is another enum
     typed = getattr(ctx.get_parameter_source("coder"), "name", None) == "COMMANDLINE"
     if typed and by and by != coder:
@@ -119,7 +121,7 @@ def coder_filter(ctx: typer.Context, by: str | None, coder: str | None,
 
         raise QualcodeError(f"--by {by} and --coder {coder} name different coders",
                             hint="give one of them")
-    return by or (coder if typed else None), coder_name(coder) if blind else None
+    return by or (coder if typed else None), None
 
 
 def coder_name(coder: str | None) -> str:

@@ -96,8 +96,14 @@ def _case_label(row) -> Text:
     return label
 
 
+def _title(syn) -> str:
+    rows, dims = len(syn.rows), len(syn.dimensions)
+    return (f"Synthesis: {rows} case{'s' if rows != 1 else ''} x {dims} "
+            f"dimension{'s' if dims != 1 else ''}")
+
+
 def _print_table(console: Console, syn) -> None:
-    table = Table(title=f"Synthesis: {len(syn.rows)} cases x {len(syn.dimensions)} dimensions",
+    table = Table(title=_title(syn),
                   show_lines=True, expand=True)
     table.add_column("case", overflow="fold", ratio=1)
     for dim in syn.dimensions:
@@ -111,7 +117,7 @@ def _print_table(console: Console, syn) -> None:
 
 
 def _print_cards(console: Console, syn) -> None:
-    console.print(Text(f"Synthesis: {len(syn.rows)} cases x {len(syn.dimensions)} dimensions",
+    console.print(Text(_title(syn),
                        style="bold"))
     for row in syn.rows:
         grid = Table.grid(padding=(0, 1), expand=True)

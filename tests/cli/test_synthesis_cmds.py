@@ -90,6 +90,10 @@ def test_case_and_dimension_options(demo: Project):
     out = run(demo, "synthesize", "--case", "Firm D", "--dimension", "innovation", "--json")
     data = json.loads(out)
     assert data["dimensions"] == ["innovation"] and [r["name"] for r in data["rows"]] == ["Firm D"]
+    for layout in ("cards", "table"):  # one of each is singular ("1 cases" read badly)
+        out = run(demo, "synthesize", "--case", "Firm D", "--dimension", "innovation",
+                  "--layout", layout)
+        assert "Synthesis: 1 case x 1 dimension" in out and "1 cases" not in out
 
 
 def _md_rows(text: str) -> list[list[str]]:
