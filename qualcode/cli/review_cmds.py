@@ -12,7 +12,7 @@ from rich.text import Text
 
 from qualcode.cli.common import BlindOpt, CoderOpt, coder_name, console, project_session
 from qualcode.cli.suggest_cmds import CaseOpt, CodeOpt, DimensionOpt, DocOpt, MinScoreOpt
-from qualcode.cli.wrapping import Wrapped, bullets, line_starts, line_window
+from qualcode.cli.wrapping import Wrapped, bullets, line_starts, line_window, soft_breaks
 from qualcode.errors import QualcodeError
 
 
@@ -32,7 +32,7 @@ PANEL_SIDES = 4
 def _turn_body(view, span: tuple[int, int], room: int | None) -> Text:
     """The turn with the suggested passage underlined and its evidence marked; when room (lines)
     is given, only the lines around the passage, saying how many are left out above and below."""
-    text = view.turn_text
+    text = soft_breaks(view.turn_text)  # a hard-wrapped transcript reflows to the card
     s, e = max(0, span[0] - view.turn_start), min(len(text), span[1] - view.turn_start)
     a, b = 0, len(text)
     if room is not None:  # two of the lines for the notes of what is left out

@@ -20,7 +20,7 @@ from qualcode.cli.common import (
     emit_json,
     project_session,
 )
-from qualcode.cli.wrapping import Wrapped
+from qualcode.cli.wrapping import Wrapped, soft_breaks
 from qualcode.errors import QualcodeError
 
 
@@ -97,6 +97,7 @@ def show(
         console.print(Text(f"Offset {at} is in turn {lo} (all turns: drop --at).", style="dim"))
     if blind:
         console.print(Text(f"Blind: only {coder_name(coder)}'s codings are shown.", style="dim"))
+    display = soft_breaks(view.text)  # a hard-wrapped transcript reflows to the terminal
     for turn in view.turns:
         if not lo <= turn.number <= hi:
             continue
@@ -107,7 +108,7 @@ def show(
             f"{speaker}" + (f" [{turn.time}]" if turn.time else "") + "\n",
             style="bold cyan" if turn.role == "interviewer" else "bold",
         )
-        segment = Text(view.text[turn.start : turn.end])
+        segment = Text(display[turn.start : turn.end])
         for c in inside:
             segment.stylize(
                 _style(view.colours.get(c.code)),

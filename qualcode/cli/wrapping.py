@@ -65,6 +65,38 @@ def line_starts(text: str, width: int) -> list[int]:
     return starts
 
 
+def soft_breaks(text: str) -> str:
+    """Hard-wrapped text (a transcript saved at about 72 characters a line) with the line breaks
+    inside its paragraphs turned into spaces, for display at another width. The result has the
+    same length, so every offset still points at the same character. A break stays at a blank
+    line, after a short line (the end of an utterance, not the wrapper's), and beside a wide
+    (Chinese) character, which takes no space. Text whose breaks do not look like a wrapper's
+    (most lines of a paragraph close to one width) is returned as it is."""
+    lines = text.split("\n")
+    lengths = sorted(len(line.rstrip()) for line in lines if line.strip())
+    if len(lengths) < 4:
+        return text
+    wrap = lengths[int(0.9 * (len(lengths) - 1))]  # the wrapper's width, give or take
+    if not 40 <= wrap <= 120:
+        return text
+    inside, soft = 0, []
+    offset = 0
+    for line, following in zip(lines, lines[1:], strict=False):
+        offset += len(line) + 1  # just past this line's break
+        before, after = line.rstrip(), following.lstrip()
+        if not before or not after:
+            continue
+        inside += 1
+        if len(before) >= 0.75 * wrap and not (_wide(before[-1]) or _wide(after[0])):
+            soft.append(offset - 1)
+    if len(soft) < 3 or len(soft) < 0.7 * inside:
+        return text
+    chars = list(text)
+    for at in soft:
+        chars[at] = " "
+    return "".join(chars)
+
+
 def line_window(text: str, span: tuple[int, int], width: int, budget: int) -> tuple[int, int]:
     """The text to show around span, as offsets [a, b) on wrapped-line boundaries: the span's own
     lines always, and around them whole lines, more above than below only where the text ends,

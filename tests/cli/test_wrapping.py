@@ -49,3 +49,54 @@ def test_synthesis_cards_wrap_chinese_without_punctuation_at_a_line_start(projec
                   for line in inside if line]
         assert not [s for s in starts if s[0] in NO_START], width
         assert max(cell_len(line) for line in out.splitlines()) <= width
+
+
+# A speech saved hard-wrapped at 60 characters, as the public-domain transcripts are at about
+# 72: paragraphs of several lines, blank lines between them.
+SPEECH = [
+    "Hello, everybody. Well, good afternoon. And I want to thank the Secretary and everyone "
+    "on the screen for being part of this today, because it has been a rough few years.",
+    "But there are some real bright spots: ten million new jobs have been created, and "
+    "nearly seven hundred thousand of them in manufacturing, with more to come here.",
+]
+
+
+def _hard_wrapped() -> str:
+    import textwrap
+
+    return "\n\n".join(textwrap.fill(p, 60) for p in SPEECH)
+
+
+def test_soft_breaks_reflows_paragraphs_and_keeps_every_offset():
+    from qualcode.cli.wrapping import soft_breaks
+
+    text = _hard_wrapped()
+    assert text.count("\n") == 6  # three lines a paragraph, a blank line between
+    out = soft_breaks(text)
+    assert len(out) == len(text)
+    assert out.split("\n\n") == [" ".join(t.split("\n")) for t in text.split("\n\n")]
+    assert [" ".join(p.split()) for p in out.split("\n\n")] == SPEECH
+
+
+def test_soft_breaks_leaves_text_that_is_not_hard_wrapped():
+    from qualcode.cli.wrapping import soft_breaks
+
+    chat = "Yes.\nWe moved in 2012 because the rent was too high.\nNo.\nMaybe later.\nOK.\n"
+    long_lines = "\n".join(SPEECH * 3)  # one paragraph a line, as the demo's turns are
+    line = "车速一提上去就出现褶皱厚度不均小公司只要产品做得好反应快是有机会的"
+    chinese = "\n".join([line * 2] * 5)
+    for text in (chat, long_lines, chinese, "Too short\nto tell."):
+        assert soft_breaks(text) == text
+
+
+def test_show_reflows_a_hard_wrapped_transcript(project: Project, tmp_path):
+    (tmp_path / "speech.txt").write_text("Interviewer: Go on.\n\nMr. Li: " + _hard_wrapped()
+                                         + "\n", encoding="utf-8")
+    project.ok("import", str(tmp_path / "speech.txt"))
+    out = project.run("show", "speech", columns=120).stdout
+    # The source breaks "thank / the Secretary" and "new jobs / have been": on the screen each
+    # pair now shares a line (the text column is wider than the source's 60 characters).
+    assert "thank\nthe Secretary" in _hard_wrapped() and "jobs\nhave been" in _hard_wrapped()
+    shown = out.splitlines()
+    assert any("thank the" in line for line in shown)
+    assert any("jobs have been" in line for line in shown)
