@@ -13,7 +13,6 @@ Only this module imports Textual, and only `qualcode code DOC` imports this modu
 from __future__ import annotations
 
 import contextlib
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,13 +29,13 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from qualcode.cli.wrapping import soft_breaks
 from qualcode.errors import QualcodeError
 from qualcode.services import coder_view
 
 SessionFactory = Callable[[], contextlib.AbstractContextManager[Session]]
 
 SELECTED = Style(reverse=True)
-SINGLE_BREAK = re.compile(r"(?<!\n)\n(?!\n)")
 KEYS_LINE = "j/k J/K move  s/S w/W b/B size  a code  n new  x del  * key  m memo  u/r  ? q"
 
 
@@ -371,6 +370,9 @@ class CoderApp(App[None]):
         with self.store.session() as session:
             self.doc = coder_view.open_document(session, document)
             self.choices = coder_view.code_choices(session, self.doc.language)
+        # Hard-wrapped transcripts read as ragged lines in a narrow pane: their wrapper's breaks
+        # are drawn as spaces (same length, so offsets hold), as show and review draw them.
+        self.shown_text = soft_breaks(self.doc.text)
         if not self.doc.sentences:
             raise QualcodeError(f"{document} has no text to code", where=document)
         self.codings: list = []
@@ -470,9 +472,7 @@ class CoderApp(App[None]):
         out = Text()
         label = f"{turn.number} {turn.speaker or '(no speaker)'}"
         out.append(label + "\n", style="bold cyan" if turn.role == "interviewer" else "bold")
-        # Hard-wrapped transcripts read as ragged lines in a narrow pane: a single line break
-        # is drawn as a space (same length, so offsets hold); blank lines still part paragraphs.
-        body = Text(SINGLE_BREAK.sub(" ", self.doc.text[turn.start:turn.end]))
+        body = Text(self.shown_text[turn.start:turn.end])
         for c in self.codings:
             if c.start < turn.end and c.end > turn.start:
                 body.stylize(code_style(self.colours.get(c.code)),

@@ -442,3 +442,17 @@ def test_other_coders_work_appears_while_coding(mini: Project):
         engine.dispose()
     assert seen_by_wei == ["tester"]
     assert "policy.subsidies" in screen and "wei" in screen
+
+
+def test_a_hard_wrapped_transcript_reflows_in_the_pane(mini: Project, tmp_path: Path):
+    # The source breaks "thank / the Secretary" and "new jobs / have been" at 60 characters;
+    # the pane draws the wrapper's breaks as spaces (as show and review do), so each pair
+    # shares a screen line.
+    from tests.cli.test_wrapping import _hard_wrapped
+
+    doc = tmp_path / "speech.txt"
+    doc.write_text("Interviewer: Go on.\n\nMr. Li: " + _hard_wrapped() + "\n", encoding="utf-8")
+    mini.ok("import", str(doc))
+    run = drive(mini, "speech", "", size=(120, 30))
+    assert any("thank the" in line for line in run.lines), run.screen
+    assert any("jobs have been" in line for line in run.lines), run.screen
