@@ -12,7 +12,15 @@ from typing import Annotated
 
 import typer
 
-from qualcode.cli.common import CoderOpt, JsonOpt, coder_name, console, emit_json, project_session
+from qualcode.cli.common import (
+    CoderOpt,
+    FilterCoderOpt,
+    JsonOpt,
+    coder_name,
+    console,
+    emit_json,
+    project_session,
+)
 from qualcode.cli.export_guard import Export, KeyOpt, ManifestOpt, PseudonymiseOpt
 from qualcode.cli.listing import NoPagerOpt, emit_rows
 from qualcode.cli.wrapping import Wrapped
@@ -34,11 +42,6 @@ def RichTable(*args, **kwargs):  # noqa: N802 - Rich's Table, imported when firs
 
 # --------------------------------------------------------------------------- shared options
 
-FilterCoderOpt = Annotated[
-    str | None,
-    typer.Option("--coder", help="Only this coder's codings (default: every coder's, one code's "
-                 "overlapping codings by different coders counted once; see README)."),
-]
 OriginOpt = Annotated[
     str | None, typer.Option("--origin", help="Only codings of this origin: manual, suggested "
                                               "or imported.")
