@@ -164,6 +164,17 @@ class Project:
         assert res.stderr.startswith("error: "), res.stderr
         return res.stderr
 
+    def load_codebook_and_import(self, book: Path, book_text: str,
+                                 *documents: tuple[Path, str]) -> Path:
+        """Write `book_text` to `book` and load it, then write and import each (path, text)
+        document in order: how most hand-built test projects begin. Returns `book`."""
+        book.write_text(book_text, encoding="utf-8")
+        self.ok("codebook", "load", str(book))
+        for path, text in documents:
+            path.write_text(text, encoding="utf-8")
+            self.ok("import", str(path))
+        return book
+
     def snapshot(self) -> dict[str, list[tuple]]:
         engine = database.make_engine(self.url)
         try:

@@ -12,7 +12,15 @@ from typing import Annotated
 
 import typer
 
-from qualcode.cli.common import CoderOpt, JsonOpt, coder_name, console, emit_json, project_session
+from qualcode.cli.common import (
+    CoderOpt,
+    FilterCoderOpt,
+    JsonOpt,
+    coder_name,
+    console,
+    emit_json,
+    project_session,
+)
 from qualcode.cli.export_guard import Export, KeyOpt, ManifestOpt, PseudonymiseOpt
 from qualcode.cli.listing import NoPagerOpt, emit_rows
 from qualcode.cli.wrapping import Wrapped
@@ -34,11 +42,6 @@ def RichTable(*args, **kwargs):  # noqa: N802 - Rich's Table, imported when firs
 
 # --------------------------------------------------------------------------- shared options
 
-FilterCoderOpt = Annotated[
-    str | None,
-    typer.Option("--coder", help="Only this coder's codings (default: every coder's, one code's "
-                 "overlapping codings by different coders counted once; see README)."),
-]
 OriginOpt = Annotated[
     str | None, typer.Option("--origin", help="Only codings of this origin: manual, suggested "
                                               "or imported.")
@@ -149,14 +152,25 @@ def matrix(
     ex.finish()
 
 
+def _exported_or_json(result, *, long: bool, fmt: str | None, output: Path | None,
+                      json_out: bool, ex: Export) -> bool:
+    """Write or print a matrix or co-occurrence result for programs (--format, -o, --json), wide
+    or --long; False when the terminal view is wanted. One function, so the two tables' export
+    options (and --long in JSON) cannot drift apart."""
+    table = result.long_table() if long else result.wide_table()
+    if _export(table, fmt, output, result.counting, ex):
+        return True
+    if json_out:
+        emit_json({**result.as_dict(), "long": [dict(zip(table.columns, r, strict=True))
+                                                for r in table.rows]} if long
+                  else result.as_dict())
+        return True
+    return False
+
+
 def _show_matrix(m, *, long: bool, fmt: str | None, output: Path | None, json_out: bool,
                  ex: Export) -> None:
-    table = m.long_table() if long else m.wide_table()
-    if _export(table, fmt, output, m.counting, ex):
-        return
-    if json_out:
-        emit_json({**m.as_dict(), "long": [dict(zip(table.columns, r, strict=True))
-                                           for r in table.rows]} if long else m.as_dict())
+    if _exported_or_json(m, long=long, fmt=fmt, output=output, json_out=json_out, ex=ex):
         return
     if not m.row_labels or not m.col_labels:
         what = "rows" if not m.row_labels else "columns"
@@ -284,12 +298,7 @@ def cooccur(
 
 def _show_cooccur(co, *, long: bool, fmt: str | None, output: Path | None, json_out: bool,
                   ex: Export) -> None:
-    table = co.long_table() if long else co.wide_table()
-    if _export(table, fmt, output, co.counting, ex):
-        return
-    if json_out:
-        emit_json({**co.as_dict(), "long": [dict(zip(table.columns, r, strict=True))
-                                            for r in table.rows]} if long else co.as_dict())
+    if _exported_or_json(co, long=long, fmt=fmt, output=output, json_out=json_out, ex=ex):
         return
     if not co.codes:
         console.print("No codes to relate (load a codebook and code some passages first).")

@@ -846,25 +846,24 @@ class CoderApp(App[None]):
                 review.decide(session, d["suggestion"], "accept", coder=self.coder)
 
     def action_undo(self) -> None:
-        if not self.done:
-            self.say("Nothing to undo in this session.", "dim")
-            self.redraw()
-            return
-        step = self.done[-1]
-        if self._write(lambda s: self._reverse(s, step, undo=True) or True):
-            self.undone.append(self.done.pop())
-            self.say(f"Undone: {step.label} (r redoes).", "green")
-            self.redraw()
+        self._replay(undo=True)
 
     def action_redo(self) -> None:
-        if not self.undone:
-            self.say("Nothing to redo.", "dim")
+        self._replay(undo=False)
+
+    def _replay(self, *, undo: bool) -> None:
+        """Undo and redo are one move in opposite directions: the last step of one stack is
+        reversed (or done again) in its own transaction and, once saved, goes on the other."""
+        source, target = (self.done, self.undone) if undo else (self.undone, self.done)
+        if not source:
+            self.say("Nothing to undo in this session." if undo else "Nothing to redo.", "dim")
             self.redraw()
             return
-        step = self.undone[-1]
-        if self._write(lambda s: self._reverse(s, step, undo=False) or True):
-            self.done.append(self.undone.pop())
-            self.say(f"Redone: {step.label}.", "green")
+        step = source[-1]
+        if self._write(lambda s: self._reverse(s, step, undo=undo) or True):
+            target.append(source.pop())
+            self.say(f"Undone: {step.label} (r redoes)." if undo else f"Redone: {step.label}.",
+                     "green")
             self.redraw()
 
     def action_help(self) -> None:

@@ -50,6 +50,15 @@ CoderOpt = Annotated[
 ]
 
 
+# --coder on the commands that count codings (matrix, cooccur, gaps, synthesize, report), where it
+# filters whose codings are counted rather than naming who is working: one text for all of them.
+FilterCoderOpt = Annotated[
+    str | None,
+    typer.Option("--coder", help="Only this coder's codings (default: every coder's, one code's "
+                 "overlapping codings by different coders counted once; see README)."),
+]
+
+
 BlindOpt = Annotated[
     bool,
     typer.Option(

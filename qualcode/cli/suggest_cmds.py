@@ -40,6 +40,7 @@ CodeOpt = Annotated[str | None, typer.Option("--code", help="Only this code and 
 DocOpt = Annotated[str | None, typer.Option("--document", help="Only this document.")]
 CaseOpt = Annotated[str | None, typer.Option("--case", help="Only this case.")]
 MinScoreOpt = Annotated[float | None, typer.Option("--min-score", help="Score at least this.")]
+MaxScoreOpt = Annotated[float | None, typer.Option("--max-score")]
 
 
 def register(app: typer.Typer) -> None:
@@ -191,7 +192,7 @@ def list_(
     document: DocOpt = None,
     case: CaseOpt = None,
     min_score: MinScoreOpt = None,
-    max_score: Annotated[float | None, typer.Option("--max-score")] = None,
+    max_score: MaxScoreOpt = None,
     method: Annotated[str | None, typer.Option("--method")] = None,
     status: Annotated[
         str, typer.Option("--status", help="pending, accepted, rejected or all.")
@@ -293,7 +294,7 @@ def reject(
     document: DocOpt = None,
     case: CaseOpt = None,
     min_score: MinScoreOpt = None,
-    max_score: Annotated[float | None, typer.Option("--max-score")] = None,
+    max_score: MaxScoreOpt = None,
     yes: YesOpt = False,
     coder: CoderOpt = None,
     json_out: JsonOpt = False,

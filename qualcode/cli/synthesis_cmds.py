@@ -13,7 +13,14 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from qualcode.cli.common import CoderOpt, JsonOpt, coder_name, emit_json, project_session
+from qualcode.cli.common import (
+    CoderOpt,
+    FilterCoderOpt,
+    JsonOpt,
+    coder_name,
+    emit_json,
+    project_session,
+)
 from qualcode.cli.export_guard import Export, KeyOpt, ManifestOpt, PseudonymiseOpt
 from qualcode.cli.wrapping import Wrapped
 from qualcode.errors import QualcodeError
@@ -34,11 +41,6 @@ class Layout(StrEnum):
     cards = "cards"
 
 
-FilterCoderOpt = Annotated[
-    str | None,
-    typer.Option("--coder", help="Only this coder's codings (default: every coder's, one code's "
-                 "overlapping codings by different coders counted once; see README)."),
-]
 OriginOpt = Annotated[
     str | None, typer.Option("--origin", help="Only codings of this origin: manual, suggested, "
                              "imported.")

@@ -27,6 +27,7 @@ dimension-level label, for a sentence on a dimension that no code of it fits:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -142,14 +143,23 @@ def _list(fields: Fields, found: dict, name: str) -> list[Node]:
     return node.value
 
 
-def _sentence(fields: Fields, node: Node) -> JudgedSentence:
+def _list_entry(fields: Fields, node: Node, in_list: str, expected: str, what: str,
+                allowed: Sequence[str]) -> dict[str, Node]:
+    """One entry of the `codings` or `sentences` list as {field: value node}, refused alike for
+    both lists when it is not a mapping or names a field an entry of its kind does not have."""
     if not isinstance(node, MappingNode):
-        fields.refuse(node, "sentences", "a list of mappings with `quote` and `codes`")
-    entry = {key: value for key, _, value in fields.mapping(node, "a sentence")}
-    unknown = set(entry) - set(SENTENCE_FIELDS)
+        fields.refuse(node, in_list, expected)
+    entry = {key: value for key, _, value in fields.mapping(node, f"a {what}")}
+    unknown = set(entry) - set(allowed)
     if unknown:
         raise InputError(f"unknown field(s) {', '.join(sorted(unknown))}", where=fields.at(node),
-                         hint="a sentence has " + ", ".join(SENTENCE_FIELDS))
+                         hint=f"a {what} has " + ", ".join(allowed))
+    return entry
+
+
+def _sentence(fields: Fields, node: Node) -> JudgedSentence:
+    entry = _list_entry(fields, node, "sentences", "a list of mappings with `quote` and `codes`",
+                        "sentence", SENTENCE_FIELDS)
     quote = fields.text(entry["quote"], "quote") if "quote" in entry else None
     if not quote or "codes" not in entry:
         raise InputError("each sentence needs a `quote` (text) and `codes` (a list)",
@@ -178,13 +188,8 @@ def _sentence(fields: Fields, node: Node) -> JudgedSentence:
 
 def _entry(fields: Fields, node: Node) -> QuotedCoding:
     line = node.start_mark.line + 1
-    if not isinstance(node, MappingNode):
-        fields.refuse(node, "codings", "a list of mappings with `code` and `quote`")
-    entry = {key: value for key, _, value in fields.mapping(node, "a coding")}
-    unknown = set(entry) - set(ENTRY_FIELDS)
-    if unknown:
-        raise InputError(f"unknown field(s) {', '.join(sorted(unknown))}", where=fields.at(node),
-                         hint="a coding has " + ", ".join(ENTRY_FIELDS))
+    entry = _list_entry(fields, node, "codings", "a list of mappings with `code` and `quote`",
+                        "coding", ENTRY_FIELDS)
     code = fields.name(entry["code"], "code") if "code" in entry else None
     quote = fields.text(entry["quote"], "quote") if "quote" in entry else None
     if not code or not quote or not quote.strip():

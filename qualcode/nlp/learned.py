@@ -33,7 +33,8 @@ from qualcode.domain import SuggestionHit, TextUnit
 from qualcode.errors import QualcodeError
 from qualcode.nlp.patterns import make_lemmatizing_nlp
 from qualcode.nlp.pipeline import SuggestPipeline
-from qualcode.nlp.suggester import check_unit, trimmed, unit_sentences
+from qualcode.nlp.segment import trimmed
+from qualcode.nlp.suggester import check_unit, unit_sentences
 from qualcode.script_share import mostly_chinese
 
 FORMAT = "qualcode-textcat/1"

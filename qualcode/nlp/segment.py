@@ -11,6 +11,7 @@ from __future__ import annotations
 from functools import cache
 
 from spacy.language import Language
+from spacy.tokens import Doc
 
 from qualcode.nlp.languages import add_sentencizer, blank_pipeline
 from qualcode.nlp.patterns import make_lemmatizing_nlp
@@ -30,14 +31,26 @@ def _lemmatizer(lang: str) -> Language:
     return make_lemmatizing_nlp(lang)
 
 
-def _stripped(text: str, start: int, end: int) -> tuple[int, int]:
-    # The sentencizer leaves trailing spaces and blank lines inside a sentence; a coding that ends
-    # at a full stop must not "touch" the sentence after it.
+def trimmed(text: str, start: int, end: int) -> tuple[int, int]:
+    """start/end moved inwards past whitespace. The sentencizer leaves trailing spaces and blank
+    lines inside a sentence; a coding that ends at a full stop must not "touch" the sentence
+    after it. The suggester trims its sentences with this too, so both see the same bounds."""
     while start < end and text[start].isspace():
         start += 1
     while end > start and text[end - 1].isspace():
         end -= 1
     return start, end
+
+
+def _sentences(text: str, doc: Doc) -> list[tuple[int, int]]:
+    """The non-blank sentences of `doc` (the sentencizer's, over `text`), trimmed: what
+    sentence_bounds and sentences_and_words both give."""
+    bounds = []
+    for sent in doc.sents:
+        start, end = trimmed(text, sent.start_char, sent.end_char)
+        if start < end:
+            bounds.append((start, end))
+    return bounds
 
 
 def sentence_bounds(texts: list[str], lang: str = "en") -> list[list[tuple[int, int]]]:
@@ -47,12 +60,7 @@ def sentence_bounds(texts: list[str], lang: str = "en") -> list[list[tuple[int, 
     nlp = _sentencizer(lang)
     out: list[list[tuple[int, int]]] = []
     for text, doc in zip(texts, nlp.pipe(texts, batch_size=BATCH_SIZE), strict=True):
-        bounds = []
-        for sent in doc.sents:
-            start, end = _stripped(text, sent.start_char, sent.end_char)
-            if start < end:
-                bounds.append((start, end))
-        out.append(bounds)
+        out.append(_sentences(text, doc))
     return out
 
 
@@ -89,11 +97,7 @@ def sentences_and_words(texts: list[str], lang: str = "en"
     nlp = _sentencizer(lang)
     out = []
     for text, doc in zip(texts, nlp.pipe(texts, batch_size=BATCH_SIZE), strict=True):
-        sentences = []
-        for sent in doc.sents:
-            start, end = _stripped(text, sent.start_char, sent.end_char)
-            if start < end:
-                sentences.append((start, end))
+        sentences = _sentences(text, doc)
         words = [(t.idx, t.idx + len(t.text)) for t in doc if not t.is_space and t.text.strip()]
         out.append((sentences, words))
     return out

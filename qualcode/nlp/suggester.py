@@ -20,6 +20,7 @@ from qualcode.nlp.languages import NEGATION_WINDOW, negation_words
 from qualcode.nlp.pipeline import RULER, SENTENCIZER, SPANS_KEY, SuggestPipeline
 from qualcode.nlp.rules import TOKEN_RULES
 from qualcode.nlp.scoring import hit_score
+from qualcode.nlp.segment import trimmed
 
 UNITS = ("sentence", "turn")
 
@@ -66,15 +67,6 @@ def unit_sentences(pipe: SuggestPipeline, units: Iterable[TextUnit], *, batch_si
             start, end = trimmed(text_unit.text, sent.start_char, sent.end_char)
             if start < end:
                 yield text_unit, start, end
-
-
-def trimmed(text: str, start: int, end: int) -> tuple[int, int]:
-    """start/end moved inwards past whitespace."""
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
 
 
 def hits_from_doc(pipe: SuggestPipeline, text_unit: TextUnit, doc: Doc, *, unit: str

@@ -247,12 +247,18 @@ def _decision():
     return undo, redo
 
 
+def _memo_still_there(session: Session, memo_id: int) -> Memo:
+    """The memo an event is about; every memo handler refuses alike when it has gone since."""
+    memo = session.get(Memo, memo_id)
+    if memo is None:
+        raise UndoRefused(f"memo {memo_id} is no longer there")
+    return memo
+
+
 @handler("memo.add")
 def _memo_add():
     def undo(session, ev):
-        memo = session.get(Memo, ev.entity_id)
-        if memo is None:
-            raise UndoRefused(f"memo {ev.entity_id} is no longer there")
+        memo = _memo_still_there(session, ev.entity_id)
         data = snapshot(memo)
         session.delete(memo)
         session.flush()
@@ -267,9 +273,7 @@ def _memo_add():
 @handler("memo.edit")
 def _memo_edit():
     def undo(session, ev):
-        memo = session.get(Memo, ev.entity_id)
-        if memo is None:
-            raise UndoRefused(f"memo {ev.entity_id} is no longer there")
+        memo = _memo_still_there(session, ev.entity_id)
         after, before = ev.after or {}, ev.before or {}
         if memo.text != after.get("text") or memo.title != after.get("title"):
             raise UndoRefused(f"memo {memo.id} was edited again since", hint="undo that first")
@@ -277,9 +281,7 @@ def _memo_edit():
         return {}
 
     def redo(session, ev, payload):
-        memo = session.get(Memo, ev.entity_id)
-        if memo is None:
-            raise UndoRefused(f"memo {ev.entity_id} is no longer there")
+        memo = _memo_still_there(session, ev.entity_id)
         memo.text, memo.title = (ev.after or {}).get("text"), (ev.after or {}).get("title")
         return {}
 
@@ -300,9 +302,7 @@ def _memo_remove():
         return {"memo_id": restore(session, Memo, data).id}
 
     def redo(session, ev, payload):
-        memo = session.get(Memo, payload["memo_id"])
-        if memo is None:
-            raise UndoRefused(f"memo {payload['memo_id']} is no longer there")
+        memo = _memo_still_there(session, payload["memo_id"])
         session.delete(memo)
         session.flush()
         return {}

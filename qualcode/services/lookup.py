@@ -4,12 +4,15 @@
 from __future__ import annotations
 
 import difflib
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qualcode.errors import NotFoundError, QualcodeError
 from qualcode.storage.models import Case, Code, Coder, Document
+
+_Named = TypeVar("_Named", Case, Document)
 
 
 def dimensions(session: Session) -> list[str]:
@@ -29,26 +32,25 @@ def _did_you_mean(name: str, options: list[str]) -> str | None:
     return "did you mean " + ", ".join(repr(c) for c in close) + "?" if close else None
 
 
-def document(session: Session, name: str) -> Document:
-    doc = session.scalars(select(Document).where(Document.name == name)).one_or_none()
-    if doc is None:
-        names = list(session.scalars(select(Document.name)))
+def _named(session: Session, model: type[_Named], name: str, what: str, listing: str) -> _Named:
+    """The row of `model` called `name`, or NotFoundError with close names (else where to list
+    them): documents and cases are looked up, and refused, the same way."""
+    found = session.scalars(select(model).where(model.name == name)).one_or_none()
+    if found is None:
+        names = list(session.scalars(select(model.name)))
         raise NotFoundError(
-            f"no document named {name!r}",
-            hint=_did_you_mean(name, names) or "list them with `qualcode stats`",
+            f"no {what} named {name!r}",
+            hint=_did_you_mean(name, names) or f"list them with `{listing}`",
         )
-    return doc
+    return found
+
+
+def document(session: Session, name: str) -> Document:
+    return _named(session, Document, name, "document", "qualcode stats")
 
 
 def case(session: Session, name: str) -> Case:
-    found = session.scalars(select(Case).where(Case.name == name)).one_or_none()
-    if found is None:
-        names = list(session.scalars(select(Case.name)))
-        raise NotFoundError(
-            f"no case named {name!r}",
-            hint=_did_you_mean(name, names) or "list them with `qualcode cases list`",
-        )
-    return found
+    return _named(session, Case, name, "case", "qualcode cases list")
 
 
 def code(session: Session, key: str, *, allow_retired: bool = False) -> Code:

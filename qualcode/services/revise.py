@@ -258,12 +258,8 @@ def _move_suggestions(session: Session, doc: Document, align: Alignment, revisio
                               "score": suggestion.score, "reason": "the revised text changed"})
         session.delete(suggestion)
     session.flush()
-    for suggestion, place in kept:
-        if (suggestion.start, suggestion.end) != (place.start, place.end):
-            suggestion.start, suggestion.end = suggestion.start + shift, suggestion.end + shift
-    session.flush()
-    for suggestion, place in kept:
-        suggestion.start, suggestion.end = place.start, place.end
+    _park_and_place(session, kept, shift)
+    for suggestion, _place in kept:
         suggestion.evidence = _moved_evidence(suggestion.evidence, align)
     revision.suggestions_moved = sum(1 for s, p in kept if p.status != KEPT)
     revision.suggestions_dropped = len(dropped)
@@ -291,13 +287,22 @@ def _move_judged(session: Session, doc: Document, align: Alignment, revision: Re
         taken.add(key)
         kept.append((span, place))
     session.flush()
-    for span, place in kept:
-        if (span.start, span.end) != (place.start, place.end):
-            span.start, span.end = span.start + shift, span.end + shift
-    session.flush()
-    for span, place in kept:
-        span.start, span.end = place.start, place.end
+    _park_and_place(session, kept, shift)
     revision.judged_moved = sum(1 for _, p in kept if p.status != KEPT)
+
+
+def _park_and_place(session: Session, kept: list[tuple[Suggestion, _Place]]
+                    | list[tuple[JudgedSpan, _Place]], shift: int) -> None:
+    """Put kept suggestions or judged spans on their places in the revised text. Their spans are
+    unique (per code and method, per coder), so every one that moves is parked past both texts
+    (`shift`) and flushed first: one can then take a place another is leaving. Codings do the
+    same with bulk UPDATEs (_move_codings)."""
+    for row, place in kept:
+        if (row.start, row.end) != (place.start, place.end):
+            row.start, row.end = row.start + shift, row.end + shift
+    session.flush()
+    for row, place in kept:
+        row.start, row.end = place.start, place.end
 
 
 def _moved_evidence(evidence: dict, align: Alignment) -> dict:

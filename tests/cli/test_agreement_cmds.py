@@ -27,12 +27,8 @@ def _code(project: Project, doc: str, coder: str, code: str, quote: str) -> None
 
 @pytest.fixture
 def two_coders(project: Project, tmp_path: Path) -> Project:
-    book = tmp_path / "mini.yaml"
-    book.write_text(MINI, encoding="utf-8")
-    project.ok("codebook", "load", str(book))
-    doc = tmp_path / "li.txt"
-    doc.write_text(TRANSCRIPT, encoding="utf-8")
-    project.ok("import", str(doc))
+    project.load_codebook_and_import(tmp_path / "mini.yaml", MINI,
+                                     (tmp_path / "li.txt", TRANSCRIPT))
     for coder, code, quote in (("wei", "policy.subsidies", S1), ("wei", "policy.subsidies", S4),
                                ("wei", "policy.land", S4), ("li", "policy.subsidies", S1),
                                ("li", "policy.land", S4), ("li", "policy.land", S5)):

@@ -67,15 +67,10 @@ CODED = [
 
 @pytest.fixture
 def wu(project: Project, tmp_path: Path) -> Project:
-    book = tmp_path / "mine.yaml"
-    book.write_text(BOOK, encoding="utf-8")
-    project.ok("codebook", "load", str(book))
-    doc = tmp_path / "wu.txt"
-    doc.write_text(TRANSCRIPT, encoding="utf-8")
-    project.ok("import", str(doc))
-    other = tmp_path / "zhao.txt"  # nobody coded it: not mined, but suggested in
-    other.write_text(UNCODED, encoding="utf-8")
-    project.ok("import", str(other))
+    book = project.load_codebook_and_import(
+        tmp_path / "mine.yaml", BOOK, (tmp_path / "wu.txt", TRANSCRIPT),
+        (tmp_path / "zhao.txt", UNCODED),  # nobody coded it: not mined, but suggested in
+    )
     for quote in CODED:
         project.ok("code", "add", "wu", "policy.subsidies", "--quote", quote, "--coder", "wei")
     project.ok("code", "add", "wu", "policy.land", "--quote", "The land was cheap.",

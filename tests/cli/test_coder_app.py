@@ -69,13 +69,8 @@ language: zh
 
 @pytest.fixture
 def mini(project: Project, tmp_path: Path) -> Project:
-    book = tmp_path / "book.yaml"
-    book.write_text(BOOK, encoding="utf-8")
-    project.ok("codebook", "load", str(book))
-    doc = tmp_path / "li.txt"
-    doc.write_text(TRANSCRIPT, encoding="utf-8")
-    project.ok("import", str(doc))
-    project.book = book
+    project.book = project.load_codebook_and_import(tmp_path / "book.yaml", BOOK,
+                                                    (tmp_path / "li.txt", TRANSCRIPT))
     return project
 
 

@@ -67,12 +67,8 @@ class Pane:
 
 @pytest.fixture
 def pane(project: Project, tmp_path: Path):
-    book = tmp_path / "book.yaml"
-    book.write_text(BOOK, encoding="utf-8")
-    project.ok("codebook", "load", str(book))
-    doc = tmp_path / "li.txt"
-    doc.write_text(TRANSCRIPT, encoding="utf-8")
-    project.ok("import", str(doc))
+    project.load_codebook_and_import(tmp_path / "book.yaml", BOOK,
+                                     (tmp_path / "li.txt", TRANSCRIPT))
     name = f"qc-{uuid.uuid4().hex[:8]}"  # its own tmux server: nothing shared with the user's
     command = (f"{sys.executable} -m qualcode -p {project.folder} code li --coder tm; "
                "echo CODER-EXITED; sleep 60")

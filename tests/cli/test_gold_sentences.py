@@ -27,12 +27,8 @@ sentences:
 
 @pytest.fixture
 def mini(project: Project, tmp_path: Path) -> Project:
-    book = tmp_path / "mini.yaml"
-    book.write_text(MINI, encoding="utf-8")
-    project.ok("codebook", "load", str(book))
-    doc = tmp_path / "li.txt"
-    doc.write_text(TRANSCRIPT, encoding="utf-8")
-    project.ok("import", str(doc))
+    project.load_codebook_and_import(tmp_path / "mini.yaml", MINI,
+                                     (tmp_path / "li.txt", TRANSCRIPT))
     return project
 
 

@@ -65,15 +65,9 @@ We got cheap land from the city. Sales are flat.
 
 @pytest.fixture
 def fresh(project: Project, tmp_path: Path) -> Project:
-    book = tmp_path / "learn.yaml"
-    book.write_text(BOOK, encoding="utf-8")
-    project.ok("codebook", "load", str(book))
-    doc = tmp_path / "li.txt"
-    doc.write_text(TRANSCRIPT, encoding="utf-8")
-    project.ok("import", str(doc))
-    other = tmp_path / "wang.txt"
-    other.write_text(OTHER, encoding="utf-8")
-    project.ok("import", str(other))
+    project.load_codebook_and_import(tmp_path / "learn.yaml", BOOK,
+                                     (tmp_path / "li.txt", TRANSCRIPT),
+                                     (tmp_path / "wang.txt", OTHER))
     return project
 
 

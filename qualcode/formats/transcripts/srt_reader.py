@@ -32,9 +32,6 @@ def read_srt(data: bytes, *, where: str, interviewer_labels: Sequence[str]) -> R
                          hint=_HINT) from None
     cues = [Cue(int(sub.start.total_seconds()), tuple(sub.content.split("\n")))
             for sub in subtitles]
-    if not cues:
-        raise InputError("the SRT file has no cues", where=where, hint=_HINT)
-    stored, turns, warnings = render_cues(cues, interviewer_labels)
-    if not stored.strip():
-        raise InputError("the SRT cues hold no text", where=where, hint="nothing to import")
+    stored, turns, warnings = render_cues(cues, interviewer_labels, kind="SRT", where=where,
+                                          hint=_HINT)
     return ReaderOutput(stored, encoding, detected, normalised, turns=turns, warnings=warnings)

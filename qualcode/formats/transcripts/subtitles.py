@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from qualcode.domain import OTHER, RESPONDENT, Turn
+from qualcode.errors import InputError
 
 from .label_lines import LabelHit, label_at, split_accepted
 from .roles import interviewer_keys, role_for
@@ -35,9 +36,21 @@ class _Group:
     parts: list[str]
 
 
-def render_cues(cues: Sequence[Cue], interviewer_labels: Sequence[str]
-                ) -> tuple[str, list[Turn], list[str]]:
-    """The stored text, its turns and warnings for a list of cues."""
+def render_cues(cues: Sequence[Cue], interviewer_labels: Sequence[str], *, kind: str,
+                where: str, hint: str) -> tuple[str, list[Turn], list[str]]:
+    """The stored text, its turns and warnings for a list of cues. A file with no cues, or
+    whose cues hold no text, is refused here, alike for every subtitle format (`kind` names it
+    in the message; `hint` is the format's own for the no-cues case)."""
+    if not cues:
+        raise InputError(f"the {kind} file has no cues", where=where, hint=hint)
+    stored, turns, warnings = _render_groups(cues, interviewer_labels)
+    if not stored.strip():
+        raise InputError(f"the {kind} cues hold no text", where=where, hint="nothing to import")
+    return stored, turns, warnings
+
+
+def _render_groups(cues: Sequence[Cue], interviewer_labels: Sequence[str]
+                   ) -> tuple[str, list[Turn], list[str]]:
     keys = interviewer_keys(interviewer_labels)
     lines = [(cue, _speaker_and_text(raw, keys)) for cue in cues for raw in cue.lines]
     accepted, _ = split_accepted([hit for _, (hit, _, _) in lines if hit is not None],

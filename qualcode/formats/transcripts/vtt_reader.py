@@ -24,9 +24,6 @@ def read_vtt(data: bytes, *, where: str, interviewer_labels: Sequence[str]) -> R
     except (MalformedFileError, MalformedCaptionError) as exc:
         raise InputError(f"malformed WebVTT: {exc}", where=where, hint=_HINT) from None
     cues = [Cue(caption.start_in_seconds, tuple(caption.lines)) for caption in captions]
-    if not cues:
-        raise InputError("the WebVTT file has no cues", where=where, hint=_HINT)
-    stored, turns, warnings = render_cues(cues, interviewer_labels)
-    if not stored.strip():
-        raise InputError("the WebVTT cues hold no text", where=where, hint="nothing to import")
+    stored, turns, warnings = render_cues(cues, interviewer_labels, kind="WebVTT", where=where,
+                                          hint=_HINT)
     return ReaderOutput(stored, encoding, detected, normalised, turns=turns, warnings=warnings)
