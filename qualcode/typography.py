@@ -173,16 +173,37 @@ _LATIN = "A-Za-z0-9\u00c0-\u024f"
 _LATIN_CHAR = re.compile(f"[{_LATIN}]")
 
 
+def _edged(text: str, body: str, *, open_start: bool = False, open_end: bool = False) -> str:
+    """body held to word edges where text starts or ends with a Latin letter or digit; an open
+    end takes in the rest of the word there instead."""
+    canonical = fold(text)
+    if open_start:
+        body = f"[{_LATIN}]*" + body
+    elif canonical and _LATIN_CHAR.match(canonical[0]):
+        body = f"(?<![{_LATIN}])" + body
+    if open_end:
+        body += f"[{_LATIN}]*"
+    elif canonical and _LATIN_CHAR.match(canonical[-1]):
+        body += f"(?![{_LATIN}])"
+    return body
+
+
 def name_regex(name: str) -> str:
     """`loose_regex` of a name, held to word edges where the name starts or ends with a Latin
     letter or digit."""
-    body = loose_regex(name)
-    canonical = fold(name)
-    if canonical and _LATIN_CHAR.match(canonical[0]):
-        body = f"(?<![{_LATIN}])" + body
-    if canonical and _LATIN_CHAR.match(canonical[-1]):
-        body += f"(?![{_LATIN}])"
-    return body
+    return _edged(name, loose_regex(name))
+
+
+@lru_cache(maxsize=256)
+def words_pattern(query: str, wide: bool = True) -> re.Pattern[str]:
+    """A plain search for query, any case and typography, as whole words: "rent" is not found
+    in "different" nor "tariff" in "tariffs". A "*" at either end lets the word go on there
+    ("tariff*" finds "tariffs", "*charging" finds "supercharging"). Chinese, which has no
+    spaces, is found anywhere."""
+    core = query.strip("*")
+    body = _edged(core, loose_regex(core, wide), open_start=query.startswith("*"),
+                  open_end=query.endswith("*"))
+    return re.compile(body, re.IGNORECASE)
 
 
 # Han ideographs, whose simplified and traditional forms name the same firm or person

@@ -344,7 +344,9 @@ def _hits_table(hits, query: str) -> RichTable:
 
 def search(
     ctx: typer.Context,
-    query: Annotated[str, typer.Argument(help="Words to find (or a regex with --regex).")],
+    query: Annotated[str, typer.Argument(
+        help="Words to find, as whole words; a * at either end lets a word go on (tariff* "
+             "finds tariffs). Or a regex with --regex.")],
     regex: Annotated[bool, typer.Option("--regex", help="QUERY is a Python regular "
                                                         "expression.")] = False,
     lemma: Annotated[bool, typer.Option("--lemma", help="Match lemmas: 'subsidy cut' finds "

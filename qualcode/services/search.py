@@ -4,7 +4,9 @@ Three ways to match, all inside speaker turns (speaker labels are not searched, 
 runs from one turn into the next):
 - plain: case-insensitive and typography-loose (qualcode.typography: curly or straight quotes,
   any dash, full- or half-width forms; any run of whitespace in the query matches any run in the
-  text, so a phrase is found across a line break);
+  text, so a phrase is found across a line break), and whole words: "rent" is not found in
+  "different" (with --code that would have coded it), while a "*" at either end lets the word
+  go on, "tariff*" finds "tariffs"; Chinese is found anywhere;
 - regex: a Python regular expression, as written (add (?i) to ignore case);
 - lemma: the query's lemmas against the words' lemmas, in order (spaCy lookup lemmas, the same
   as the codebook's lemma patterns), so "subsidy cut" finds "Subsidy cuts" and "subsidies cut".
@@ -24,7 +26,7 @@ from qualcode.errors import ConflictError, QualcodeError
 from qualcode.services import lookup
 from qualcode.services.coding import CodingRow, add_coding
 from qualcode.storage.models import Case, Document, Turn
-from qualcode.typography import has_wide_forms, loose_pattern
+from qualcode.typography import has_wide_forms, words_pattern
 
 MODES = ("plain", "regex", "lemma")
 ROLES = (RESPONDENT, INTERVIEWER, "any")
@@ -102,7 +104,7 @@ def _pattern(query: str, mode: str) -> re.Pattern[str]:
             raise QualcodeError(f"invalid regular expression {query!r}: {exc}",
                                 hint="check brackets and escapes, or search without --regex"
                                 ) from None
-    return loose_pattern(query, ignore_case=True)
+    return words_pattern(query)
 
 
 def _spans(stretches: list[_Stretch], texts: dict[int, str], query: str, mode: str
@@ -111,8 +113,7 @@ def _spans(stretches: list[_Stretch], texts: dict[int, str], query: str, mode: s
     if mode == "plain":  # no anchors in a plain query: search the text in place, no copies
         # full-width variants only for the documents that have full-width forms at all
         wide = {doc_id for doc_id, text in texts.items() if has_wide_forms(text)}
-        patterns = {True: loose_pattern(query, ignore_case=True),
-                    False: loose_pattern(query, ignore_case=True, wide=False)}
+        patterns = {True: words_pattern(query), False: words_pattern(query, wide=False)}
         return [[(m.start(), m.end()) for m in
                  patterns[s.document_id in wide].finditer(texts[s.document_id], s.start, s.end)
                  if m.end() > m.start()]
@@ -154,7 +155,7 @@ def search(
     match is exactly document.text[start:end]; speaker_role is respondent, interviewer or any."""
     if mode not in MODES:
         raise QualcodeError(f"unknown search mode {mode!r}", hint="one of " + ", ".join(MODES))
-    if not query.strip():
+    if not query.strip() or (mode == "plain" and not query.strip().strip("*").strip()):
         raise QualcodeError("the search query is empty", hint="give a word or phrase")
     if context < 0:
         raise QualcodeError("--context must be 0 or more characters")

@@ -220,19 +220,39 @@ def test_search_shows_hits_in_context(tiny):
         ("doc-a", 4, "subsid"), ("doc-b", 2, "subsid")]
 
 
+def test_a_plain_search_finds_whole_words_and_a_star_lets_a_word_go_on(project: Project,
+                                                                         tmp_path: Path):
+    # "rent" was found inside "different" and "current", and `--code` would have coded those.
+    doc = tmp_path / "rents.txt"
+    doc.write_text("Interviewer: Costs?\n\nMs. Wu: The rent is high; rents rose. A different "
+                   "and current problem. 深圳的租金很贵，租金涨了。\n", encoding="utf-8")
+    project.ok("import", str(doc))
+
+    def found(query: str) -> list[str]:
+        return [h["match"] for h in json.loads(project.ok("search", query, "--json"))["hits"]]
+
+    assert found("rent") == ["rent"]
+    assert found("Rent*") == ["rent", "rents"]
+    assert found("*rent") == ["rent", "different", "current"]
+    assert found("*ren*") == ["rent", "rents", "different", "current"]
+    assert found("租金") == ["租金", "租金"]  # Chinese has no spaces: found anywhere
+    assert found("rent is high") == ["rent is high"]
+    assert "the search query is empty" in project.fails("search", "*")
+
+
 def test_declining_to_code_writes_nothing(tiny):
     before = tiny.snapshot()
-    res = tiny.run("search", "cell", "--code", "innovation.cell-design", input="n\n")
+    res = tiny.run("search", "cell*", "--code", "innovation.cell-design", input="n\n")
     assert res.exit_code == 0
     assert "Code 2 hits as innovation.cell-design? [y/N]" in res.stdout
     assert "Nothing coded." in res.stdout
     assert tiny.snapshot() == before
-    res = tiny.run("search", "cell", "--code", "innovation.cell-design", input="\n")
+    res = tiny.run("search", "cell*", "--code", "innovation.cell-design", input="\n")
     assert tiny.snapshot() == before  # the default is no
 
 
 def test_confirming_codes_the_hits_and_skips_overlaps(tiny):
-    out = tiny.ok("search", "cell", "--code", "innovation.cell-design", "--unit", "sentence",
+    out = tiny.ok("search", "cell*", "--code", "innovation.cell-design", "--unit", "sentence",
                   "--coder", "ana", input="y\n")
     assert "Coded 2 sentence(s) as innovation.cell-design by ana." in out
     rows = json.loads(tiny.ok("codings", "list", "--code", "innovation.cell-design",
